@@ -1,0 +1,398 @@
+// N-API surface: checks every argument, then calls the kernels synchronously.
+// The only file that includes napi.h. Errors are thrown here, before any
+// work starts; the message starts with the function name and names the
+// argument, what was expected and what was received.
+#include <napi.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "grid_sampler.h"
+
+namespace {
+
+constexpr double kMaxSafeInteger = 9007199254740991.0;  // 2^53 - 1
+constexpr int kMaxThreads = 1024;
+
+std::string describe(const Napi::Value& v) {
+  switch (v.Type()) {
+    case napi_undefined: return "undefined";
+    case napi_null: return "null";
+    case napi_boolean: return v.As<Napi::Boolean>().Value() ? "true" : "false";
+    case napi_number: {
+      const double d = v.As<Napi::Number>().DoubleValue();
+      if (std::isnan(d)) return "NaN";
+      if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+      // The shortest form that reads back as d, as JavaScript prints it.
+      char buf[32];
+      for (int precision = 1; precision <= 17; ++precision) {
+        std::snprintf(buf, sizeof buf, "%.*g", precision, d);
+        if (std::strtod(buf, nullptr) == d) break;
+      }
+      return buf;
+    }
+    case napi_string: return "a string";
+    case napi_symbol: return "a symbol";
+    case napi_function: return "a function";
+    case napi_bigint: return "a bigint";
+    default: break;
+  }
+  if (v.IsTypedArray()) {
+    switch (v.As<Napi::TypedArray>().TypedArrayType()) {
+      case napi_int8_array: return "an Int8Array";
+      case napi_uint8_array: return "a Uint8Array";
+      case napi_uint8_clamped_array: return "a Uint8ClampedArray";
+      case napi_int16_array: return "an Int16Array";
+      case napi_uint16_array: return "a Uint16Array";
+      case napi_int32_array: return "an Int32Array";
+      case napi_uint32_array: return "a Uint32Array";
+      case napi_float32_array: return "a Float32Array";
+      case napi_float64_array: return "a Float64Array";
+      case napi_bigint64_array: return "a BigInt64Array";
+      case napi_biguint64_array: return "a BigUint64Array";
+      default: return "a typed array";
+    }
+  }
+  if (v.IsArray()) return "an Array";
+  if (v.IsArrayBuffer()) return "an ArrayBuffer";
+  return "an object";
+}
+
+std::string shape_string(const std::vector<int64_t>& dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (i) s += ",";
+    s += std::to_string(dims[i]);
+  }
+  return s + "]";
+}
+
+// One call's arguments, with the function name for messages.
+class Args {
+ public:
+  Args(const Napi::CallbackInfo& info, const char* fn, size_t count)
+      : info_(info), env_(info.Env()), fn_(fn) {
+    if (info.Length() != count)
+      throw type_error("expects " + std::to_string(count) +
+                       " arguments but got " + std::to_string(info.Length()));
+  }
+
+  Napi::Error type_error(const std::string& msg) const {
+    return Napi::TypeError::New(env_, std::string(fn_) + ": " + msg);
+  }
+  Napi::Error range_error(const std::string& msg) const {
+    return Napi::RangeError::New(env_, std::string(fn_) + ": " + msg);
+  }
+
+  // A non-negative safe integer.
+  int64_t size(size_t i, const std::string& name) const {
+    return size_value(info_[i], name);
+  }
+
+  int64_t size_value(const Napi::Value& v, const std::string& name) const {
+    if (!v.IsNumber())
+      throw type_error(name + " must be a non-negative safe integer but got " +
+                       describe(v));
+    const double d = v.As<Napi::Number>().DoubleValue();
+    if (!(d >= 0 && d <= kMaxSafeInteger && d == std::trunc(d)))
+      throw range_error(name + " must be a non-negative safe integer but got " +
+                        describe(v));
+    return static_cast<int64_t>(d);
+  }
+
+  // An Array of `count` sizes.
+  std::vector<int64_t> sizes(size_t i, const std::string& name,
+                             uint32_t count) const {
+    const Napi::Value v = info_[i];
+    if (!v.IsArray())
+      throw type_error(name + " must be an Array of " + std::to_string(count) +
+                       " non-negative safe integers but got " + describe(v));
+    const auto arr = v.As<Napi::Array>();
+    if (arr.Length() != count)
+      throw range_error(name + " must have " + std::to_string(count) +
+                        " entries but has " + std::to_string(arr.Length()));
+    std::vector<int64_t> out(count);
+    for (uint32_t k = 0; k < count; ++k)
+      out[k] = size_value(arr.Get(k), name + "[" + std::to_string(k) + "]");
+    return out;
+  }
+
+  bool boolean(size_t i, const std::string& name) const {
+    const Napi::Value v = info_[i];
+    if (!v.IsBoolean())
+      throw type_error(name + " must be a boolean but got " + describe(v));
+    return v.As<Napi::Boolean>().Value();
+  }
+
+  // An integer enum value in [0, count); `names` lists the values for messages.
+  int32_t enumeration(size_t i, const std::string& name, int32_t count,
+                      const std::string& names) const {
+    const Napi::Value v = info_[i];
+    if (!v.IsNumber())
+      throw type_error(name + " must be " + names + " but got " + describe(v));
+    const double d = v.As<Napi::Number>().DoubleValue();
+    if (!(d >= 0 && d < count && d == std::trunc(d)))
+      throw range_error(name + " must be " + names + " but got " + describe(v));
+    return static_cast<int32_t>(d);
+  }
+
+  // A Float32Array of exactly `expected` elements (dims are for the message);
+  // null is accepted (as a null pointer) when `nullable`.
+  float* floats(size_t i, const std::string& name, int64_t expected,
+                const std::vector<int64_t>& dims, bool nullable = false) {
+    const Napi::Value v = info_[i];
+    if (nullable && v.IsNull()) return nullptr;
+    if (!v.IsTypedArray() ||
+        v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+      throw type_error(name + " must be a Float32Array" +
+                       (nullable ? " or null" : "") + " but got " +
+                       describe(v));
+    auto arr = v.As<Napi::Float32Array>();
+    const size_t length = arr.ElementLength();
+    if (static_cast<uint64_t>(expected) != length)
+      throw range_error(name + " must have " + std::to_string(expected) +
+                        " float32 elements (shape " + shape_string(dims) +
+                        ") but has " + std::to_string(length));
+    float* data = arr.Data();
+    if (length > 0) views_.push_back({name, data, length});
+    return data;
+  }
+
+  // Outputs (registered after the inputs) must not overlap any other view.
+  void check_outputs_disjoint(size_t first_output) const {
+    for (size_t o = first_output; o < views_.size(); ++o) {
+      for (size_t k = 0; k < o; ++k) {
+        const View& a = views_[o];
+        const View& b = views_[k];
+        if (a.data < b.data + b.length && b.data < a.data + a.length)
+          throw range_error(a.name + " must not overlap " + b.name +
+                            " (they share memory)");
+      }
+    }
+  }
+
+  size_t view_count() const { return views_.size(); }
+
+ private:
+  struct View {
+    std::string name;
+    const float* data;
+    size_t length;
+  };
+  const Napi::CallbackInfo& info_;
+  Napi::Env env_;
+  const char* fn_;
+  std::vector<View> views_;
+};
+
+// Product of dims; throws if it, or the product with zeros read as ones (the
+// largest index the kernels form), does not fit in 53 bits.
+int64_t element_count(const Args& args, const std::vector<int64_t>& dims,
+                      const std::string& name) {
+  uint64_t count = 1, bound = 1;
+  for (int64_t d : dims) {
+    const uint64_t u = static_cast<uint64_t>(d);
+    if (__builtin_mul_overflow(bound, u == 0 ? 1 : u, &bound) ||
+        bound > static_cast<uint64_t>(kMaxSafeInteger))
+      throw args.range_error(name + " shape " + shape_string(dims) +
+                             " is too large");
+    count *= u;
+  }
+  return static_cast<int64_t>(count);
+}
+
+constexpr int32_t kModeCount =
+    static_cast<int32_t>(stn::Interpolation::Nearest) + 1;
+constexpr int32_t kPaddingCount =
+    static_cast<int32_t>(stn::Padding::Reflection) + 1;
+std::string enum_value(stn::Interpolation v) {
+  return std::to_string(static_cast<int32_t>(v));
+}
+std::string enum_value(stn::Padding v) {
+  return std::to_string(static_cast<int32_t>(v));
+}
+const std::string kModeNames =
+    enum_value(stn::Interpolation::Bilinear) + " (bilinear) or " +
+    enum_value(stn::Interpolation::Nearest) + " (nearest)";
+const std::string kPaddingNames =
+    enum_value(stn::Padding::Zeros) + " (zeros), " +
+    enum_value(stn::Padding::Border) + " (border) or " +
+    enum_value(stn::Padding::Reflection) + " (reflection)";
+
+struct SamplerArgs {
+  stn::SamplerShape shape;
+  stn::SamplerOptions options;
+  std::vector<int64_t> input_dims, grid_dims, output_dims;
+  int64_t input_count, grid_count, output_count;
+};
+
+SamplerArgs sampler_args(const Args& args, size_t shape_at, size_t mode_at) {
+  const auto sh = args.sizes(shape_at, "shape", 6);
+  SamplerArgs a;
+  a.shape = {sh[0], sh[1], sh[2], sh[3], sh[4], sh[5]};
+  a.input_dims = {sh[0], sh[1], sh[2], sh[3]};
+  a.grid_dims = {sh[0], sh[4], sh[5], 2};
+  a.output_dims = {sh[0], sh[4], sh[5], sh[3]};
+  a.input_count = element_count(args, a.input_dims, "input");
+  a.grid_count = element_count(args, a.grid_dims, "grid");
+  a.output_count = element_count(args, a.output_dims, "output");
+  a.options.mode = static_cast<stn::Interpolation>(
+      args.enumeration(mode_at, "mode", kModeCount, kModeNames));
+  a.options.padding = static_cast<stn::Padding>(
+      args.enumeration(mode_at + 1, "padding", kPaddingCount, kPaddingNames));
+  a.options.align_corners = args.boolean(mode_at + 2, "alignCorners");
+  return a;
+}
+
+using ForwardKernel = decltype(&stn::grid_sample_forward);
+using BackwardKernel = decltype(&stn::grid_sample_backward);
+using AffineKernel = decltype(&stn::affine_grid_forward);
+
+// gridSampleForward(input, grid, output, shape, mode, padding, alignCorners)
+template <ForwardKernel kKernel>
+Napi::Value GridSampleForward(const Napi::CallbackInfo& info) {
+  Args args(info, "gridSampleForward", 7);
+  const SamplerArgs a = sampler_args(args, 3, 4);
+  const float* input = args.floats(0, "input", a.input_count, a.input_dims);
+  const float* grid = args.floats(1, "grid", a.grid_count, a.grid_dims);
+  const size_t outputs = args.view_count();
+  float* output = args.floats(2, "output", a.output_count, a.output_dims);
+  args.check_outputs_disjoint(outputs);
+  if (a.output_count > 0) kKernel(a.shape, a.options, input, grid, output);
+  return info.Env().Undefined();
+}
+
+// gridSampleBackward(gradOutput, input, grid, gradInput | null,
+//                    gradGrid | null, shape, mode, padding, alignCorners)
+template <BackwardKernel kKernel>
+Napi::Value GridSampleBackward(const Napi::CallbackInfo& info) {
+  Args args(info, "gridSampleBackward", 9);
+  const SamplerArgs a = sampler_args(args, 5, 6);
+  const float* grad_output =
+      args.floats(0, "gradOutput", a.output_count, a.output_dims);
+  const float* input = args.floats(1, "input", a.input_count, a.input_dims);
+  const float* grid = args.floats(2, "grid", a.grid_count, a.grid_dims);
+  const size_t outputs = args.view_count();
+  float* grad_input =
+      args.floats(3, "gradInput", a.input_count, a.input_dims, true);
+  float* grad_grid = args.floats(4, "gradGrid", a.grid_count, a.grid_dims, true);
+  args.check_outputs_disjoint(outputs);
+  // Empty outputs need no work (and may have no data pointer).
+  if (a.input_count == 0) grad_input = nullptr;
+  if (a.grid_count == 0) grad_grid = nullptr;
+  if (grad_input || grad_grid)
+    kKernel(a.shape, a.options, grad_output, input, grid, grad_input,
+            grad_grid);
+  return info.Env().Undefined();
+}
+
+// affineGridForward(theta, grid, n, ho, wo, alignCorners)
+template <AffineKernel kKernel>
+Napi::Value AffineGridForward(const Napi::CallbackInfo& info) {
+  Args args(info, "affineGridForward", 6);
+  const int64_t n = args.size(2, "n"), ho = args.size(3, "ho"),
+                wo = args.size(4, "wo");
+  const bool align = args.boolean(5, "alignCorners");
+  const std::vector<int64_t> theta_dims = {n, 2, 3}, grid_dims = {n, ho, wo, 2};
+  const int64_t theta_count = element_count(args, theta_dims, "theta");
+  const int64_t grid_count = element_count(args, grid_dims, "grid");
+  const float* theta = args.floats(0, "theta", theta_count, theta_dims);
+  const size_t outputs = args.view_count();
+  float* grid = args.floats(1, "grid", grid_count, grid_dims);
+  args.check_outputs_disjoint(outputs);
+  if (grid_count > 0) kKernel(n, ho, wo, align, theta, grid);
+  return info.Env().Undefined();
+}
+
+// affineGridBackward(gradGrid, gradTheta, n, ho, wo, alignCorners)
+template <AffineKernel kKernel>
+Napi::Value AffineGridBackward(const Napi::CallbackInfo& info) {
+  Args args(info, "affineGridBackward", 6);
+  const int64_t n = args.size(2, "n"), ho = args.size(3, "ho"),
+                wo = args.size(4, "wo");
+  const bool align = args.boolean(5, "alignCorners");
+  const std::vector<int64_t> theta_dims = {n, 2, 3}, grid_dims = {n, ho, wo, 2};
+  const int64_t theta_count = element_count(args, theta_dims, "gradTheta");
+  const int64_t grid_count = element_count(args, grid_dims, "gradGrid");
+  const float* grad_grid = args.floats(0, "gradGrid", grid_count, grid_dims);
+  const size_t outputs = args.view_count();
+  float* grad_theta = args.floats(1, "gradTheta", theta_count, theta_dims);
+  args.check_outputs_disjoint(outputs);
+  // An empty grid still defines gradTheta (zeros).
+  if (theta_count > 0) kKernel(n, ho, wo, align, grad_grid, grad_theta);
+  return info.Env().Undefined();
+}
+
+// setNumThreads(n): n < 1 restores the default (one per processor).
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  Args args(info, "setNumThreads", 1);
+  const Napi::Value v = info[0];
+  if (!v.IsNumber())
+    throw args.type_error("n must be an integer but got " + describe(v));
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d == std::trunc(d) && d <= kMaxThreads))
+    throw args.range_error("n must be an integer <= " +
+                           std::to_string(kMaxThreads) + " but got " +
+                           describe(v));
+  stn::set_num_threads(d < 1 ? 0 : static_cast<int>(d));
+  return info.Env().Undefined();
+}
+
+Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
+  Args args(info, "getNumThreads", 0);
+  return Napi::Number::New(info.Env(), stn::get_num_threads());
+}
+
+template <ForwardKernel kF, BackwardKernel kB, AffineKernel kAF,
+          AffineKernel kAB>
+void export_kernels(Napi::Env env, Napi::Object target) {
+  target.Set("gridSampleForward",
+             Napi::Function::New(env, GridSampleForward<kF>, "gridSampleForward"));
+  target.Set("gridSampleBackward",
+             Napi::Function::New(env, GridSampleBackward<kB>, "gridSampleBackward"));
+  target.Set("affineGridForward",
+             Napi::Function::New(env, AffineGridForward<kAF>, "affineGridForward"));
+  target.Set("affineGridBackward",
+             Napi::Function::New(env, AffineGridBackward<kAB>,
+                                 "affineGridBackward"));
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  export_kernels<&stn::grid_sample_forward, &stn::grid_sample_backward,
+                 &stn::affine_grid_forward, &stn::affine_grid_backward>(
+      env, exports);
+
+  Napi::Object reference = Napi::Object::New(env);
+  export_kernels<&stn::grid_sample_forward_ref, &stn::grid_sample_backward_ref,
+                 &stn::affine_grid_forward_ref, &stn::affine_grid_backward_ref>(
+      env, reference);
+  reference.Freeze();
+  exports.Set("reference", reference);
+
+  exports.Set("setNumThreads",
+              Napi::Function::New(env, SetNumThreads, "setNumThreads"));
+  exports.Set("getNumThreads",
+              Napi::Function::New(env, GetNumThreads, "getNumThreads"));
+
+  Napi::Object interpolation = Napi::Object::New(env);
+  interpolation.Set("bilinear", static_cast<int32_t>(stn::Interpolation::Bilinear));
+  interpolation.Set("nearest", static_cast<int32_t>(stn::Interpolation::Nearest));
+  interpolation.Freeze();
+  exports.Set("Interpolation", interpolation);
+
+  Napi::Object padding = Napi::Object::New(env);
+  padding.Set("zeros", static_cast<int32_t>(stn::Padding::Zeros));
+  padding.Set("border", static_cast<int32_t>(stn::Padding::Border));
+  padding.Set("reflection", static_cast<int32_t>(stn::Padding::Reflection));
+  padding.Freeze();
+  exports.Set("Padding", padding);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(stn_native, Init)

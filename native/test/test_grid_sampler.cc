@@ -1,0 +1,222 @@
+// The threaded grid sampler against the scalar reference: forward and
+// grad_grid bit for bit, grad_input within rounding (and bit-identical across
+// thread counts and runs), over shapes, modes, paddings, special grid values
+// and 1-3 threads; plus a few hand-computed values.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "../grid_sampler.h"
+#include "check.h"
+
+using namespace stn;
+using namespace stn_test;
+
+namespace {
+
+const char* kModeName[] = {"bilinear", "nearest"};
+const char* kPaddingName[] = {"zeros", "border", "reflection"};
+
+std::string case_name(const SamplerShape& s, const SamplerOptions& o,
+                      const char* grid_kind) {
+  return "[n=" + std::to_string(s.n) + " h=" + std::to_string(s.h) +
+         " w=" + std::to_string(s.w) + " c=" + std::to_string(s.c) +
+         " ho=" + std::to_string(s.ho) + " wo=" + std::to_string(s.wo) + " " +
+         kModeName[int(o.mode)] + " " + kPaddingName[int(o.padding)] +
+         (o.align_corners ? " align" : " noalign") + " grid=" + grid_kind + "]";
+}
+
+struct Tensors {
+  std::vector<float> input, grid, grad_output;
+};
+
+// Grid values: uniform in [-1.3, 1.3], or (kind "special") a mix with
+// non-finite, huge, signed-zero, integral and half-integral values.
+Tensors make_tensors(const SamplerShape& s, bool special, std::mt19937& rng) {
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f), g(-1.3f, 1.3f);
+  Tensors t;
+  t.input.resize(s.n * s.h * s.w * s.c);
+  t.grid.resize(s.n * s.ho * s.wo * 2);
+  t.grad_output.resize(s.n * s.ho * s.wo * s.c);
+  for (float& v : t.input) v = u(rng);
+  for (float& v : t.grad_output) v = u(rng);
+  const float inf = std::numeric_limits<float>::infinity();
+  const float specials[] = {std::nanf(""), inf, -inf, 1e30f, -1e30f, -0.0f,
+                            0.0f, -1.0f, 1.0f, 2.0f, -2.0f, 0.5f, -0.5f,
+                            1.5f, 3e38f, -3e38f};
+  std::uniform_int_distribution<int> pick(0, 2 * int(std::size(specials)) - 1);
+  for (float& v : t.grid) {
+    const int k = pick(rng);
+    v = special && k < int(std::size(specials)) ? specials[k] : g(rng);
+  }
+  return t;
+}
+
+struct Result {
+  std::vector<float> output, grad_input, grad_grid;
+};
+
+Result run_ref(const SamplerShape& s, const SamplerOptions& o, const Tensors& t) {
+  Result r{nan_filled(s.n * s.ho * s.wo * s.c), nan_filled(s.n * s.h * s.w * s.c),
+           nan_filled(s.n * s.ho * s.wo * 2)};
+  grid_sample_forward_ref(s, o, t.input.data(), t.grid.data(), r.output.data());
+  grid_sample_backward_ref(s, o, t.grad_output.data(), t.input.data(),
+                           t.grid.data(), r.grad_input.data(),
+                           r.grad_grid.data());
+  return r;
+}
+
+Result run_fast(const SamplerShape& s, const SamplerOptions& o,
+                const Tensors& t) {
+  Result r{nan_filled(s.n * s.ho * s.wo * s.c), nan_filled(s.n * s.h * s.w * s.c),
+           nan_filled(s.n * s.ho * s.wo * 2)};
+  grid_sample_forward(s, o, t.input.data(), t.grid.data(), r.output.data());
+  grid_sample_backward(s, o, t.grad_output.data(), t.input.data(),
+                       t.grid.data(), r.grad_input.data(), r.grad_grid.data());
+  return r;
+}
+
+// Per-element bound of grad_input's rounding: the reference run with |dy|
+// gives sum |w * dy| (the weights are non-negative).
+std::vector<double> grad_input_tolerance(const SamplerShape& s,
+                                         const SamplerOptions& o, Tensors t) {
+  for (float& v : t.grad_output) v = std::fabs(v);
+  std::vector<float> bound(t.input.size());
+  grid_sample_backward_ref(s, o, t.grad_output.data(), t.input.data(),
+                           t.grid.data(), bound.data(), nullptr);
+  std::vector<double> tol(bound.size());
+  for (size_t i = 0; i < bound.size(); ++i) tol[i] = 4e-7 * bound[i] + 1e-30;
+  return tol;
+}
+
+void check_case(const SamplerShape& s, const SamplerOptions& o, bool special,
+                std::mt19937& rng) {
+  const std::string name = case_name(s, o, special ? "special" : "uniform");
+  const Tensors t = make_tensors(s, special, rng);
+  const Result ref = run_ref(s, o, t);
+  const auto tol = grad_input_tolerance(s, o, t);
+  expect_finite(name + " ref output", ref.output);
+  expect_finite(name + " ref grad_input", ref.grad_input);
+  expect_finite(name + " ref grad_grid", ref.grad_grid);
+
+  // Non-finite grid points sample nothing.
+  for (int64_t p = 0; p < s.n * s.ho * s.wo; ++p) {
+    if (std::isfinite(t.grid[2 * p]) && std::isfinite(t.grid[2 * p + 1]))
+      continue;
+    for (int64_t c = 0; c < s.c; ++c)
+      if (ref.output[p * s.c + c] != 0.0f)
+        fail(name + " non-finite grid point " + std::to_string(p) +
+             " gives output " + show(ref.output[p * s.c + c]));
+    if (ref.grad_grid[2 * p] != 0.0f || ref.grad_grid[2 * p + 1] != 0.0f)
+      fail(name + " non-finite grid point " + std::to_string(p) +
+           " gives a non-zero grid gradient");
+  }
+
+  std::vector<float> first_grad_input;
+  for (int threads : {1, 2, 3}) {
+    set_num_threads(threads);
+    const std::string at = name + " threads=" + std::to_string(threads);
+    for (int run = 0; run < 2; ++run) {
+      const Result fast = run_fast(s, o, t);
+      expect_same(at + " output", fast.output, ref.output);
+      expect_same(at + " grad_grid", fast.grad_grid, ref.grad_grid);
+      expect_near(at + " grad_input", fast.grad_input, ref.grad_input, tol);
+      if (first_grad_input.empty() && !fast.grad_input.empty())
+        first_grad_input = fast.grad_input;
+      else
+        expect_same(at + " grad_input across threads/runs", fast.grad_input,
+                    first_grad_input);
+      if (run == 1) continue;
+
+      // Each gradient alone equals the combined call.
+      auto grid_only = nan_filled(s.n * s.ho * s.wo * 2);
+      grid_sample_backward(s, o, t.grad_output.data(), t.input.data(),
+                           t.grid.data(), nullptr, grid_only.data());
+      expect_same(at + " grid-only grad_grid", grid_only, fast.grad_grid);
+      auto input_only = nan_filled(s.n * s.h * s.w * s.c);
+      grid_sample_backward(s, o, t.grad_output.data(), t.input.data(),
+                           t.grid.data(), input_only.data(), nullptr);
+      expect_same(at + " input-only grad_input", input_only, fast.grad_input);
+      auto ref_grid_only = nan_filled(s.n * s.ho * s.wo * 2);
+      grid_sample_backward_ref(s, o, t.grad_output.data(), t.input.data(),
+                               t.grid.data(), nullptr, ref_grid_only.data());
+      expect_same(at + " ref grid-only grad_grid", ref_grid_only, ref.grad_grid);
+    }
+  }
+  set_num_threads(0);
+}
+
+// Hand-computed values on a 2x2 single-channel image [[1, 2], [3, 4]].
+void check_known_values() {
+  const SamplerShape s{1, 2, 2, 1, 1, 1};
+  const std::vector<float> input = {1, 2, 3, 4};
+  struct Known {
+    SamplerOptions o;
+    float gx, gy, want;
+  };
+  const Known cases[] = {
+      {{Interpolation::Bilinear, Padding::Zeros, false}, 0.0f, 0.0f, 2.5f},
+      {{Interpolation::Bilinear, Padding::Zeros, true}, -1.0f, -1.0f, 1.0f},
+      {{Interpolation::Bilinear, Padding::Zeros, true}, 1.0f, 1.0f, 4.0f},
+      {{Interpolation::Bilinear, Padding::Zeros, false}, -1.0f, -1.0f, 0.25f},
+      {{Interpolation::Bilinear, Padding::Border, false}, -1.0f, -1.0f, 1.0f},
+      {{Interpolation::Bilinear, Padding::Zeros, true}, 0.5f, -1.0f, 1.75f},
+      {{Interpolation::Bilinear, Padding::Reflection, true}, 3.0f, -1.0f, 1.0f},
+      {{Interpolation::Bilinear, Padding::Reflection, true}, 2.0f, -1.0f, 1.5f},
+      // (0.5, 0.5) rounds half to even: pixel (0, 0).
+      {{Interpolation::Nearest, Padding::Zeros, false}, 0.0f, 0.0f, 1.0f},
+      {{Interpolation::Nearest, Padding::Zeros, true}, -0.5f, 0.5f, 3.0f},
+      {{Interpolation::Nearest, Padding::Zeros, false}, 3.0f, 0.0f, 0.0f},
+      {{Interpolation::Nearest, Padding::Border, false}, 3.0f, -3.0f, 2.0f},
+  };
+  for (const Known& k : cases) {
+    const std::vector<float> grid = {k.gx, k.gy};
+    for (bool fast : {false, true}) {
+      std::vector<float> out = nan_filled(1);
+      (fast ? grid_sample_forward : grid_sample_forward_ref)(
+          s, k.o, input.data(), grid.data(), out.data());
+      if (out[0] != k.want)
+        fail(case_name(s, k.o, "known") + " at (" + show(k.gx) + ", " +
+             show(k.gy) + ") gives " + show(out[0]) + ", expected " +
+             show(k.want) + (fast ? " (threaded)" : " (reference)"));
+    }
+  }
+}
+
+}  // namespace
+
+int main() {
+  std::mt19937 rng(12345);
+  std::uniform_int_distribution<int64_t> small(1, 9);
+  std::vector<SamplerShape> shapes;
+  for (int round = 0; round < 2; ++round)
+    for (int64_t c : {1, 3, 5, 64, 300})
+      for (int64_t n : {1, 2, 9})
+        shapes.push_back({n, small(rng), small(rng), c, small(rng), small(rng)});
+  shapes.push_back({1, 1, 1, 3, 4, 5});     // 1x1 image
+  shapes.push_back({2, 1, 1, 1, 1, 1});
+  shapes.push_back({1, 7, 5, 3, 1, 1});     // 1x1 output
+  shapes.push_back({1, 12, 10, 64, 24, 20});  // past the parallel threshold
+  shapes.push_back({2, 9, 11, 8, 33, 40});    // blocked backward, N < 8
+  shapes.push_back({9, 6, 5, 40, 9, 8});      // batch-parallel backward
+  // Zero-size dimensions: nothing to read; outputs still fully written.
+  shapes.push_back({0, 3, 3, 2, 4, 4});
+  shapes.push_back({2, 0, 3, 2, 4, 4});
+  shapes.push_back({2, 3, 0, 2, 4, 4});
+  shapes.push_back({2, 3, 3, 0, 4, 4});
+  shapes.push_back({2, 3, 3, 2, 0, 4});
+  shapes.push_back({2, 3, 3, 2, 4, 0});
+
+  int cases = 0;
+  for (const SamplerShape& s : shapes)
+    for (auto mode : {Interpolation::Bilinear, Interpolation::Nearest})
+      for (auto padding : {Padding::Zeros, Padding::Border, Padding::Reflection})
+        for (bool align : {false, true})
+          for (bool special : {false, true}) {
+            check_case(s, {mode, padding, align}, special, rng);
+            ++cases;
+          }
+  check_known_values();
+  return finish("grid_sampler", cases);
+}
