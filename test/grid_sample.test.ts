@@ -1,7 +1,7 @@
 // gridSample's forward and both gradients, through tfjs on each backend, against
 // the native scalar reference and against central finite differences.
 import * as tf from '@tensorflow/tfjs-node';
-import {beforeAll, describe, expect, test} from 'vitest';
+import {afterEach, beforeAll, describe, expect, test, vi} from 'vitest';
 
 import {gridSample} from '../lib';
 import {native, SamplerShape} from '../lib/native';
@@ -34,6 +34,26 @@ function problem(shape: SamplerShape, seed: number) {
 
 describe.each(BACKEND_NAMES)('gridSample on %s', (backend) => {
   beforeAll(() => useBackend(backend));
+  afterEach(() => vi.restoreAllMocks());
+
+  test('one native backward pass per gradient; the grid-only path skips the input gradient', () => {
+    const x = tf.randomUniform([2, 5, 6, 3]);
+    const g = tf.randomUniform([2, 4, 4, 2], -1, 1);
+    const backward = vi.spyOn(native, 'gridSampleBackward');
+    const loss = (a: tf.Tensor, b: tf.Tensor) => tf.sum(gridSample(a, b));
+    const gradInput = (call: number) => backward.mock.calls[call][3];
+    const gradGrid = (call: number) => backward.mock.calls[call][4];
+
+    tf.grad((b: tf.Tensor) => loss(x, b))(g);
+    expect(backward).toHaveBeenCalledTimes(1);
+    expect(gradInput(0)).toBeNull();
+    expect(gradGrid(0)).toBeInstanceOf(Float32Array);
+
+    tf.grads(loss)([x, g]);
+    expect(backward).toHaveBeenCalledTimes(2);
+    expect(gradInput(1)).toBeInstanceOf(Float32Array);
+    expect(gradGrid(1)).toBeInstanceOf(Float32Array);
+  });
 
   describe.each(SAMPLER_CASES)('$mode, $paddingMode, alignCorners $alignCorners', (options) => {
     const mode = native.Interpolation[options.mode];
