@@ -18,10 +18,15 @@ export function fail(op: string, name: string, expected: string, value: unknown)
   throw new Error(`${op}: ${name} must be ${expected}, but got ${describe(value)}`);
 }
 
-/** A float32 tensor of the given rank; TensorLikes (nested arrays, TypedArrays) are converted. */
-export function toFloat32Tensor(value: unknown, op: string, name: string, rank: number,
-    shapeText: string): tf.Tensor {
-  const expected = `a ${rank}-D float32 tensor ${shapeText}`;
+/**
+ * A float32 tensor of the given rank (or one of the given ranks); TensorLikes
+ * (nested arrays, TypedArrays) are converted.
+ */
+export function toFloat32Tensor(value: unknown, op: string, name: string,
+    rank: number|readonly number[], shapeText: string): tf.Tensor {
+  const ranks = typeof rank === 'number' ? [rank] : rank;
+  const expected = typeof rank === 'number' ? `a ${rank}-D float32 tensor ${shapeText}` :
+                                              `a float32 tensor ${shapeText}`;
   let tensor: tf.Tensor;
   if (value instanceof tf.Tensor) {
     if (value.isDisposed) fail(op, name, expected, value);
@@ -35,8 +40,23 @@ export function toFloat32Tensor(value: unknown, op: string, name: string, rank: 
   } else {
     return fail(op, name, expected, value);
   }
-  if (tensor.dtype !== 'float32' || tensor.rank !== rank) fail(op, name, expected, tensor);
+  if (tensor.dtype !== 'float32' || !ranks.includes(tensor.rank)) fail(op, name, expected, tensor);
   return tensor;
+}
+
+/** Throws unless `size` is [N, Ho, Wo, C] of non-negative integers. */
+export function checkGridSize(op: string, size: unknown): asserts size is number[] {
+  if (!Array.isArray(size) || size.length !== 4 || !size.every(isSize)) {
+    fail(op, 'size', 'an array of 4 non-negative integers [N, Ho, Wo, C]', size);
+  }
+}
+
+/** Throws unless the parameters' batch size equals size[0]. */
+export function checkBatch(op: string, name: string, params: tf.Tensor, size: readonly number[]): void {
+  if (params.shape[0] !== size[0]) {
+    throw new Error(`${op}: ${name} and size must have the same batch size N, but ${name} has ` +
+        `${params.shape[0]} (shape [${params.shape}]) and size is [${size}]`);
+  }
 }
 
 export function checkOptions(op: string, options: unknown, known: readonly string[]): Record<string, unknown> {

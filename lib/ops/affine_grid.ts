@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-node';
 
 import {AffineGrid, AffineGridAttrs} from '../kernel_names';
-import {booleanOption, checkOptions, fail, isSize, toFloat32Tensor} from '../validate';
+import {booleanOption, checkBatch, checkGridSize, checkOptions, fail, toFloat32Tensor} from '../validate';
 
 export interface AffineGridOptions {
   /** Must match the `alignCorners` given to gridSample; default false. */
@@ -27,16 +27,11 @@ export function affineGrid(theta: tf.Tensor|tf.TensorLike, size: readonly number
   const op = 'affineGrid';
   const opts = checkOptions(op, options, ['alignCorners']);
   const alignCorners = booleanOption(op, 'options.alignCorners', opts.alignCorners, false);
-  if (!Array.isArray(size) || size.length !== 4 || !size.every(isSize)) {
-    fail(op, 'size', 'an array of 4 non-negative integers [N, Ho, Wo, C]', size);
-  }
+  checkGridSize(op, size);
   return tf.tidy(() => {
     const $theta = toFloat32Tensor(theta, op, 'theta', 3, '[N,2,3]');
     if ($theta.shape[1] !== 2 || $theta.shape[2] !== 3) fail(op, 'theta', 'of shape [N,2,3]', $theta);
-    if ($theta.shape[0] !== size[0]) {
-      throw new Error(`${op}: theta and size must have the same batch size N, but theta has ` +
-          `${$theta.shape[0]} (shape [${$theta.shape}]) and size is [${size}]`);
-    }
+    checkBatch(op, 'theta', $theta, size);
     const attrs: AffineGridAttrs = {size: [...size], alignCorners};
     return tf.engine().runKernel(AffineGrid, {theta: $theta}, attrs) as tf.Tensor4D;
   });
