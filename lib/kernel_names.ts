@@ -5,6 +5,8 @@ export const GridSample = 'StnGridSample';
 export const GridSampleGrad = 'StnGridSampleGrad';
 export const AffineGrid = 'StnAffineGrid';
 export const AffineGridGrad = 'StnAffineGridGrad';
+export const AffineSample = 'StnAffineSample';
+export const AffineSampleGrad = 'StnAffineSampleGrad';
 
 /** The tfjs backends that get our kernels. */
 export const BACKENDS = ['tensorflow', 'cpu'] as const;
@@ -28,4 +30,16 @@ export interface AffineGridAttrs extends NamedAttrMap {
   /** The output's NHWC shape [N, Ho, Wo, C]. */
   size: number[];
   alignCorners: boolean;
+}
+
+/** The fused affine sampler: the sampler's attributes plus the output's NHWC shape. */
+export interface AffineSampleAttrs extends GridSampleAttrs {
+  /** [N, Ho, Wo, C]. */
+  size: number[];
+}
+
+/** Which gradients one backward pass computes; the kernel outputs them in this order. */
+export interface AffineSampleGradAttrs extends AffineSampleAttrs {
+  computeInputGrad: boolean;
+  computeThetaGrad: boolean;
 }

@@ -17,13 +17,28 @@ export interface NativeKernels {
       alignCorners: boolean): void;
   affineGridBackward(gradGrid: Float32Array, gradTheta: Float32Array, n: number, ho: number,
       wo: number, alignCorners: boolean): void;
+  /** The fused affine sampler: gridSample on affineGrid(theta), the grid never stored. */
+  affineSampleForward(input: Float32Array, theta: Float32Array, output: Float32Array,
+      shape: SamplerShape, mode: number, padding: number, alignCorners: boolean): void;
+  /** Either gradient may be null: it is then not computed. */
+  affineSampleBackward(gradOutput: Float32Array, input: Float32Array, theta: Float32Array,
+      gradInput: Float32Array|null, gradTheta: Float32Array|null, shape: SamplerShape,
+      mode: number, padding: number, alignCorners: boolean): void;
 }
+
+/** Instruction sets of the native kernels, lowest first. */
+export const ISAS = ['base', 'avx2', 'avx512'] as const;
+export type Isa = typeof ISAS[number];
 
 export interface NativeAddon extends NativeKernels {
   /** The scalar reference kernels: PyTorch's formulas one to one, the oracle of the fast paths. */
   reference: NativeKernels;
   setNumThreads(n: number): void;
   getNumThreads(): number;
+  /** Forces a lower ISA than the best (throws RangeError above getBestIsa()). */
+  setIsa(isa: Isa): void;
+  getIsa(): Isa;
+  getBestIsa(): Isa;
   Interpolation: {bilinear: number, nearest: number};
   Padding: {zeros: number, border: number, reflection: number};
 }

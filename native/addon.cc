@@ -327,6 +327,78 @@ Napi::Value AffineGridBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+using AffineSampleForwardKernel = decltype(&stn::affine_sample_forward);
+using AffineSampleBackwardKernel = decltype(&stn::affine_sample_backward);
+
+// affineSampleForward(input, theta, output, shape, mode, padding, alignCorners)
+template <AffineSampleForwardKernel kKernel>
+Napi::Value AffineSampleForward(const Napi::CallbackInfo& info) {
+  Args args(info, "affineSampleForward", 7);
+  const SamplerArgs a = sampler_args(args, 3, 4);
+  const std::vector<int64_t> theta_dims = {a.shape.n, 2, 3};
+  const int64_t theta_count = element_count(args, theta_dims, "theta");
+  const float* input = args.floats(0, "input", a.input_count, a.input_dims);
+  const float* theta = args.floats(1, "theta", theta_count, theta_dims);
+  const size_t outputs = args.view_count();
+  float* output = args.floats(2, "output", a.output_count, a.output_dims);
+  args.check_outputs_disjoint(outputs);
+  if (a.output_count > 0) kKernel(a.shape, a.options, input, theta, output);
+  return info.Env().Undefined();
+}
+
+// affineSampleBackward(gradOutput, input, theta, gradInput | null,
+//                      gradTheta | null, shape, mode, padding, alignCorners)
+template <AffineSampleBackwardKernel kKernel>
+Napi::Value AffineSampleBackward(const Napi::CallbackInfo& info) {
+  Args args(info, "affineSampleBackward", 9);
+  const SamplerArgs a = sampler_args(args, 5, 6);
+  const std::vector<int64_t> theta_dims = {a.shape.n, 2, 3};
+  const int64_t theta_count = element_count(args, theta_dims, "theta");
+  const float* grad_output =
+      args.floats(0, "gradOutput", a.output_count, a.output_dims);
+  const float* input = args.floats(1, "input", a.input_count, a.input_dims);
+  const float* theta = args.floats(2, "theta", theta_count, theta_dims);
+  const size_t outputs = args.view_count();
+  float* grad_input =
+      args.floats(3, "gradInput", a.input_count, a.input_dims, true);
+  float* grad_theta =
+      args.floats(4, "gradTheta", theta_count, theta_dims, true);
+  args.check_outputs_disjoint(outputs);
+  if (a.input_count == 0) grad_input = nullptr;
+  if (theta_count == 0) grad_theta = nullptr;
+  if (grad_input || grad_theta)
+    kKernel(a.shape, a.options, grad_output, input, theta, grad_input,
+            grad_theta);
+  return info.Env().Undefined();
+}
+
+// setIsa(name): 'base' | 'avx2' | 'avx512', at most getBestIsa().
+Napi::Value SetIsa(const Napi::CallbackInfo& info) {
+  Args args(info, "setIsa", 1);
+  const Napi::Value v = info[0];
+  const std::string names = "'base', 'avx2' or 'avx512'";
+  if (!v.IsString())
+    throw args.type_error("isa must be " + names + " but got " + describe(v));
+  const std::string name = v.As<Napi::String>().Utf8Value();
+  stn::Isa isa;
+  if (!stn::parse_isa(name.c_str(), &isa))
+    throw args.range_error("isa must be " + names + " but got '" + name + "'");
+  if (!stn::set_isa(isa))
+    throw args.range_error("isa '" + name + "' is not supported by this CPU (best: '" +
+                           stn::isa_name(stn::best_isa()) + "')");
+  return info.Env().Undefined();
+}
+
+Napi::Value GetIsa(const Napi::CallbackInfo& info) {
+  Args args(info, "getIsa", 0);
+  return Napi::String::New(info.Env(), stn::isa_name(stn::get_isa()));
+}
+
+Napi::Value GetBestIsa(const Napi::CallbackInfo& info) {
+  Args args(info, "getBestIsa", 0);
+  return Napi::String::New(info.Env(), stn::isa_name(stn::best_isa()));
+}
+
 // setNumThreads(n): n < 1 restores the default (one per processor).
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   Args args(info, "setNumThreads", 1);
@@ -348,8 +420,15 @@ Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
 }
 
 template <ForwardKernel kF, BackwardKernel kB, AffineKernel kAF,
-          AffineKernel kAB>
+          AffineKernel kAB, AffineSampleForwardKernel kSF,
+          AffineSampleBackwardKernel kSB>
 void export_kernels(Napi::Env env, Napi::Object target) {
+  target.Set("affineSampleForward",
+             Napi::Function::New(env, AffineSampleForward<kSF>,
+                                 "affineSampleForward"));
+  target.Set("affineSampleBackward",
+             Napi::Function::New(env, AffineSampleBackward<kSB>,
+                                 "affineSampleBackward"));
   target.Set("gridSampleForward",
              Napi::Function::New(env, GridSampleForward<kF>, "gridSampleForward"));
   target.Set("gridSampleBackward",
@@ -363,12 +442,15 @@ void export_kernels(Napi::Env env, Napi::Object target) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   export_kernels<&stn::grid_sample_forward, &stn::grid_sample_backward,
-                 &stn::affine_grid_forward, &stn::affine_grid_backward>(
+                 &stn::affine_grid_forward, &stn::affine_grid_backward,
+                 &stn::affine_sample_forward, &stn::affine_sample_backward>(
       env, exports);
 
   Napi::Object reference = Napi::Object::New(env);
   export_kernels<&stn::grid_sample_forward_ref, &stn::grid_sample_backward_ref,
-                 &stn::affine_grid_forward_ref, &stn::affine_grid_backward_ref>(
+                 &stn::affine_grid_forward_ref, &stn::affine_grid_backward_ref,
+                 &stn::affine_sample_forward_ref,
+                 &stn::affine_sample_backward_ref>(
       env, reference);
   reference.Freeze();
   exports.Set("reference", reference);
@@ -377,6 +459,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
               Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads",
               Napi::Function::New(env, GetNumThreads, "getNumThreads"));
+  exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
+  exports.Set("getIsa", Napi::Function::New(env, GetIsa, "getIsa"));
+  exports.Set("getBestIsa", Napi::Function::New(env, GetBestIsa, "getBestIsa"));
 
   Napi::Object interpolation = Napi::Object::New(env);
   interpolation.Set("bilinear", static_cast<int32_t>(stn::Interpolation::Bilinear));

@@ -8,6 +8,7 @@
 // same operations per element, so they agree bit for bit.
 #include <omp.h>
 
+#include "affine_coords.h"
 #include "grid_sampler.h"
 
 namespace stn {
@@ -15,26 +16,13 @@ namespace {
 
 constexpr int64_t kMinParallelWork = int64_t{1} << 14;
 
-// Element i of linspace(-1, 1, steps), scaled for !align_corners.
-inline float base_coord(int64_t i, int64_t steps, bool align_corners) {
-  if (steps <= 1) return 0.0f;
-  const float start = -1.0f, end = 1.0f;
-  const float step = (end - start) / static_cast<float>(steps - 1);
-  float v = i < steps / 2 ? start + step * static_cast<float>(i)
-                          : end - step * static_cast<float>(steps - i - 1);
-  if (!align_corners)
-    v = v * static_cast<float>(steps - 1) / static_cast<float>(steps);
-  return v;
-}
-
 // One grid row: grid_row[j] = theta (2x3) * (x_j, y_i, 1).
 void forward_row(int64_t i, int64_t ho, int64_t wo, bool align_corners,
                  const float* t, float* grid_row) {
-  const float y = base_coord(i, ho, align_corners);
+  const float y = affine_base_coord(i, ho, align_corners);
   for (int64_t j = 0; j < wo; ++j) {
-    const float x = base_coord(j, wo, align_corners);
-    grid_row[2 * j] = t[0] * x + t[1] * y + t[2];
-    grid_row[2 * j + 1] = t[3] * x + t[4] * y + t[5];
+    const float x = affine_base_coord(j, wo, align_corners);
+    affine_point(t, x, y, grid_row + 2 * j);
   }
 }
 
@@ -43,9 +31,9 @@ void backward_item(int64_t ho, int64_t wo, bool align_corners,
                    const float* grad_grid, float* grad_theta) {
   double acc[6] = {0, 0, 0, 0, 0, 0};
   for (int64_t i = 0; i < ho; ++i) {
-    const double y = base_coord(i, ho, align_corners);
+    const double y = affine_base_coord(i, ho, align_corners);
     for (int64_t j = 0; j < wo; ++j) {
-      const double x = base_coord(j, wo, align_corners);
+      const double x = affine_base_coord(j, wo, align_corners);
       const float* g = grad_grid + (i * wo + j) * 2;
       for (int r = 0; r < 2; ++r) {
         const double gr = g[r];

@@ -1,37 +1,44 @@
 // NOTE [threaded grid sampler]
 //
-// Row kernels: forward_row / backward_row process one output row of one batch
-// item. They are templated on interpolation, padding and align_corners, so
-// their inner loops have no mode branches; select() maps the runtime options
-// to an instantiation, and is where vector (AVX2/AVX-512) rows will slot in.
-// Each output pixel's in-bounds neighbours (Taps) are computed once, with the
-// coordinate helpers shared with the reference, and reused across the
-// contiguous NHWC channels.
+// The drivers: threads, the grad_input block scheme, and where grid points
+// come from. The per-pixel work is done by row kernels (grid_sampler_rows.h)
+// of the ISA chosen at run time (dispatch.cc); they are written once in
+// grid_sampler_simd.inl (see its NOTE: pixel rows for few channels, channel
+// rows for many) and templated on interpolation, padding and align_corners,
+// so their inner loops have no mode branches.
 //
-// Bitwise reproducibility: forward and grad_grid perform, per element, the
-// same float operations in the same order as grid_sampler_ref.cc, so they
-// equal the reference bit for bit. grad_input is a scatter-add: each batch
-// item's output rows are split into `blocks` blocks chosen from the shape
-// alone (never the thread count); block 0 scatters into grad_input, the
-// others into scratch slices, which are then added in block order. No
-// atomics, no races, and the same bits for any thread count and run; it can
-// differ from the reference's single sequential sum by rounding only. A
-// scratch slice is zeroed lazily, over the span of input rows its block
-// touches, and only that span is added: for the usual smooth grids the
-// scratch traffic is about one image, not one per block.
+// Grid points come from a stored grid (grid_sample_*) or are computed on the
+// fly from theta in chunks of kAffineChunk points with affine_grid's
+// operations (affine_sample_*, the fused affine sampler: the grid is never
+// stored; grad_theta is accumulated per output row in double, then the rows
+// are added in order).
+//
+// Bitwise reproducibility: forward equals the reference bit for bit, and so
+// does grad_grid up to kPixelPathMaxChannels channels (beyond, the row
+// kernels' dot-product regrouping). Row kernels of every ISA agree bit for
+// bit. grad_input is a scatter-add: each batch item's output rows are split
+// into `blocks` blocks chosen from the shape alone (never the thread count);
+// block 0 scatters into grad_input, the others into scratch slices, which are
+// then added in block order. No atomics, no races, and the same bits for any
+// thread count, ISA and run; it can differ from the reference's single
+// sequential sum by rounding only. A scratch slice is zeroed lazily, over the
+// span of input rows its block touches, and only that span is added: for the
+// usual smooth grids the scratch traffic is about one image, not one per
+// block. The grid-only backward (grad_input null) skips all of this: rows
+// run in parallel with no scratch.
 #include <omp.h>
 
 #include <algorithm>
 #include <memory>
 #include <new>
+#include <vector>
 
-#include "coordinates.h"
+#include "affine_coords.h"
 #include "grid_sampler.h"
+#include "grid_sampler_rows.h"
 
 namespace stn {
 namespace {
-
-using coord::in_bounds;
 
 // Below this many output elements a kernel runs on the calling thread.
 constexpr int64_t kMinParallelWork = int64_t{1} << 14;
@@ -41,224 +48,64 @@ constexpr int64_t kTargetTasks = 8;
 constexpr int64_t kScratchBytes = int64_t{256} << 20;
 // Elements per task when the partial sums are added.
 constexpr int64_t kReduceChunk = int64_t{1} << 14;
+// Grid points computed at a time by the fused affine sampler.
+constexpr int64_t kAffineChunk = 256;
 
 int threads_for(int64_t work) {
   return work < kMinParallelWork ? 1 : get_num_threads();
 }
 
-// In-bounds bilinear neighbours of one source point, in PyTorch's order
-// (nw, ne, sw, se); out-of-bounds neighbours are left out, as PyTorch skips
-// them. gx/gy are d(weight)/d(ix), d(weight)/d(iy).
-struct Taps {
-  int count = 0;
-  int64_t y_min, y_max;  // input rows of the taps, when count > 0
-  int64_t offset[4];  // of the neighbour's pixel in the batch item
-  float weight[4];
-  float gx[4], gy[4];
+// A stored grid [N,Ho,Wo,2] and its gradient (null: not wanted).
+struct StoredGrid {
+  static constexpr int64_t kChunk = INT64_MAX;
+  const float* grid;
+  float* grad_grid;
+  int64_t wo;
+
+  const float* points(int64_t r, int64_t x0, int64_t, float*) const {
+    return grid + (r * wo + x0) * 2;
+  }
+  float* grad_points(int64_t r, int64_t x0, float*) const {
+    return grad_grid ? grad_grid + (r * wo + x0) * 2 : nullptr;
+  }
+  void take_grad(int64_t, int64_t, int64_t, const float*) const {}
 };
 
-inline void bilinear_taps(float ix, float iy, const SamplerShape& s, Taps* t) {
-  coord::BilinearCell b;
-  if (!coord::bilinear_cell(ix, iy, s.w, s.h, &b)) return;
-  auto add = [&](int64_t y, int64_t x, float weight, float gx, float gy) {
-    if (!in_bounds(y, x, s.h, s.w)) return;
-    if (t->count == 0) t->y_min = y;
-    t->y_max = y;
-    t->offset[t->count] = (y * s.w + x) * s.c;
-    t->weight[t->count] = weight;
-    t->gx[t->count] = gx;
-    t->gy[t->count] = gy;
-    ++t->count;
-  };
-  const int64_t x1 = b.x0 + 1, y1 = b.y0 + 1;
-  add(b.y0, b.x0, b.nw(), -b.dy1, -b.dx1);
-  add(b.y0, x1, b.ne(), b.dy1, -b.dx0);
-  add(y1, b.x0, b.sw(), -b.dy0, b.dx1);
-  add(y1, x1, b.se(), b.dy0, b.dx0);
-}
+// The affine grid of theta [N,2,3], computed on the fly; its gradient goes to
+// row_partials [N*Ho,6] (null: not wanted), in affine_grid_backward's order
+// within each row.
+struct AffineGridSource {
+  static constexpr int64_t kChunk = kAffineChunk;
+  const float* theta;
+  double* row_partials;
+  int64_t ho, wo;
+  const float* xs;  // affine_base_coord(j, wo), j < wo
+  const float* ys;  // affine_base_coord(i, ho), i < ho
 
-// out[c] = 0 + v0[c] * w0 + v1[c] * w1 + ..., left to right as the reference.
-inline void blend(const Taps& t, const float* inp, float* out, int64_t nc) {
-  switch (t.count) {
-    case 0:
-      std::fill(out, out + nc, 0.0f);
-      return;
-    case 1: {
-      const float* p0 = inp + t.offset[0];
-      const float w0 = t.weight[0];
-      for (int64_t c = 0; c < nc; ++c) out[c] = 0.0f + p0[c] * w0;
-      return;
-    }
-    case 2: {
-      const float* p0 = inp + t.offset[0];
-      const float* p1 = inp + t.offset[1];
-      const float w0 = t.weight[0], w1 = t.weight[1];
-      for (int64_t c = 0; c < nc; ++c) out[c] = (0.0f + p0[c] * w0) + p1[c] * w1;
-      return;
-    }
-    case 3: {
-      const float* p0 = inp + t.offset[0];
-      const float* p1 = inp + t.offset[1];
-      const float* p2 = inp + t.offset[2];
-      const float w0 = t.weight[0], w1 = t.weight[1], w2 = t.weight[2];
-      for (int64_t c = 0; c < nc; ++c)
-        out[c] = ((0.0f + p0[c] * w0) + p1[c] * w1) + p2[c] * w2;
-      return;
-    }
-    default: {
-      const float* p0 = inp + t.offset[0];
-      const float* p1 = inp + t.offset[1];
-      const float* p2 = inp + t.offset[2];
-      const float* p3 = inp + t.offset[3];
-      const float w0 = t.weight[0], w1 = t.weight[1], w2 = t.weight[2],
-                  w3 = t.weight[3];
-      for (int64_t c = 0; c < nc; ++c)
-        out[c] = (((0.0f + p0[c] * w0) + p1[c] * w1) + p2[c] * w2) + p3[c] * w3;
-      return;
-    }
+  const float* points(int64_t r, int64_t x0, int64_t n, float* buf) const {
+    const float* t = theta + 6 * (r / ho);
+    const float y = ys[r % ho];
+    for (int64_t j = 0; j < n; ++j) affine_point(t, xs[x0 + j], y, buf + 2 * j);
+    return buf;
   }
-}
-
-// The contiguous span of input rows of a lazily zeroed scratch slice that
-// has been zeroed so far.
-struct ZeroedRows {
-  int64_t begin = 0, end = 0;
-
-  // Zeroes rows [lo, hi] where not zeroed yet; row_size = W * C.
-  void cover(float* slice, int64_t row_size, int64_t lo, int64_t hi) {
-    if (begin == end) begin = end = lo;
-    if (lo < begin) {
-      std::fill(slice + lo * row_size, slice + begin * row_size, 0.0f);
-      begin = lo;
-    }
-    if (hi >= end) {
-      std::fill(slice + end * row_size, slice + (hi + 1) * row_size, 0.0f);
-      end = hi + 1;
-    }
+  float* grad_points(int64_t, int64_t, float* buf) const {
+    return row_partials ? buf : nullptr;
   }
-};
-
-template <Interpolation kMode, Padding kPadding, bool kAlign>
-struct RowKernel {
-  // One output row: grid_row [Wo,2] -> out_row [Wo,C]; inp is the batch item.
-  static void forward(const SamplerShape& s, const float* inp,
-                      const float* grid_row, float* out_row) {
-    for (int64_t x = 0; x < s.wo; ++x) {
-      const float* g = grid_row + 2 * x;
-      float* out = out_row + x * s.c;
-      float ix, iy;
-      if (!coord::source_index(g[0], s.w, kPadding, kAlign, &ix) ||
-          !coord::source_index(g[1], s.h, kPadding, kAlign, &iy)) {
-        std::fill(out, out + s.c, 0.0f);
-        continue;
-      }
-      if constexpr (kMode == Interpolation::Bilinear) {
-        Taps t;
-        bilinear_taps(ix, iy, s, &t);
-        blend(t, inp, out, s.c);
-      } else {
-        int64_t xn, yn;
-        if (coord::nearest_pixel(ix, iy, s.w, s.h, &xn, &yn)) {
-          const float* src = inp + (yn * s.w + xn) * s.c;
-          std::copy(src, src + s.c, out);
-        } else {
-          std::fill(out, out + s.c, 0.0f);
-        }
-      }
-    }
-  }
-
-  // One output row's gradients: scatter-adds into ginp (the batch item's
-  // grad_input, or a scratch slice zeroed lazily when `zeroed` is given) and
-  // writes ggrid_row [Wo,2]; ginp and ggrid_row may be null.
-  static void backward(const SamplerShape& s, const float* gout_row,
-                       const float* inp, const float* grid_row, float* ginp,
-                       ZeroedRows* zeroed, float* ggrid_row) {
-    const int64_t nc = s.c;
-    for (int64_t x = 0; x < s.wo; ++x) {
-      const float* g = grid_row + 2 * x;
-      const float* gout = gout_row + x * nc;
-      float ix, iy, mult_x, mult_y;
-      if (!coord::source_index_set_grad(g[0], s.w, kPadding, kAlign, &ix,
-                                        &mult_x) ||
-          !coord::source_index_set_grad(g[1], s.h, kPadding, kAlign, &iy,
-                                        &mult_y)) {
-        if (ggrid_row) ggrid_row[2 * x] = ggrid_row[2 * x + 1] = 0.0f;
-        continue;
-      }
-      if constexpr (kMode == Interpolation::Bilinear) {
-        Taps t;
-        bilinear_taps(ix, iy, s, &t);
-        if (ginp && t.count > 0) {
-          if (zeroed) zeroed->cover(ginp, s.w * nc, t.y_min, t.y_max);
-          for (int k = 0; k < t.count; ++k) {
-            float* dst = ginp + t.offset[k];
-            const float w = t.weight[k];
-            for (int64_t c = 0; c < nc; ++c) dst[c] += w * gout[c];
-          }
-        }
-        if (ggrid_row) {
-          // Sequential over channels: the reference's summation order.
-          float gix = 0, giy = 0;
-          for (int64_t c = 0; c < nc; ++c) {
-            const float go = gout[c];
-            for (int k = 0; k < t.count; ++k) {
-              const float v = inp[t.offset[k] + c];
-              gix += v * t.gx[k] * go;
-              giy += v * t.gy[k] * go;
-            }
-          }
-          ggrid_row[2 * x] = mult_x * gix;
-          ggrid_row[2 * x + 1] = mult_y * giy;
-        }
-      } else {
-        int64_t xn, yn;
-        if (ginp && coord::nearest_pixel(ix, iy, s.w, s.h, &xn, &yn)) {
-          if (zeroed) zeroed->cover(ginp, s.w * nc, yn, yn);
-          float* dst = ginp + (yn * s.w + xn) * nc;
-          for (int64_t c = 0; c < nc; ++c) dst[c] += gout[c];
-        }
-        if (ggrid_row) ggrid_row[2 * x] = ggrid_row[2 * x + 1] = 0.0f;
+  void take_grad(int64_t r, int64_t x0, int64_t n, const float* g) const {
+    if (!row_partials) return;
+    double* acc = row_partials + 6 * r;
+    const double y = ys[r % ho];
+    for (int64_t j = 0; j < n; ++j) {
+      const double x = xs[x0 + j];
+      for (int k = 0; k < 2; ++k) {
+        const double gk = g[2 * j + k];
+        acc[3 * k] += gk * x;
+        acc[3 * k + 1] += gk * y;
+        acc[3 * k + 2] += gk;
       }
     }
   }
 };
-
-struct RowKernels {
-  decltype(&RowKernel<Interpolation::Bilinear, Padding::Zeros,
-                      false>::forward) forward;
-  decltype(&RowKernel<Interpolation::Bilinear, Padding::Zeros,
-                      false>::backward) backward;
-};
-
-template <Interpolation kMode, Padding kPadding>
-RowKernels select_align(bool align_corners) {
-  if (align_corners)
-    return {&RowKernel<kMode, kPadding, true>::forward,
-            &RowKernel<kMode, kPadding, true>::backward};
-  return {&RowKernel<kMode, kPadding, false>::forward,
-          &RowKernel<kMode, kPadding, false>::backward};
-}
-
-template <Interpolation kMode>
-RowKernels select_padding(Padding padding, bool align_corners) {
-  switch (padding) {
-    case Padding::Border:
-      return select_align<kMode, Padding::Border>(align_corners);
-    case Padding::Reflection:
-      return select_align<kMode, Padding::Reflection>(align_corners);
-    default:
-      return select_align<kMode, Padding::Zeros>(align_corners);
-  }
-}
-
-RowKernels select(const SamplerOptions& o) {
-  return o.mode == Interpolation::Nearest
-             ? select_padding<Interpolation::Nearest>(o.padding,
-                                                      o.align_corners)
-             : select_padding<Interpolation::Bilinear>(o.padding,
-                                                       o.align_corners);
-}
 
 // Row blocks per batch item for the grad_input scatter: from the shape only,
 // so the summation order never depends on the thread count. Blocks exist
@@ -272,32 +119,41 @@ int64_t blocks_per_item(const SamplerShape& s) {
   return std::min(wanted, 1 + kScratchBytes / (s.n * item_bytes));
 }
 
-}  // namespace
-
-void grid_sample_forward(const SamplerShape& s, const SamplerOptions& o,
-                         const float* input, const float* grid, float* output) {
-  const auto row = select(o).forward;
+template <class Source>
+void forward_impl(const SamplerShape& s, const SamplerOptions& o,
+                  const float* input, const Source& src, float* output) {
+  const ForwardRow row = select_rows(o, s).forward;
   const int64_t rows = s.n * s.ho;
   const int64_t item = s.h * s.w * s.c;
   const int nt = threads_for(rows * s.wo * std::max<int64_t>(s.c, 1));
 #pragma omp parallel for num_threads(nt) schedule(static)
-  for (int64_t r = 0; r < rows; ++r)
-    row(s, input + (r / s.ho) * item, grid + r * s.wo * 2,
-        output + r * s.wo * s.c);
+  for (int64_t r = 0; r < rows; ++r) {
+    float buf[2 * kAffineChunk];
+    for (int64_t x0 = 0; x0 < s.wo; x0 += std::min(Source::kChunk, s.wo)) {
+      const int64_t n = std::min(Source::kChunk, s.wo - x0);
+      row(s, input + (r / s.ho) * item, src.points(r, x0, n, buf),
+          output + (r * s.wo + x0) * s.c, n);
+    }
+  }
 }
 
-void grid_sample_backward(const SamplerShape& s, const SamplerOptions& o,
-                          const float* grad_output, const float* input,
-                          const float* grid, float* grad_input,
-                          float* grad_grid) {
-  const auto row = select(o).backward;
+template <class Source>
+void backward_impl(const SamplerShape& s, const SamplerOptions& o,
+                   const float* grad_output, const float* input,
+                   const Source& src, float* grad_input) {
+  const BackwardRow row = select_rows(o, s).backward;
   const int64_t rows = s.n * s.ho;
   const int64_t item = s.h * s.w * s.c;
   const int nt = threads_for(rows * s.wo * std::max<int64_t>(s.c, 1));
   auto run_row = [&](int64_t r, float* ginp, ZeroedRows* zeroed) {
-    row(s, grad_output + r * s.wo * s.c, input + (r / s.ho) * item,
-        grid + r * s.wo * 2, ginp, zeroed,
-        grad_grid ? grad_grid + r * s.wo * 2 : nullptr);
+    float buf[2 * kAffineChunk], gbuf[2 * kAffineChunk];
+    for (int64_t x0 = 0; x0 < s.wo; x0 += std::min(Source::kChunk, s.wo)) {
+      const int64_t n = std::min(Source::kChunk, s.wo - x0);
+      float* gg = src.grad_points(r, x0, gbuf);
+      row(s, grad_output + (r * s.wo + x0) * s.c, input + (r / s.ho) * item,
+          src.points(r, x0, n, buf), ginp, zeroed, gg, n);
+      if (gg) src.take_grad(r, x0, n, gg);
+    }
   };
 
   if (!grad_input) {
@@ -353,6 +209,100 @@ void grid_sample_backward(const SamplerShape& s, const SamplerOptions& o,
       }
     }
   }
+}
+
+// The base grid's coordinates, computed once per call.
+struct BaseCoords {
+  std::vector<float> xs, ys;
+  BaseCoords(int64_t ho, int64_t wo, bool align) : xs(wo), ys(ho) {
+    for (int64_t j = 0; j < wo; ++j) xs[j] = affine_base_coord(j, wo, align);
+    for (int64_t i = 0; i < ho; ++i) ys[i] = affine_base_coord(i, ho, align);
+  }
+};
+
+}  // namespace
+
+void grid_sample_forward(const SamplerShape& s, const SamplerOptions& o,
+                         const float* input, const float* grid, float* output) {
+  forward_impl(s, o, input, StoredGrid{grid, nullptr, s.wo}, output);
+}
+
+void grid_sample_backward(const SamplerShape& s, const SamplerOptions& o,
+                          const float* grad_output, const float* input,
+                          const float* grid, float* grad_input,
+                          float* grad_grid) {
+  backward_impl(s, o, grad_output, input, StoredGrid{grid, grad_grid, s.wo},
+                grad_input);
+}
+
+void affine_sample_forward(const SamplerShape& s, const SamplerOptions& o,
+                           const float* input, const float* theta,
+                           float* output) {
+  const BaseCoords base(s.ho, s.wo, o.align_corners);
+  forward_impl(s, o, input,
+               AffineGridSource{theta, nullptr, s.ho, s.wo, base.xs.data(),
+                                base.ys.data()},
+               output);
+}
+
+void affine_sample_backward(const SamplerShape& s, const SamplerOptions& o,
+                            const float* grad_output, const float* input,
+                            const float* theta, float* grad_input,
+                            float* grad_theta) {
+  std::unique_ptr<double[]> partials;
+  if (grad_theta) {
+    partials.reset(new (std::nothrow) double[s.n * s.ho * 6]());
+    if (!partials) {  // out of memory: the unfused path's own buffers
+      std::unique_ptr<float[]> grid(new (std::nothrow) float[s.n * s.ho * s.wo * 2]);
+      std::unique_ptr<float[]> grad_grid(new (std::nothrow) float[s.n * s.ho * s.wo * 2]);
+      if (!grid || !grad_grid) {
+        std::fill(grad_theta, grad_theta + s.n * 6, 0.0f);
+        if (grad_input) std::fill(grad_input, grad_input + s.n * s.h * s.w * s.c, 0.0f);
+        return;
+      }
+      affine_grid_forward(s.n, s.ho, s.wo, o.align_corners, theta, grid.get());
+      grid_sample_backward(s, o, grad_output, input, grid.get(), grad_input,
+                           grad_grid.get());
+      affine_grid_backward(s.n, s.ho, s.wo, o.align_corners, grad_grid.get(),
+                           grad_theta);
+      return;
+    }
+  }
+  const BaseCoords base(s.ho, s.wo, o.align_corners);
+  backward_impl(s, o, grad_output, input,
+                AffineGridSource{theta, partials.get(), s.ho, s.wo,
+                                 base.xs.data(), base.ys.data()},
+                grad_input);
+  if (!grad_theta) return;
+  for (int64_t n = 0; n < s.n; ++n) {
+    double acc[6] = {0, 0, 0, 0, 0, 0};
+    for (int64_t i = 0; i < s.ho; ++i)
+      for (int k = 0; k < 6; ++k) acc[k] += partials[(n * s.ho + i) * 6 + k];
+    for (int k = 0; k < 6; ++k) grad_theta[6 * n + k] = static_cast<float>(acc[k]);
+  }
+}
+
+// The unfused composition, as the oracle of the fused paths.
+void affine_sample_forward_ref(const SamplerShape& s, const SamplerOptions& o,
+                               const float* input, const float* theta,
+                               float* output) {
+  std::unique_ptr<float[]> grid(new float[s.n * s.ho * s.wo * 2]);
+  affine_grid_forward_ref(s.n, s.ho, s.wo, o.align_corners, theta, grid.get());
+  grid_sample_forward_ref(s, o, input, grid.get(), output);
+}
+
+void affine_sample_backward_ref(const SamplerShape& s, const SamplerOptions& o,
+                                const float* grad_output, const float* input,
+                                const float* theta, float* grad_input,
+                                float* grad_theta) {
+  const int64_t points = s.n * s.ho * s.wo * 2;
+  std::unique_ptr<float[]> grid(new float[points]), grad_grid(new float[points]);
+  affine_grid_forward_ref(s.n, s.ho, s.wo, o.align_corners, theta, grid.get());
+  grid_sample_backward_ref(s, o, grad_output, input, grid.get(), grad_input,
+                           grad_grid.get());
+  if (grad_theta)
+    affine_grid_backward_ref(s.n, s.ho, s.wo, o.align_corners, grad_grid.get(),
+                             grad_theta);
 }
 
 }  // namespace stn

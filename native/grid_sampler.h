@@ -65,9 +65,38 @@ void affine_grid_backward(int64_t n, int64_t ho, int64_t wo,
                           bool align_corners, const float* grad_grid,
                           float* grad_theta);
 
+// Fused affine sampler: grid_sample of the affine grid of theta ([N,2,3]),
+// the grid computed on the fly (never stored) with affine_grid's operations,
+// so the forward equals grid_sample_forward(affine_grid_forward(theta)) bit
+// for bit. grad_input ([N,H,W,C]) and grad_theta ([N,2,3]) may each be null;
+// both are overwritten.
+void affine_sample_forward_ref(const SamplerShape& s, const SamplerOptions& o,
+                               const float* input, const float* theta,
+                               float* output);
+void affine_sample_forward(const SamplerShape& s, const SamplerOptions& o,
+                           const float* input, const float* theta,
+                           float* output);
+void affine_sample_backward_ref(const SamplerShape& s, const SamplerOptions& o,
+                                const float* grad_output, const float* input,
+                                const float* theta, float* grad_input,
+                                float* grad_theta);
+void affine_sample_backward(const SamplerShape& s, const SamplerOptions& o,
+                            const float* grad_output, const float* input,
+                            const float* theta, float* grad_input,
+                            float* grad_theta);
+
 // Threads used by the non-reference kernels; n < 1 restores the default (the
 // machine's cores).
 void set_num_threads(int n);
 int get_num_threads();
+
+// Instruction sets of the non-reference kernels (dispatch.cc). The values
+// cross the N-API boundary; a higher value is a wider vector unit.
+enum class Isa : int32_t { Base = 0, Avx2 = 1, Avx512 = 2 };
+Isa best_isa();         // the best this CPU supports
+Isa get_isa();          // the one in use (best_isa(), or lower: STN_ISA, set_isa)
+bool set_isa(Isa isa);  // false (and no change) when isa > best_isa()
+const char* isa_name(Isa isa);  // "base", "avx2", "avx512"
+bool parse_isa(const char* name, Isa* isa);
 
 }  // namespace stn

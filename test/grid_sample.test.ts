@@ -78,10 +78,12 @@ describe.each(BACKEND_NAMES)('gridSample on %s', (backend) => {
       expectBitwise(gridSample(x, g, options).dataSync() as Float32Array, output, 'output');
       const [dx, dg] = tf.grads(loss)([x, g]);
       expectClose(dx.dataSync(), gradInput, {rtol: 1e-5, atol: 1e-6}, 'input gradient');
-      expectBitwise(dg.dataSync() as Float32Array, gradGrid, 'grid gradient');
+      // Bitwise for C <= 4; above, the kernel sums channels in fixed vector lanes (README, Performance).
+      if (c <= 4) expectBitwise(dg.dataSync() as Float32Array, gradGrid, 'grid gradient');
+      else expectClose(dg.dataSync(), gradGrid, {rtol: 1e-5, atol: 5e-7 * c}, 'grid gradient');
       // Each gradient alone (the grid-only and input-only paths) equals the joint one.
       expectBitwise(tf.grad((b: tf.Tensor) => loss(x, b))(g).dataSync() as Float32Array,
-          gradGrid, 'grid gradient alone');
+          dg.dataSync() as Float32Array, 'grid gradient alone');
       expectBitwise(tf.grad((a: tf.Tensor) => loss(a, g))(x).dataSync() as Float32Array,
           dx.dataSync() as Float32Array, 'input gradient alone');
       tf.dispose([x, g, dx, dg]);

@@ -1,0 +1,102 @@
+"""PyTorch's CPU grid_sample timed by itself, for `npm run bench` (bench/main.ts).
+
+A line protocol on stdin/stdout, so the bench can interleave PyTorch's
+repetitions with its own contenders: each request is one JSON line, each reply
+one JSON line.
+  {"cmd": "setup", "n":, "h":, "w":, "c":, "seed":}    -> {"ok": true}
+  {"cmd": "run", "pass":, "threads":, "reps":}         -> {"ms": [...]}
+Tensors are NCHW contiguous (PyTorch's own layout); grids are random affine
+grids as in the bench. Passes: fwd, bwd (input and grid), bwd-grid (grid
+only), step (affine_grid + grid_sample forward and backward to theta),
+fwd-nearest, bwd-nearest. Backward passes time the backward kernel alone
+(aten.grid_sampler_2d_backward with its output_mask), except step, which is
+a whole autograd step.
+"""
+import json
+import math
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+state = {}
+
+
+def random_theta(n, gen):
+    angle = (torch.rand(n, generator=gen) * 2 - 1) * math.radians(30)
+    scale = 0.8 + 0.4 * torch.rand(n, generator=gen)
+    shift = (torch.rand(n, 2, generator=gen) * 2 - 1) * 0.2
+    cos, sin = torch.cos(angle) * scale, torch.sin(angle) * scale
+    theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1),
+                         torch.stack([sin, cos, shift[:, 1]], 1)], 1)
+    return theta.float()
+
+
+def setup(req):
+    gen = torch.Generator().manual_seed(req.get("seed", 1))
+    n, h, w, c = req["n"], req["h"], req["w"], req["c"]
+    s = {"size": (n, c, h, w)}
+    s["input"] = torch.rand(n, c, h, w, generator=gen) * 2 - 1
+    s["theta"] = random_theta(n, gen)
+    s["grid"] = F.affine_grid(s["theta"], (n, c, h, w), align_corners=False)
+    s["gout"] = torch.rand(n, c, h, w, generator=gen) * 2 - 1
+    state.clear()
+    state.update(s)
+
+
+def make_pass(name):
+    s = state
+    inp, grid, gout, theta = s["input"], s["grid"], s["gout"], s["theta"]
+    nearest = name.endswith("nearest")
+    interp = 1 if nearest else 0
+    mode = "nearest" if nearest else "bilinear"
+    if name in ("fwd", "fwd-nearest"):
+        return lambda: F.grid_sample(inp, grid, mode=mode, padding_mode="zeros",
+                                     align_corners=False)
+    if name in ("bwd", "bwd-nearest", "bwd-grid"):
+        mask = [name != "bwd-grid", True]
+        op = torch.ops.aten.grid_sampler_2d_backward
+        return lambda: op(gout, inp, grid, interp, 0, False, mask)
+    if name == "step":
+        def step():
+            t = theta.clone().requires_grad_(True)
+            g = F.affine_grid(t, s["size"], align_corners=False)
+            out = F.grid_sample(inp, g, mode="bilinear", padding_mode="zeros",
+                                align_corners=False)
+            return torch.autograd.grad(out, t, gout)
+        return step
+    raise ValueError("unknown pass " + name)
+
+
+def run(req):
+    torch.set_num_threads(req["threads"])
+    fn = make_pass(req["pass"])
+    times = []
+    with torch.no_grad() if req["pass"] != "step" else torch.enable_grad():
+        for _ in range(req["reps"]):
+            t0 = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - t0) * 1e3)
+    return {"ms": times}
+
+
+def main():
+    print(json.dumps({"ready": True, "torch": torch.__version__,
+                      "capability": torch.backends.cpu.get_cpu_capability()}),
+          flush=True)
+    for line in sys.stdin:
+        req = json.loads(line)
+        try:
+            if req["cmd"] == "setup":
+                setup(req)
+                reply = {"ok": True}
+            else:
+                reply = run(req)
+        except Exception as e:  # reported to the bench, which prints it
+            reply = {"error": repr(e)}
+        print(json.dumps(reply), flush=True)
+
+
+if __name__ == "__main__":
+    main()

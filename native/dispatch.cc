@@ -1,0 +1,92 @@
+// Run-time choice of the row kernels' ISA: the best the CPU supports
+// (__builtin_cpu_supports, which also checks that the OS saves the vector
+// registers), or a lower one forced by the environment variable STN_ISA
+// (base | avx2 | avx512, read once at load) or by set_isa(). Built without ISA
+// flags, so it runs on any x86-64.
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "grid_sampler.h"
+#include "grid_sampler_rows.h"
+
+namespace stn {
+namespace {
+
+Isa detect() {
+#if (defined(__x86_64__) || defined(_M_X64)) && defined(__GNUC__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+    return Isa::Avx512;
+  if (__builtin_cpu_supports("avx2")) return Isa::Avx2;
+#endif
+  return Isa::Base;
+}
+
+// The detected ISA, lowered by STN_ISA when set.
+Isa initial() {
+  const Isa best = detect();
+  const char* env = std::getenv("STN_ISA");
+  if (env == nullptr || *env == '\0') return best;
+  Isa wanted;
+  if (!parse_isa(env, &wanted)) {
+    std::fprintf(stderr,
+                 "tfjs-spatial-transformer: ignoring STN_ISA=%s (expected "
+                 "base, avx2 or avx512)\n",
+                 env);
+    return best;
+  }
+  return wanted < best ? wanted : best;
+}
+
+std::atomic<Isa>& active() {
+  static std::atomic<Isa> isa{initial()};
+  return isa;
+}
+
+}  // namespace
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::Avx512: return "avx512";
+    case Isa::Avx2: return "avx2";
+    default: return "base";
+  }
+}
+
+bool parse_isa(const char* name, Isa* isa) {
+  for (Isa i : {Isa::Base, Isa::Avx2, Isa::Avx512}) {
+    if (std::strcmp(name, isa_name(i)) == 0) {
+      *isa = i;
+      return true;
+    }
+  }
+  return false;
+}
+
+Isa best_isa() {
+  static const Isa best = detect();
+  return best;
+}
+
+bool set_isa(Isa isa) {
+  if (isa > best_isa()) return false;
+  active().store(isa);
+  return true;
+}
+
+Isa get_isa() { return active().load(); }
+
+RowKernels select_rows(const SamplerOptions& o, const SamplerShape& s) {
+  switch (get_isa()) {
+#if defined(__x86_64__) || defined(_M_X64)
+    case Isa::Avx512: return avx512::select_rows(o, s);
+    case Isa::Avx2: return avx2::select_rows(o, s);
+#endif
+    default: return base::select_rows(o, s);
+  }
+}
+
+}  // namespace stn

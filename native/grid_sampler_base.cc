@@ -1,0 +1,4 @@
+// The row kernels of grid_sampler_simd.inl, portable: the project's baseline
+// flags only (SSE2 on x86-64); the only build on other architectures.
+#define STN_ISA base
+#include "grid_sampler_simd.inl"

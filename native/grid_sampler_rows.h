@@ -1,0 +1,67 @@
+// Internal interface between the threaded drivers (grid_sampler.cc,
+// affine_sampler.cc), the per-ISA row kernels (grid_sampler_simd.inl, built
+// once per ISA) and the dispatcher (dispatch.cc). Not part of the public API.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+#include "grid_sampler.h"
+
+namespace stn {
+
+// The contiguous span of input rows of a lazily zeroed scratch slice that
+// has been zeroed so far.
+struct ZeroedRows {
+  int64_t begin = 0, end = 0;
+
+  // Zeroes rows [lo, hi] where not zeroed yet; row_size = W * C.
+  void cover(float* slice, int64_t row_size, int64_t lo, int64_t hi) {
+    if (begin == end) begin = end = lo;
+    if (lo < begin) {
+      std::fill(slice + lo * row_size, slice + begin * row_size, 0.0f);
+      begin = lo;
+    }
+    if (hi >= end) {
+      std::fill(slice + end * row_size, slice + (hi + 1) * row_size, 0.0f);
+      end = hi + 1;
+    }
+  }
+};
+
+// A row kernel processes `count` consecutive output pixels of one batch item:
+// grid [count,2] -> out [count,C] (forward); gout [count,C] -> scatter-adds
+// into ginp (the item's grad_input, or a scratch slice zeroed lazily when
+// `zeroed` is given) and writes ggrid [count,2] (backward; ginp and ggrid may
+// each be null). `inp` is the batch item's input.
+using ForwardRow = void (*)(const SamplerShape& s, const float* inp,
+                            const float* grid, float* out, int64_t count);
+using BackwardRow = void (*)(const SamplerShape& s, const float* gout,
+                             const float* inp, const float* grid, float* ginp,
+                             ZeroedRows* zeroed, float* ggrid, int64_t count);
+struct RowKernels {
+  ForwardRow forward;
+  BackwardRow backward;
+};
+
+// C <= this: grad_grid sums over channels in the reference's order (bit for
+// bit), and the AVX2/AVX-512 rows vectorise over pixels. Above it, rows
+// vectorise over channels and grad_grid uses per-tap dot products (see the
+// NOTE in grid_sampler_simd.inl). The same for every ISA.
+constexpr int64_t kPixelPathMaxChannels = 4;
+
+// The row kernels of each ISA for the given options and shape.
+namespace base {
+RowKernels select_rows(const SamplerOptions& o, const SamplerShape& s);
+}
+namespace avx2 {
+RowKernels select_rows(const SamplerOptions& o, const SamplerShape& s);
+}
+namespace avx512 {
+RowKernels select_rows(const SamplerOptions& o, const SamplerShape& s);
+}
+
+// The row kernels of the active ISA (dispatch.cc).
+RowKernels select_rows(const SamplerOptions& o, const SamplerShape& s);
+
+}  // namespace stn

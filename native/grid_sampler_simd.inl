@@ -1,0 +1,673 @@
+// NOTE [row kernels, written once, built once per ISA]
+//
+// Included by grid_sampler_base.cc, grid_sampler_avx2.cc and
+// grid_sampler_avx512.cc, each compiled with its own flags and defining
+// STN_ISA (the namespace) and, on x86, STN_ISA_AVX2 or STN_ISA_AVX512.
+// dispatch.cc picks one at run time.
+//
+// Two kinds of rows, chosen by the channel count C (the same choice for every
+// ISA, so results never depend on the ISA):
+//
+// - Channel rows (C > kPixelPathMaxChannels, every padding; and all C on the
+//   base ISA or where the pixel rows do not apply). Each output pixel's
+//   in-bounds neighbours (Taps: offsets, weights and weight derivatives) are
+//   computed once with the coordinate helpers shared with the reference, then
+//   reused across the contiguous NHWC channels: a corner is a contiguous row
+//   of C floats, so blend and scatter-add are plain vector loads, multiplies
+//   and adds (the compiler vectorises them at the file's vector width).
+//   grad_grid: each tap's dot product Σ_c v[c]·gout[c] is accumulated in 16
+//   fixed lanes (channel c in lane c mod 16, tail channels added in order
+//   after a fixed pairwise reduction of the lanes), then
+//   gix = Σ_k gx[k]·dot[k]. The 16 lanes are written with GCC vector types,
+//   so every ISA performs the same operations in the same order.
+// - Pixel rows (C <= kPixelPathMaxChannels, zeros or border padding, AVX2 or
+//   AVX-512): 8 or 16 output pixels per step. Coordinates, corner offsets,
+//   weights and masks are computed in vector registers with the reference's
+//   float operations in its order; corners are read with masked gathers
+//   (out-of-bounds corners read nothing, as the reference skips them).
+//   grad_input's scatter stays scalar (lanes may hit the same pixel), in
+//   pixel order. Row tails (fewer pixels than a vector) use channel rows.
+//
+// Bitwise: forward equals the reference bit for bit on every path. grad_grid
+// equals it bit for bit when C <= kPixelPathMaxChannels; above, it differs by
+// the dot-product regrouping only (bounded in the tests). No FMA anywhere
+// (-ffp-contract=off, and no FMA intrinsics), so the three ISAs agree bit for
+// bit on every output.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "coordinates.h"
+#include "grid_sampler_rows.h"
+
+#if defined(STN_ISA_AVX2) || defined(STN_ISA_AVX512)
+#include <immintrin.h>
+#endif
+
+// Lanes16 values are passed between inline functions only: no ABI concern.
+#pragma GCC diagnostic ignored "-Wpsabi"
+#if defined(STN_ISA_AVX512) && defined(__GNUC__) && !defined(__clang__)
+// GCC 12's AVX-512 intrinsics start from _mm512_undefined_*(): false positives.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+namespace stn {
+namespace STN_ISA {
+namespace {
+
+using coord::in_bounds;
+
+// In-bounds bilinear neighbours of one source point, in PyTorch's order
+// (nw, ne, sw, se); out-of-bounds neighbours are left out, as PyTorch skips
+// them. gx/gy are d(weight)/d(ix), d(weight)/d(iy).
+struct Taps {
+  int count = 0;
+  int64_t y_min, y_max;  // input rows of the taps, when count > 0
+  // Zero beyond `count`: blend() forms all four pointers up front, and an
+  // out-of-range pointer (from an uninitialised offset) is undefined
+  // behaviour, reported by UBSan even though it is never dereferenced.
+  int64_t offset[4] = {0, 0, 0, 0};  // of the neighbour's pixel in the batch item
+  float weight[4] = {0, 0, 0, 0};
+  float gx[4], gy[4];
+};
+
+inline void bilinear_taps(float ix, float iy, const SamplerShape& s, Taps* t) {
+  coord::BilinearCell b;
+  if (!coord::bilinear_cell(ix, iy, s.w, s.h, &b)) return;
+  auto add = [&](int64_t y, int64_t x, float weight, float gx, float gy) {
+    if (!in_bounds(y, x, s.h, s.w)) return;
+    if (t->count == 0) t->y_min = y;
+    t->y_max = y;
+    t->offset[t->count] = (y * s.w + x) * s.c;
+    t->weight[t->count] = weight;
+    t->gx[t->count] = gx;
+    t->gy[t->count] = gy;
+    ++t->count;
+  };
+  const int64_t x1 = b.x0 + 1, y1 = b.y0 + 1;
+  add(b.y0, b.x0, b.nw(), -b.dy1, -b.dx1);
+  add(b.y0, x1, b.ne(), b.dy1, -b.dx0);
+  add(y1, b.x0, b.sw(), -b.dy0, b.dx1);
+  add(y1, x1, b.se(), b.dy0, b.dx0);
+}
+
+// out[c] = 0 + v0[c] * w0 + v1[c] * w1 + ..., left to right as the reference.
+inline void blend(const Taps& t, const float* inp, float* out, int64_t nc) {
+  const float* p0 = inp + t.offset[0];
+  const float* p1 = inp + t.offset[1];
+  const float* p2 = inp + t.offset[2];
+  const float* p3 = inp + t.offset[3];
+  const float w0 = t.weight[0], w1 = t.weight[1], w2 = t.weight[2],
+              w3 = t.weight[3];
+  switch (t.count) {
+    case 0:
+      std::fill(out, out + nc, 0.0f);
+      return;
+    case 1:
+      for (int64_t c = 0; c < nc; ++c) out[c] = 0.0f + p0[c] * w0;
+      return;
+    case 2:
+      for (int64_t c = 0; c < nc; ++c) out[c] = (0.0f + p0[c] * w0) + p1[c] * w1;
+      return;
+    case 3:
+      for (int64_t c = 0; c < nc; ++c)
+        out[c] = ((0.0f + p0[c] * w0) + p1[c] * w1) + p2[c] * w2;
+      return;
+    default:
+      for (int64_t c = 0; c < nc; ++c)
+        out[c] = (((0.0f + p0[c] * w0) + p1[c] * w1) + p2[c] * w2) + p3[c] * w3;
+      return;
+  }
+}
+
+// 16 float lanes, loaded from unaligned memory; GCC lowers the arithmetic to
+// the file's vector width (1 zmm, 2 ymm or 4 xmm), lane by lane.
+typedef float Lanes16 __attribute__((vector_size(64)));
+
+inline Lanes16 load16(const float* p) {
+  Lanes16 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Σ_c a[c]·b[c]: 16 lanes, a fixed pairwise reduction, then the tail in order.
+inline float dot(const float* a, const float* b, int64_t n) {
+  Lanes16 acc = {};
+  int64_t c = 0;
+  for (; c + 16 <= n; c += 16) acc += load16(a + c) * load16(b + c);
+  float lanes[16];
+  std::memcpy(lanes, &acc, sizeof lanes);
+  for (int width = 8; width >= 1; width /= 2)
+    for (int j = 0; j < width; ++j) lanes[j] += lanes[j + width];
+  float sum = lanes[0];
+  for (; c < n; ++c) sum += a[c] * b[c];
+  return sum;
+}
+
+template <Interpolation kMode, Padding kPadding, bool kAlign>
+struct ChannelRows {
+  static void forward(const SamplerShape& s, const float* inp,
+                      const float* grid, float* out_row, int64_t count) {
+    for (int64_t x = 0; x < count; ++x) {
+      const float* g = grid + 2 * x;
+      float* out = out_row + x * s.c;
+      float ix, iy;
+      if (!coord::source_index(g[0], s.w, kPadding, kAlign, &ix) ||
+          !coord::source_index(g[1], s.h, kPadding, kAlign, &iy)) {
+        std::fill(out, out + s.c, 0.0f);
+        continue;
+      }
+      if constexpr (kMode == Interpolation::Bilinear) {
+        Taps t;
+        bilinear_taps(ix, iy, s, &t);
+        blend(t, inp, out, s.c);
+      } else {
+        int64_t xn, yn;
+        if (coord::nearest_pixel(ix, iy, s.w, s.h, &xn, &yn)) {
+          const float* src = inp + (yn * s.w + xn) * s.c;
+          std::copy(src, src + s.c, out);
+        } else {
+          std::fill(out, out + s.c, 0.0f);
+        }
+      }
+    }
+  }
+
+  static void backward(const SamplerShape& s, const float* gout_row,
+                       const float* inp, const float* grid, float* ginp,
+                       ZeroedRows* zeroed, float* ggrid, int64_t count) {
+    const int64_t nc = s.c;
+    for (int64_t x = 0; x < count; ++x) {
+      const float* g = grid + 2 * x;
+      const float* gout = gout_row + x * nc;
+      float ix, iy, mult_x, mult_y;
+      if (!coord::source_index_set_grad(g[0], s.w, kPadding, kAlign, &ix,
+                                        &mult_x) ||
+          !coord::source_index_set_grad(g[1], s.h, kPadding, kAlign, &iy,
+                                        &mult_y)) {
+        if (ggrid) ggrid[2 * x] = ggrid[2 * x + 1] = 0.0f;
+        continue;
+      }
+      if constexpr (kMode == Interpolation::Bilinear) {
+        Taps t;
+        bilinear_taps(ix, iy, s, &t);
+        if (ginp && t.count > 0) {
+          if (zeroed) zeroed->cover(ginp, s.w * nc, t.y_min, t.y_max);
+          for (int k = 0; k < t.count; ++k) {
+            float* dst = ginp + t.offset[k];
+            const float w = t.weight[k];
+            for (int64_t c = 0; c < nc; ++c) dst[c] += w * gout[c];
+          }
+        }
+        if (ggrid) {
+          float gix = 0, giy = 0;
+          if (nc <= kPixelPathMaxChannels) {
+            // The reference's order, channel by channel.
+            for (int64_t c = 0; c < nc; ++c) {
+              const float go = gout[c];
+              for (int k = 0; k < t.count; ++k) {
+                const float v = inp[t.offset[k] + c];
+                gix += v * t.gx[k] * go;
+                giy += v * t.gy[k] * go;
+              }
+            }
+          } else {
+            for (int k = 0; k < t.count; ++k) {
+              const float d = dot(inp + t.offset[k], gout, nc);
+              gix += t.gx[k] * d;
+              giy += t.gy[k] * d;
+            }
+          }
+          ggrid[2 * x] = mult_x * gix;
+          ggrid[2 * x + 1] = mult_y * giy;
+        }
+      } else {
+        int64_t xn, yn;
+        if (ginp && coord::nearest_pixel(ix, iy, s.w, s.h, &xn, &yn)) {
+          if (zeroed) zeroed->cover(ginp, s.w * nc, yn, yn);
+          float* dst = ginp + (yn * s.w + xn) * nc;
+          for (int64_t c = 0; c < nc; ++c) dst[c] += gout[c];
+        }
+        if (ggrid) ggrid[2 * x] = ggrid[2 * x + 1] = 0.0f;
+      }
+    }
+  }
+};
+
+#if defined(STN_ISA_AVX2) || defined(STN_ISA_AVX512)
+
+// The few vector operations the pixel rows need, for one ISA. Masks are
+// vectors of all-ones/all-zeros lanes on AVX2 and __mmask16 on AVX-512.
+#if defined(STN_ISA_AVX512)
+struct V {
+  static constexpr int kWidth = 16;
+  using F = __m512;
+  using I = __m512i;
+  using M = __mmask16;
+  static F set1(float x) { return _mm512_set1_ps(x); }
+  static I set1i(int32_t x) { return _mm512_set1_epi32(x); }
+  static F zero() { return _mm512_setzero_ps(); }
+  static F load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, F v) { _mm512_storeu_ps(p, v); }
+  static F add(F a, F b) { return _mm512_add_ps(a, b); }
+  static F sub(F a, F b) { return _mm512_sub_ps(a, b); }
+  static F mul(F a, F b) { return _mm512_mul_ps(a, b); }
+  static F max(F a, F b) { return _mm512_max_ps(a, b); }  // a > b ? a : b
+  static F min(F a, F b) { return _mm512_min_ps(a, b); }  // a < b ? a : b
+  static F floor(F a) {
+    return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  }
+  static F nearbyint(F a) {
+    return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  }
+  static M lt(F a, F b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
+  static M le(F a, F b) { return _mm512_cmp_ps_mask(a, b, _CMP_LE_OQ); }
+  static M ge(F a, F b) { return _mm512_cmp_ps_mask(a, b, _CMP_GE_OQ); }
+  static M mand(M a, M b) { return a & b; }
+  static F select(M m, F yes, F no) { return _mm512_mask_blend_ps(m, no, yes); }
+  static M finite(F a) {
+    return _mm512_cmp_ps_mask(_mm512_abs_ps(a), set1(INFINITY), _CMP_LT_OQ);
+  }
+  static I to_int(F a) { return _mm512_cvttps_epi32(a); }
+  static I addi(I a, I b) { return _mm512_add_epi32(a, b); }
+  static I muli(I a, I b) { return _mm512_mullo_epi32(a, b); }
+  static F gather(M m, const float* base, I idx) {
+    return _mm512_mask_i32gather_ps(zero(), m, idx, base, 4);
+  }
+  static void store_mask(M m, int32_t* out) {
+    for (int j = 0; j < kWidth; ++j) out[j] = (m >> j) & 1;
+  }
+  static void store_int(int32_t* p, I v) { _mm512_storeu_si512(p, v); }
+  // (x, y) pairs at p -> x lanes, y lanes.
+  static void deinterleave(const float* p, F* x, F* y) {
+    const F a = load(p), b = load(p + kWidth);
+    const I even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20,
+                                     22, 24, 26, 28, 30);
+    const I odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    *x = _mm512_permutex2var_ps(a, even, b);
+    *y = _mm512_permutex2var_ps(a, odd, b);
+  }
+  static void interleave(float* p, F x, F y) {
+    const I lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21,
+                                   6, 22, 7, 23);
+    const I hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13,
+                                   29, 14, 30, 15, 31);
+    store(p, _mm512_permutex2var_ps(x, lo, y));
+    store(p + kWidth, _mm512_permutex2var_ps(x, hi, y));
+  }
+  static I lane_index() {
+    return _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+                             15);
+  }
+};
+#else
+struct V {
+  static constexpr int kWidth = 8;
+  using F = __m256;
+  using I = __m256i;
+  using M = __m256;
+  static F set1(float x) { return _mm256_set1_ps(x); }
+  static I set1i(int32_t x) { return _mm256_set1_epi32(x); }
+  static F zero() { return _mm256_setzero_ps(); }
+  static F load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, F v) { _mm256_storeu_ps(p, v); }
+  static F add(F a, F b) { return _mm256_add_ps(a, b); }
+  static F sub(F a, F b) { return _mm256_sub_ps(a, b); }
+  static F mul(F a, F b) { return _mm256_mul_ps(a, b); }
+  static F max(F a, F b) { return _mm256_max_ps(a, b); }  // a > b ? a : b
+  static F min(F a, F b) { return _mm256_min_ps(a, b); }  // a < b ? a : b
+  static F floor(F a) {
+    return _mm256_round_ps(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  }
+  static F nearbyint(F a) {
+    return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  }
+  static M lt(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
+  static M le(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_LE_OQ); }
+  static M ge(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_GE_OQ); }
+  static M mand(M a, M b) { return _mm256_and_ps(a, b); }
+  static F select(M m, F yes, F no) { return _mm256_blendv_ps(no, yes, m); }
+  static M finite(F a) {
+    const F abs = _mm256_andnot_ps(set1(-0.0f), a);
+    return _mm256_cmp_ps(abs, set1(INFINITY), _CMP_LT_OQ);
+  }
+  static I to_int(F a) { return _mm256_cvttps_epi32(a); }
+  static I addi(I a, I b) { return _mm256_add_epi32(a, b); }
+  static I muli(I a, I b) { return _mm256_mullo_epi32(a, b); }
+  static F gather(M m, const float* base, I idx) {
+    return _mm256_mask_i32gather_ps(zero(), base, idx, m, 4);
+  }
+  static void store_mask(M m, int32_t* out) {
+    const int bits = _mm256_movemask_ps(m);
+    for (int j = 0; j < kWidth; ++j) out[j] = (bits >> j) & 1;
+  }
+  static void store_int(int32_t* p, I v) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v);
+  }
+  static void deinterleave(const float* p, F* x, F* y) {
+    const F a = load(p), b = load(p + kWidth);
+    // [a0 a2 b0 b2 | a4 a6 b4 b6] -> [a0 a2 a4 a6 b0 b2 b4 b6]
+    const F ex = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    const F ey = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+    *x = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(ex), 0xD8));
+    *y = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(ey), 0xD8));
+  }
+  static void interleave(float* p, F x, F y) {
+    const F lo = _mm256_unpacklo_ps(x, y);  // x0 y0 x1 y1 | x4 y4 x5 y5
+    const F hi = _mm256_unpackhi_ps(x, y);  // x2 y2 x3 y3 | x6 y6 x7 y7
+    store(p, _mm256_permute2f128_ps(lo, hi, 0x20));
+    store(p + kWidth, _mm256_permute2f128_ps(lo, hi, 0x31));
+  }
+  static I lane_index() { return _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7); }
+};
+#endif
+
+// Source coordinates of kWidth pixels along one axis: unnormalise (the
+// reference's operations: x / 2 == x * 0.5f exactly), the finite mask, and
+// border clipping (forward: clip(); backward: clip_set_grad(), whose
+// gradient factor multiplies *mult).
+template <Padding kPadding, bool kAlign, bool kGrad>
+inline V::F source_index(V::F g, int64_t size, V::M* finite, V::F* mult) {
+  const V::F one = V::set1(1.0f), half = V::set1(0.5f);
+  V::F v;
+  if (kAlign) {
+    v = V::mul(V::mul(V::add(g, one), half), V::set1(float(size - 1)));
+  } else {
+    v = V::mul(V::sub(V::mul(V::add(g, one), V::set1(float(size))), one), half);
+  }
+  *finite = V::finite(v);
+  if (kGrad) *mult = V::set1(coord::unnormalize_grad(size, kAlign));
+  if (kPadding == Padding::Border) {
+    const V::F zero = V::zero(), max = V::set1(float(size - 1));
+    if (kGrad) {
+      // x <= 0 -> 0 (grad 0); x >= max -> max (grad 0); else x (grad 1).
+      const V::M low = V::le(v, zero), high = V::ge(v, max);
+      v = V::select(low, zero, V::select(high, max, v));
+      const V::F clip_grad =
+          V::select(low, zero, V::select(high, zero, one));
+      *mult = V::mul(*mult, clip_grad);
+    } else {
+      // std::min(max, std::max(v, 0)): max(0, v) keeps -0 as std::max does.
+      v = V::min(V::max(zero, v), max);
+    }
+  }
+  return v;
+}
+
+// The bilinear cell of kWidth source points: corner masks, offsets (of the
+// nw corner, element index in the batch item) and distances.
+struct VecCell {
+  V::M near, m[4];
+  V::I offset;  // of the nw corner; ne = +C, sw = +W*C, se = +W*C+C
+  V::F dx0, dx1, dy0, dy1;
+};
+
+inline void vec_cell(const SamplerShape& s, V::F ix, V::F iy, V::M finite,
+                     VecCell* cell) {
+  const V::F fx = V::floor(ix), fy = V::floor(iy);
+  const V::F one = V::set1(1.0f), minus_one = V::set1(-1.0f),
+             zero = V::zero();
+  const V::F w = V::set1(float(s.w)), h = V::set1(float(s.h));
+  const V::F w1 = V::set1(float(s.w - 1)), h1 = V::set1(float(s.h - 1));
+  // near_image(fx, w) && near_image(fy, h), and the coordinates are finite.
+  cell->near = V::mand(
+      finite, V::mand(V::mand(V::ge(fx, minus_one), V::le(fx, w)),
+                      V::mand(V::ge(fy, minus_one), V::le(fy, h))));
+  const V::M x0_in = V::mand(V::ge(fx, zero), V::lt(fx, w));
+  const V::M x1_in = V::mand(V::ge(fx, minus_one), V::lt(fx, w1));
+  const V::M y0_in = V::mand(V::ge(fy, zero), V::lt(fy, h));
+  const V::M y1_in = V::mand(V::ge(fy, minus_one), V::lt(fy, h1));
+  cell->m[0] = V::mand(cell->near, V::mand(y0_in, x0_in));
+  cell->m[1] = V::mand(cell->near, V::mand(y0_in, x1_in));
+  cell->m[2] = V::mand(cell->near, V::mand(y1_in, x0_in));
+  cell->m[3] = V::mand(cell->near, V::mand(y1_in, x1_in));
+  // Far lanes convert garbage, but they are masked everywhere.
+  const V::I x0 = V::to_int(V::select(cell->near, fx, zero));
+  const V::I y0 = V::to_int(V::select(cell->near, fy, zero));
+  cell->offset = V::muli(V::addi(V::muli(y0, V::set1i(int32_t(s.w))), x0),
+                         V::set1i(int32_t(s.c)));
+  cell->dx0 = V::sub(ix, fx);
+  cell->dx1 = V::sub(V::add(fx, one), ix);
+  cell->dy0 = V::sub(iy, fy);
+  cell->dy1 = V::sub(V::add(fy, one), iy);
+}
+
+template <Interpolation kMode, Padding kPadding, bool kAlign>
+struct PixelRows {
+  static constexpr int kW = V::kWidth;
+
+  // Writes channel c of kWidth pixels (lanes) to out (stride C).
+  static void put(const SamplerShape& s, float* out, int64_t c, V::F v) {
+    if (s.c == 1) {
+      V::store(out, v);
+      return;
+    }
+    float lanes[kW];
+    V::store(lanes, v);
+    for (int j = 0; j < kW; ++j) out[j * s.c + c] = lanes[j];
+  }
+
+  // The last count % kWidth pixels: padded to a full vector with NaN grid
+  // points (which sample nothing) in buffers, then copied back.
+  static void forward(const SamplerShape& s, const float* inp,
+                      const float* grid, float* out, int64_t count) {
+    const int64_t full = count - count % kW;
+    forward_full(s, inp, grid, out, full);
+    if (full == count) return;
+    const int64_t rest = count - full;
+    float grid_buf[2 * kW], out_buf[kW * kPixelPathMaxChannels];
+    std::fill(grid_buf, grid_buf + 2 * kW, NAN);
+    std::copy(grid + 2 * full, grid + 2 * count, grid_buf);
+    forward_full(s, inp, grid_buf, out_buf, kW);
+    std::copy(out_buf, out_buf + rest * s.c, out + full * s.c);
+  }
+
+  static void forward_full(const SamplerShape& s, const float* inp,
+                           const float* grid, float* out, int64_t count) {
+    int64_t x = 0;
+    for (; x + kW <= count; x += kW) {
+      V::F gx, gy, unused;
+      V::deinterleave(grid + 2 * x, &gx, &gy);
+      V::M fin_x, fin_y;
+      const V::F ix = source_index<kPadding, kAlign, false>(gx, s.w, &fin_x, &unused);
+      const V::F iy = source_index<kPadding, kAlign, false>(gy, s.h, &fin_y, &unused);
+      const V::M finite = V::mand(fin_x, fin_y);
+      float* o = out + x * s.c;
+      if constexpr (kMode == Interpolation::Bilinear) {
+        VecCell b;
+        vec_cell(s, ix, iy, finite, &b);
+        const V::F nw = V::mul(b.dx1, b.dy1), ne = V::mul(b.dx0, b.dy1),
+                   sw = V::mul(b.dx1, b.dy0), se = V::mul(b.dx0, b.dy0);
+        const V::I c_step = V::set1i(int32_t(s.c));
+        const V::I row_step = V::set1i(int32_t(s.w * s.c));
+        const V::I o_ne = V::addi(b.offset, c_step);
+        const V::I o_sw = V::addi(b.offset, row_step);
+        const V::I o_se = V::addi(o_sw, c_step);
+        for (int64_t c = 0; c < s.c; ++c) {
+          const float* p = inp + c;
+          V::F r = V::add(V::zero(), V::mul(V::gather(b.m[0], p, b.offset), nw));
+          r = V::add(r, V::mul(V::gather(b.m[1], p, o_ne), ne));
+          r = V::add(r, V::mul(V::gather(b.m[2], p, o_sw), sw));
+          r = V::add(r, V::mul(V::gather(b.m[3], p, o_se), se));
+          put(s, o, c, V::select(b.near, r, V::zero()));
+        }
+      } else {
+        const V::F rx = V::nearbyint(ix), ry = V::nearbyint(iy);
+        const V::F zero = V::zero();
+        const V::M in = V::mand(
+            finite,
+            V::mand(V::mand(V::ge(rx, zero), V::lt(rx, V::set1(float(s.w)))),
+                    V::mand(V::ge(ry, zero), V::lt(ry, V::set1(float(s.h))))));
+        const V::I xi = V::to_int(V::select(in, rx, zero));
+        const V::I yi = V::to_int(V::select(in, ry, zero));
+        const V::I off = V::muli(V::addi(V::muli(yi, V::set1i(int32_t(s.w))), xi),
+                                 V::set1i(int32_t(s.c)));
+        for (int64_t c = 0; c < s.c; ++c) put(s, o, c, V::gather(in, inp + c, off));
+      }
+    }
+  }
+
+  // Bilinear only (nearest's backward uses channel rows).
+  static void backward(const SamplerShape& s, const float* gout,
+                       const float* inp, const float* grid, float* ginp,
+                       ZeroedRows* zeroed, float* ggrid, int64_t count) {
+    const int64_t full = count - count % kW;
+    backward_full(s, gout, inp, grid, ginp, zeroed, ggrid, full);
+    if (full == count) return;
+    const int64_t rest = count - full;
+    float grid_buf[2 * kW], ggrid_buf[2 * kW], gout_buf[kW * kPixelPathMaxChannels];
+    std::fill(grid_buf, grid_buf + 2 * kW, NAN);
+    std::fill(gout_buf, gout_buf + kW * s.c, 0.0f);
+    std::copy(grid + 2 * full, grid + 2 * count, grid_buf);
+    std::copy(gout + full * s.c, gout + count * s.c, gout_buf);
+    backward_full(s, gout_buf, inp, grid_buf, ginp, zeroed,
+                  ggrid ? ggrid_buf : nullptr, kW);
+    if (ggrid) std::copy(ggrid_buf, ggrid_buf + 2 * rest, ggrid + 2 * full);
+  }
+
+  static void backward_full(const SamplerShape& s, const float* gout,
+                            const float* inp, const float* grid, float* ginp,
+                            ZeroedRows* zeroed, float* ggrid, int64_t count) {
+    const int64_t nc = s.c;
+    int64_t x = 0;
+    const V::I gout_index = V::muli(V::lane_index(), V::set1i(int32_t(nc)));
+    for (; x + kW <= count; x += kW) {
+      V::F gx, gy, mult_x, mult_y;
+      V::deinterleave(grid + 2 * x, &gx, &gy);
+      V::M fin_x, fin_y;
+      const V::F ix = source_index<kPadding, kAlign, true>(gx, s.w, &fin_x, &mult_x);
+      const V::F iy = source_index<kPadding, kAlign, true>(gy, s.h, &fin_y, &mult_y);
+      const V::M finite = V::mand(fin_x, fin_y);
+      VecCell b;
+      vec_cell(s, ix, iy, finite, &b);
+      const float* go_px = gout + x * nc;
+      const V::I c_step = V::set1i(int32_t(nc));
+      const V::I row_step = V::set1i(int32_t(s.w * nc));
+      const V::I off[4] = {b.offset, V::addi(b.offset, c_step),
+                           V::addi(b.offset, row_step),
+                           V::addi(V::addi(b.offset, row_step), c_step)};
+      if (ginp) {
+        // Scalar scatter in pixel order (lanes may share a pixel).
+        const V::F weight[4] = {V::mul(b.dx1, b.dy1), V::mul(b.dx0, b.dy1),
+                                V::mul(b.dx1, b.dy0), V::mul(b.dx0, b.dy0)};
+        alignas(64) int32_t o[4][kW], m[4][kW];
+        alignas(64) float w[4][kW];
+        for (int k = 0; k < 4; ++k) {
+          V::store_int(o[k], off[k]);
+          V::store_mask(b.m[k], m[k]);
+          V::store(w[k], weight[k]);
+        }
+        const int64_t row_size = s.w * nc;
+        for (int j = 0; j < kW; ++j) {
+          const int any = m[0][j] | m[1][j] | m[2][j] | m[3][j];
+          if (!any) continue;
+          if (zeroed) {
+            // Rows of the first and last in-bounds corners.
+            int first = 0, last = 3;
+            while (!m[first][j]) ++first;
+            while (!m[last][j]) --last;
+            zeroed->cover(ginp, row_size, o[first][j] / row_size,
+                          o[last][j] / row_size);
+          }
+          const float* go = go_px + j * nc;
+          for (int k = 0; k < 4; ++k) {
+            if (!m[k][j]) continue;
+            float* dst = ginp + o[k][j];
+            for (int64_t c = 0; c < nc; ++c) dst[c] += w[k][j] * go[c];
+          }
+        }
+      }
+      if (ggrid) {
+        V::F gix = V::zero(), giy = V::zero();
+        for (int64_t c = 0; c < nc; ++c) {
+          const float* p = inp + c;
+          const V::F go = nc == 1 ? V::load(go_px)
+                                  : V::gather(finite, go_px + c, gout_index);
+          // The reference's terms and order; out-of-bounds corners skipped.
+          auto term = [&](V::M m, V::F v, V::F d) {
+            return V::select(m, V::mul(V::mul(v, d), go), V::zero());
+          };
+          const V::F v0 = V::gather(b.m[0], p, off[0]);
+          const V::F v1 = V::gather(b.m[1], p, off[1]);
+          const V::F v2 = V::gather(b.m[2], p, off[2]);
+          const V::F v3 = V::gather(b.m[3], p, off[3]);
+          // A skipped corner adds +0, which changes nothing: gix starts at
+          // +0 and a sum of terms is never -0 (x + -x is +0).
+          gix = V::sub(gix, term(b.m[0], v0, b.dy1));
+          giy = V::sub(giy, term(b.m[0], v0, b.dx1));
+          gix = V::add(gix, term(b.m[1], v1, b.dy1));
+          giy = V::sub(giy, term(b.m[1], v1, b.dx0));
+          gix = V::sub(gix, term(b.m[2], v2, b.dy0));
+          giy = V::add(giy, term(b.m[2], v2, b.dx1));
+          gix = V::add(gix, term(b.m[3], v3, b.dy0));
+          giy = V::add(giy, term(b.m[3], v3, b.dx0));
+        }
+        const V::F out_x = V::select(finite, V::mul(mult_x, gix), V::zero());
+        const V::F out_y = V::select(finite, V::mul(mult_y, giy), V::zero());
+        V::interleave(ggrid + 2 * x, out_x, out_y);
+      }
+    }
+  }
+};
+
+// Pixel rows apply: few channels, a padding computed in vector registers, and
+// offsets and coordinates that fit int32 and float exactly.
+bool pixel_rows_apply(const SamplerOptions& o, const SamplerShape& s) {
+  const int64_t kIntMax = 0x7fffffff;
+  return s.c >= 1 && s.c <= kPixelPathMaxChannels &&
+         o.padding != Padding::Reflection && s.h < (1 << 24) &&
+         s.w < (1 << 24) && (s.h + 1) * (s.w + 1) * s.c < kIntMax &&
+         s.wo * s.c < kIntMax;
+}
+
+#endif  // STN_ISA_AVX2 || STN_ISA_AVX512
+
+template <Interpolation kMode, Padding kPadding, bool kAlign>
+RowKernels rows_for(const SamplerOptions& o, const SamplerShape& s) {
+#if defined(STN_ISA_AVX2) || defined(STN_ISA_AVX512)
+  if (pixel_rows_apply(o, s)) {
+    if constexpr (kPadding != Padding::Reflection) {
+      using P = PixelRows<kMode, kPadding, kAlign>;
+      if constexpr (kMode == Interpolation::Bilinear) {
+        return {&P::forward, &P::backward};
+      } else {
+        return {&P::forward, &ChannelRows<kMode, kPadding, kAlign>::backward};
+      }
+    }
+  }
+#endif
+  (void)o;
+  (void)s;
+  return {&ChannelRows<kMode, kPadding, kAlign>::forward,
+          &ChannelRows<kMode, kPadding, kAlign>::backward};
+}
+
+template <Interpolation kMode, Padding kPadding>
+RowKernels select_align(const SamplerOptions& o, const SamplerShape& s) {
+  return o.align_corners ? rows_for<kMode, kPadding, true>(o, s)
+                         : rows_for<kMode, kPadding, false>(o, s);
+}
+
+template <Interpolation kMode>
+RowKernels select_padding(const SamplerOptions& o, const SamplerShape& s) {
+  switch (o.padding) {
+    case Padding::Border:
+      return select_align<kMode, Padding::Border>(o, s);
+    case Padding::Reflection:
+      return select_align<kMode, Padding::Reflection>(o, s);
+    default:
+      return select_align<kMode, Padding::Zeros>(o, s);
+  }
+}
+
+}  // namespace
+
+RowKernels select_rows(const SamplerOptions& o, const SamplerShape& s) {
+  return o.mode == Interpolation::Nearest
+             ? select_padding<Interpolation::Nearest>(o, s)
+             : select_padding<Interpolation::Bilinear>(o, s);
+}
+
+}  // namespace STN_ISA
+}  // namespace stn

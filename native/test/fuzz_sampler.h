@@ -1,0 +1,530 @@
+// NOTE [grid sampler fuzzer]
+//
+// One fuzz case = one byte string. decode() turns it into a sampler case
+// (shape, options, input, grid, grad_output); check_case() runs the scalar
+// reference and every fast path (the threaded kernels with each ISA the
+// dispatch can force on this CPU: base, avx2, avx512) at 1-4 threads:
+//   - forward: the reference bit for bit (NaNs compared as NaN: a vector path
+//     may propagate another NaN payload);
+//   - grad_grid: the reference bit for bit up to kPixelPathMaxChannels
+//     channels; beyond, within grad_grid_magnitude() times a summation bound
+//     (the row kernels regroup the channel sum into per-tap dot products, see
+//     grid_sampler_simd.inl);
+//   - grad_input: within grad_input_bound() of the reference (another
+//     summation order);
+//   - every output bit for bit across ISAs, thread counts and repeated runs;
+//   - the grid-only and input-only backward calls: bit for bit the combined
+//     call.
+// Every buffer is a separate heap block of exactly its element count (no
+// slack), so under AddressSanitizer any read or write outside a tensor is a
+// report. Two drivers share this file: fuzz_grid_sampler.cc (a deterministic
+// random driver, run by ctest and by `npm run fuzz` without clang) and
+// fuzz_grid_sampler_libfuzzer.cc (libFuzzer, clang only).
+//
+// The byte layout is forgiving: reading past the end yields zeros, so every
+// byte string is a valid case, which libFuzzer needs. Grid values come from
+// the bytes (a selector byte, then a payload) while they last, then from a
+// PRNG seeded by the header; input and grad_output always come from the PRNG.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "../coordinates.h"
+#include "../grid_sampler.h"
+#include "../grid_sampler_rows.h"
+
+namespace stn_fuzz {
+
+using stn::Interpolation;
+using stn::Padding;
+using stn::SamplerOptions;
+using stn::SamplerShape;
+
+using ForwardFn = decltype(&stn::grid_sample_forward);
+using BackwardFn = decltype(&stn::grid_sample_backward);
+
+// A fast path under test. `activate`, when set, is called before the path's
+// kernels run (here: forcing an ISA in the dispatch).
+struct SamplerPath {
+  std::string name;
+  ForwardFn forward;
+  BackwardFn backward;
+  std::function<void()> activate;
+};
+
+// Every fast path the library exposes: the threaded kernels with each ISA
+// the dispatch can force on this CPU (Base up to best_isa()). A new ISA in
+// the Isa enum is picked up here without a change.
+inline std::vector<SamplerPath> sampler_paths() {
+  std::vector<SamplerPath> paths;
+  for (int i = 0; i <= int(stn::best_isa()); ++i) {
+    const auto isa = static_cast<stn::Isa>(i);
+    paths.push_back({std::string("threaded/") + stn::isa_name(isa),
+                     &stn::grid_sample_forward, &stn::grid_sample_backward,
+                     [isa] { stn::set_isa(isa); }});
+  }
+  return paths;
+}
+
+// A heap array of exactly `count` floats (new float[0] is a valid, unique,
+// zero-byte block: any access to it is an ASan report).
+class Buffer {
+ public:
+  explicit Buffer(int64_t count)
+      : count_(count), data_(new float[static_cast<size_t>(count)]) {}
+  float* data() { return data_.get(); }
+  const float* data() const { return data_.get(); }
+  int64_t size() const { return count_; }
+  float& operator[](int64_t i) { return data_[static_cast<size_t>(i)]; }
+  float operator[](int64_t i) const { return data_[static_cast<size_t>(i)]; }
+  void fill(float v) { std::fill(data_.get(), data_.get() + count_, v); }
+
+ private:
+  int64_t count_;
+  std::unique_ptr<float[]> data_;
+};
+
+inline int64_t input_count(const SamplerShape& s) { return s.n * s.h * s.w * s.c; }
+inline int64_t grid_count(const SamplerShape& s) { return s.n * s.ho * s.wo * 2; }
+inline int64_t output_count(const SamplerShape& s) { return s.n * s.ho * s.wo * s.c; }
+
+// Reads the fuzz bytes; zeros once they run out.
+class Bytes {
+ public:
+  Bytes(const uint8_t* data, size_t size) : data_(data), size_(size) {}
+  bool empty() const { return pos_ >= size_; }
+  uint8_t u8() { return pos_ < size_ ? data_[pos_++] : 0; }
+  uint16_t u16() { return static_cast<uint16_t>(u8() | (u8() << 8)); }
+  uint32_t u32() { return u16() | (static_cast<uint32_t>(u16()) << 16); }
+
+ private:
+  const uint8_t* data_;
+  size_t size_;
+  size_t pos_ = 0;
+};
+
+struct Case {
+  SamplerShape shape;
+  SamplerOptions options;
+  Buffer input, grid, grad_output;
+  Case(const SamplerShape& s, const SamplerOptions& o)
+      : shape(s), options(o), input(input_count(s)), grid(grid_count(s)),
+        grad_output(output_count(s)) {}
+};
+
+// Normalised coordinate of pixel position u along `size`, the inverse of
+// coord::unnormalize, rounded to float (so it lands on or next to u).
+inline float normalised(double u, int64_t size, bool align_corners) {
+  if (align_corners) return size > 1 ? float(2 * u / double(size - 1) - 1) : 0.0f;
+  return float((2 * u + 1) / double(size) - 1);
+}
+
+// One grid coordinate along an axis of `size` pixels. Selector values pick an
+// adversarial value; the rest are uniform in [-1.5, 1.5].
+inline float grid_value(Bytes& b, std::mt19937_64& rng, int64_t size,
+                        bool align_corners) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const float fmax = std::numeric_limits<float>::max();
+  uint8_t sel;
+  uint32_t payload;
+  if (!b.empty()) {
+    sel = b.u8();
+    payload = b.u32();
+  } else {
+    const uint64_t r = rng();
+    sel = static_cast<uint8_t>(r);
+    payload = static_cast<uint32_t>(r >> 32);
+  }
+  const int64_t span = size + 4;  // pixel positions in [-2, size + 1]
+  const double k = double(int64_t(payload % uint32_t(span)) - 2);
+  switch (sel) {
+    case 0: return std::nanf("");
+    case 1: return -std::nanf("");
+    case 2: return inf;
+    case 3: return -inf;
+    case 4: return 1e30f;
+    case 5: return -1e30f;
+    case 6: return fmax;
+    case 7: return -fmax;
+    case 8: return -0.0f;
+    case 9: return 0.0f;
+    case 10: return 1.0f;
+    case 11: return -1.0f;
+    case 12: return std::nextafter(1.0f, 2.0f);
+    case 13: return std::nextafter(-1.0f, -2.0f);
+    case 14: return std::numeric_limits<float>::denorm_min();
+    case 15: return 16777216.0f;   // 2^24: the last float with unit spacing
+    case 16: return -16777217.0f;  // rounds to -2^24
+    case 17: return float(int32_t(payload % 41) - 20);  // integral, beyond the image
+    case 18: return float(int32_t(payload % 81) - 40) / 2;  // half-integral
+    case 19: {  // any bit pattern: NaN payloads, denormals, huge values
+      float v;
+      std::memcpy(&v, &payload, sizeof v);
+      return v;
+    }
+    default: break;
+  }
+  if (sel < 40) return normalised(k, size, align_corners);        // a pixel centre
+  if (sel < 56) return normalised(k + 0.5, size, align_corners);  // between two
+  if (sel < 64) {  // a neighbour of a pixel centre or of a cell edge
+    const float v = normalised(k + (payload & 1 ? 0.5 : 0.0), size, align_corners);
+    return std::nextafter(v, (payload & 2) ? inf : -inf);
+  }
+  return float(-1.5 + 3.0 * double(payload) / 4294967295.0);
+}
+
+// Decodes a case. max_pixels caps Ho*Wo*C*N (keeps sanitizer runs short).
+inline Case decode(const uint8_t* data, size_t size, int64_t max_elements) {
+  Bytes b(data, size);
+  auto pick = [&](uint8_t v, int64_t lo, int64_t hi) {
+    return lo + int64_t(v) % (hi - lo + 1);
+  };
+  SamplerShape s;
+  const uint8_t shape_kind = b.u8();
+  s.n = pick(b.u8(), 1, 3);
+  s.h = pick(b.u8(), 1, 12);
+  s.w = pick(b.u8(), 1, 12);
+  s.ho = pick(b.u8(), 1, 12);
+  s.wo = pick(b.u8(), 1, 12);
+  const uint8_t c_byte = b.u8();
+  s.c = c_byte < 128 ? pick(c_byte, 1, 4) : pick(c_byte, 1, 300);
+  switch (shape_kind % 16) {
+    case 0: s.h = s.w = 1; break;          // a 1x1 image
+    case 1: s.ho = s.wo = 1; break;        // a 1x1 output
+    case 2: s.h = 1; break;                // a single row
+    case 3: s.w = 1; break;                // a single column
+    case 4:                                // output much larger: upsampling
+      s.ho = pick(b.u8(), 24, 64);
+      s.wo = pick(b.u8(), 24, 64);
+      break;
+    case 5:                                // input much larger
+      s.h = pick(b.u8(), 24, 80);
+      s.w = pick(b.u8(), 24, 80);
+      break;
+    case 6: s.n = pick(b.u8(), 8, 11); break;  // batch-parallel backward
+    case 7: s.c = 300; break;
+    case 9: {  // output widths around the vector widths (8, 16 lanes)
+      static const int64_t widths[] = {7, 8, 9, 15, 16, 17, 23, 24, 31, 32, 33};
+      s.wo = widths[b.u8() % std::size(widths)];
+      break;
+    }
+    case 8:  // zero-size dimensions (the addon then passes null gradients)
+      switch (b.u8() % 4) {
+        case 0: s.n = 0; break;
+        case 1: s.c = 0; break;
+        case 2: s.ho = 0; break;
+        default: s.wo = 0; break;
+      }
+      break;
+    default: break;
+  }
+  // Cap the work, shrinking C then the output.
+  while (s.n * s.ho * s.wo * std::max<int64_t>(s.c, 1) > max_elements && s.c > 1)
+    s.c = std::max<int64_t>(1, s.c / 2);
+  while (s.n * s.ho * s.wo > max_elements && s.ho > 1) s.ho /= 2;
+
+  SamplerOptions o;
+  const uint8_t opt = b.u8();
+  o.mode = (opt & 1) ? Interpolation::Nearest : Interpolation::Bilinear;
+  o.padding = static_cast<Padding>((opt >> 1) % 3);
+  o.align_corners = (opt >> 3) & 1;
+  const uint8_t value_kind = b.u8();
+  const uint64_t seed = b.u32();
+
+  Case c(s, o);
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  // Input: uniform, or (1 in 8) with some non-finite and huge values.
+  const bool special_input = value_kind % 8 == 0;
+  for (int64_t i = 0; i < c.input.size(); ++i) {
+    float v = u(rng);
+    if (special_input) {
+      switch (rng() % 16) {
+        case 0: v = std::nanf(""); break;
+        case 1: v = std::numeric_limits<float>::infinity(); break;
+        case 2: v = -1e30f; break;
+        default: break;
+      }
+    }
+    c.input[i] = v;
+  }
+  for (int64_t i = 0; i < c.grad_output.size(); ++i) c.grad_output[i] = u(rng);
+  for (int64_t p = 0; p < c.grid.size() / 2; ++p) {
+    c.grid[2 * p] = grid_value(b, rng, s.w, o.align_corners);
+    c.grid[2 * p + 1] = grid_value(b, rng, s.h, o.align_corners);
+  }
+  return c;
+}
+
+struct Stats {
+  int64_t cases = 0;
+  int64_t path_runs = 0;
+  int64_t failures = 0;
+  // Largest grad_input deviation from the reference, in units of
+  // u * sum|w * dy| (u = 2^-24): how close the fast paths come to the bound.
+  double max_grad_input_error = 0;
+  // The same for grad_grid above kPixelPathMaxChannels, in units of
+  // u * |mult| * sum_k |gx_k| sum_c |v_kc * dy_c|.
+  double max_grad_grid_error = 0;
+};
+
+inline Stats& stats() {
+  static Stats s;
+  return s;
+}
+
+inline std::string describe(const SamplerShape& s, const SamplerOptions& o) {
+  static const char* modes[] = {"bilinear", "nearest"};
+  static const char* paddings[] = {"zeros", "border", "reflection"};
+  char buf[200];
+  std::snprintf(buf, sizeof buf,
+                "[n=%lld h=%lld w=%lld c=%lld ho=%lld wo=%lld %s %s %s]",
+                (long long)s.n, (long long)s.h, (long long)s.w, (long long)s.c,
+                (long long)s.ho, (long long)s.wo, modes[int(o.mode)],
+                paddings[int(o.padding)], o.align_corners ? "align" : "noalign");
+  return buf;
+}
+
+// Prints a failure and, unless STN_FUZZ_KEEP_GOING is set, aborts (libFuzzer
+// then saves the input as a crash file).
+inline void fail(const std::string& what) {
+  ++stats().failures;
+  std::fprintf(stderr, "FUZZ FAILURE %s\n", what.c_str());
+  if (!std::getenv("STN_FUZZ_KEEP_GOING")) std::abort();
+}
+
+inline bool same(float a, float b) {
+  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+inline std::string show(float v) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.9g (0x%08x)", v, bits);
+  return buf;
+}
+
+inline void expect_same(const std::string& what, const Buffer& got,
+                        const Buffer& want) {
+  for (int64_t i = 0; i < want.size(); ++i)
+    if (!same(got[i], want[i])) {
+      fail(what + ": index " + std::to_string(i) + " is " + show(got[i]) +
+           ", expected " + show(want[i]));
+      return;
+    }
+}
+
+// The documented grad_input bound. grad_input[i] is a sum of at most
+// m = Ho*Wo terms w*dy (one per output pixel of the batch item; the products
+// round identically on every path). Any two summation orders of m terms
+// differ by at most 2 (m - 1) u sum|w*dy|, u = 2^-24; sum|w*dy| is the
+// reference run on |dy| (rounded down by at most the same relative amount,
+// hence the factor 1.01).
+inline Buffer grad_input_bound(const Case& c) {
+  const SamplerShape& s = c.shape;
+  Buffer abs_dy(c.grad_output.size());
+  for (int64_t i = 0; i < abs_dy.size(); ++i)
+    abs_dy[i] = std::fabs(c.grad_output[i]);
+  Buffer sum(input_count(s));
+  if (sum.size() > 0 && output_count(s) > 0)
+    stn::grid_sample_backward_ref(s, c.options, abs_dy.data(), c.input.data(),
+                                  c.grid.data(), sum.data(), nullptr);
+  else
+    sum.fill(0);
+  return sum;
+}
+
+// Magnitude of each grad_grid entry's terms, for its bound above
+// kPixelPathMaxChannels: |mult| * sum_k |gx_k| * sum_c |v_kc| * |dy_c| (the
+// reference's terms v * gx * dy in absolute value), in double. 0 where the
+// reference gives an exact 0 (non-finite point, nearest mode, no taps).
+inline std::vector<double> grad_grid_magnitude(const Case& c) {
+  namespace coord = stn::coord;
+  const SamplerShape& s = c.shape;
+  const SamplerOptions& o = c.options;
+  std::vector<double> mag(size_t(grid_count(s)), 0.0);
+  if (o.mode != Interpolation::Bilinear || s.c == 0) return mag;
+  for (int64_t p = 0; p < s.n * s.ho * s.wo; ++p) {
+    const float* inp = c.input.data() + (p / (s.ho * s.wo)) * s.h * s.w * s.c;
+    const float* gout = c.grad_output.data() + p * s.c;
+    float ix, iy, mx, my;
+    if (!coord::source_index_set_grad(c.grid[2 * p], s.w, o.padding,
+                                      o.align_corners, &ix, &mx) ||
+        !coord::source_index_set_grad(c.grid[2 * p + 1], s.h, o.padding,
+                                      o.align_corners, &iy, &my))
+      continue;
+    coord::BilinearCell b;
+    if (!coord::bilinear_cell(ix, iy, s.w, s.h, &b)) continue;
+    const int64_t ys[4] = {b.y0, b.y0, b.y0 + 1, b.y0 + 1};
+    const int64_t xs[4] = {b.x0, b.x0 + 1, b.x0, b.x0 + 1};
+    const double gx[4] = {b.dy1, b.dy1, b.dy0, b.dy0};
+    const double gy[4] = {b.dx1, b.dx0, b.dx1, b.dx0};
+    double sx = 0, sy = 0;
+    for (int k = 0; k < 4; ++k) {
+      if (!coord::in_bounds(ys[k], xs[k], s.h, s.w)) continue;
+      const float* v = inp + (ys[k] * s.w + xs[k]) * s.c;
+      double dot = 0;
+      for (int64_t ch = 0; ch < s.c; ++ch)
+        dot += std::fabs(double(v[ch])) * std::fabs(double(gout[ch]));
+      sx += std::fabs(gx[k]) * dot;
+      sy += std::fabs(gy[k]) * dot;
+    }
+    mag[size_t(2 * p)] = std::fabs(double(mx)) * sx;
+    mag[size_t(2 * p + 1)] = std::fabs(double(my)) * sy;
+  }
+  return mag;
+}
+
+// The reference's results; null gradients where the addon would pass null.
+struct Results {
+  Buffer output, grad_input, grad_grid;
+  explicit Results(const SamplerShape& s)
+      : output(output_count(s)), grad_input(input_count(s)),
+        grad_grid(grid_count(s)) {
+    // Pre-filled with NaN: a value a kernel forgot to write shows.
+    output.fill(std::nanf(""));
+    grad_input.fill(std::nanf(""));
+    grad_grid.fill(std::nanf(""));
+  }
+};
+
+// Calls the kernels exactly as addon.cc does for these sizes.
+inline void run(const Case& c, ForwardFn forward, BackwardFn backward,
+                Results* r, bool want_input = true, bool want_grid = true) {
+  const SamplerShape& s = c.shape;
+  if (output_count(s) > 0)
+    forward(s, c.options, c.input.data(), c.grid.data(), r->output.data());
+  float* gi = want_input && input_count(s) > 0 ? r->grad_input.data() : nullptr;
+  float* gg = want_grid && grid_count(s) > 0 ? r->grad_grid.data() : nullptr;
+  if (gi || gg)
+    backward(s, c.options, c.grad_output.data(), c.input.data(), c.grid.data(),
+             gi, gg);
+}
+
+// Runs one case through the reference and every path at 1-4 threads.
+inline void check_case(const Case& c) {
+  const SamplerShape& s = c.shape;
+  const std::string name = describe(s, c.options);
+  Results ref(s);
+  run(c, &stn::grid_sample_forward_ref, &stn::grid_sample_backward_ref, &ref);
+  // When a gradient is all-zero-size or the output empty, nothing is written;
+  // the fast paths must not write either (their buffers stay NaN too).
+  const Buffer bound = grad_input_bound(c);
+  const double u = std::ldexp(1.0, -24);
+  const double m = double(std::max<int64_t>(1, s.ho * s.wo));
+  // grad_grid: bitwise up to kPixelPathMaxChannels. Beyond, the reference's
+  // sequential sum of 4C products and the per-tap dot products (C terms,
+  // then 4) are each within (4C + 8) u of the exact value relative to the
+  // magnitude (sums plus the products' roundings): twice that apart.
+  const bool grad_grid_bitwise = s.c <= stn::kPixelPathMaxChannels;
+  const std::vector<double> magnitude =
+      grad_grid_bitwise ? std::vector<double>() : grad_grid_magnitude(c);
+  const double grad_grid_gamma = 2.02 * (4.0 * double(s.c) + 8.0) * u;
+
+  const stn::Isa isa_before = stn::get_isa();
+  std::unique_ptr<Results> first_path;  // the first path at threads=1
+  std::string first_path_name;
+  for (const SamplerPath& path : sampler_paths()) {
+    if (path.activate) path.activate();
+    std::unique_ptr<Results> first;
+    for (int threads = 1; threads <= 4; ++threads) {
+      stn::set_num_threads(threads);
+      const std::string at = path.name + " threads=" + std::to_string(threads) +
+                             " " + name;
+      Results fast(s);
+      run(c, path.forward, path.backward, &fast);
+      ++stats().path_runs;
+      expect_same(at + " output", fast.output, ref.output);
+      if (grad_grid_bitwise) {
+        expect_same(at + " grad_grid", fast.grad_grid, ref.grad_grid);
+      } else {
+        for (int64_t i = 0; i < fast.grad_grid.size(); ++i) {
+          const double got = fast.grad_grid[i], want = ref.grad_grid[i];
+          const double mag = magnitude[size_t(i)];
+          if (!std::isfinite(mag) || mag > double(std::numeric_limits<float>::max()) ||
+              same(float(got), float(want)))
+            continue;  // non-finite inputs: any non-finite result; or equal
+          const double err = std::fabs(got - want);
+          if (!(err <= grad_grid_gamma * mag)) {
+            fail(at + " grad_grid: index " + std::to_string(i) + " is " +
+                 show(float(got)) + ", reference " + show(float(want)) +
+                 ", bound " + std::to_string(grad_grid_gamma * mag));
+            break;
+          }
+          if (mag > 0)
+            stats().max_grad_grid_error =
+                std::max(stats().max_grad_grid_error, err / (u * mag));
+        }
+      }
+      for (int64_t i = 0; i < bound.size(); ++i) {
+        const double got = fast.grad_input[i], want = ref.grad_input[i];
+        const double scale = double(bound[i]);
+        const double err = std::fabs(got - want);
+        if (!(err <= 2.02 * (m - 1) * u * scale)) {
+          fail(at + " grad_input: index " + std::to_string(i) + " is " +
+               show(float(got)) + ", reference " + show(float(want)) +
+               ", bound " + std::to_string(2.02 * (m - 1) * u * scale));
+          break;
+        }
+        if (scale > 0)
+          stats().max_grad_input_error =
+              std::max(stats().max_grad_input_error, err / (u * scale));
+      }
+      if (threads == 1) {
+        if (!first_path) {
+          first_path = std::make_unique<Results>(s);
+          run(c, path.forward, path.backward, first_path.get());
+          first_path_name = path.name;
+        } else {
+          const std::string vs = " vs " + first_path_name;
+          expect_same(at + " output" + vs, fast.output, first_path->output);
+          expect_same(at + " grad_input" + vs, fast.grad_input,
+                      first_path->grad_input);
+          expect_same(at + " grad_grid" + vs, fast.grad_grid,
+                      first_path->grad_grid);
+        }
+      }
+      if (!first) {
+        first = std::make_unique<Results>(s);
+        run(c, path.forward, path.backward, first.get());  // a second run
+        expect_same(at + " output, second run", first->output, fast.output);
+        expect_same(at + " grad_input, second run", first->grad_input,
+                    fast.grad_input);
+        expect_same(at + " grad_grid, second run", first->grad_grid,
+                    fast.grad_grid);
+      } else {
+        expect_same(at + " grad_input vs threads=1", fast.grad_input,
+                    first->grad_input);
+        expect_same(at + " grad_grid vs threads=1", fast.grad_grid,
+                    first->grad_grid);
+      }
+      if (threads == 1 || threads == 3) {
+        Results grid_only(s), input_only(s);
+        run(c, path.forward, path.backward, &grid_only, false, true);
+        run(c, path.forward, path.backward, &input_only, true, false);
+        expect_same(at + " grid-only grad_grid", grid_only.grad_grid,
+                    fast.grad_grid);
+        expect_same(at + " input-only grad_input", input_only.grad_input,
+                    fast.grad_input);
+      }
+    }
+  }
+  stn::set_isa(isa_before);
+  stn::set_num_threads(0);
+  ++stats().cases;
+}
+
+}  // namespace stn_fuzz
