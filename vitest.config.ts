@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // tfjs-node's addon and ours load once per process: use child processes, not worker threads.
     pool: 'forks',
+    // The leak tests collect garbage before they read memory figures.
+    execArgv: ['--expose-gc'],
     testTimeout: 60_000,
   },
 });
