@@ -1,0 +1,272 @@
+// The training job: distorted MNIST batches made on the fly, a custom loop
+// (adam, softmax cross-entropy) with a progress bar, test evaluation, metrics,
+// pictures and a checkpoint every epoch, a clean stop on SIGINT, and --resume.
+//
+// Determinism: the training subset, each epoch's order and every distortion
+// are pure functions of (seed, epoch, index); initial weights come from seeded
+// initialisers; a checkpoint holds weights, optimizer slots and the position
+// in the epoch. So a resumed run computes exactly what an uninterrupted one does.
+import * as tf from '@tensorflow/tfjs-node';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+import {EpochMetrics, TrainState, findCheckpoint, loadCheckpoint, saveCheckpoint} from './checkpoint';
+import {DATASETS, DatasetName, distortBatch} from './datasets';
+import {MnistSplit, readMnist} from './idx';
+import {ModelName, buildModel, transformerModel} from './models';
+import {errorPlot, transformFigure} from './png';
+import {ProgressBar} from './progress';
+import {Random, Stream, hashSeed, permutation} from './random';
+import {SamplerName, TransformName} from './warp';
+
+/** Everything a run depends on; saved as config.json in the run folder. */
+export interface TrainConfig {
+  dataset: DatasetName;
+  model: ModelName;
+  transform: TransformName;
+  sampler: SamplerName;
+  epochs: number;
+  batch: number;
+  lr: number;
+  seed: number;
+  trainSize: number;
+  testSize: number;
+  stSize: number;
+  out: string;
+}
+
+export interface TrainSummary {
+  testError: number;
+  history: EpochMetrics[];
+  interrupted: boolean;
+}
+
+/** A SIGINT makes training stop after the current batch; a second one exits at once. */
+export class StopSignal {
+  requested = false;
+  private readonly handler = () => {
+    if (this.requested) {
+      process.stderr.write('\nsecond interrupt: exiting now (the last checkpoint is intact)\n');
+      process.exit(130);
+    }
+    this.requested = true;
+    process.stderr.write('\ninterrupt: stopping after the current batch (Ctrl-C again to exit now)\n');
+  };
+
+  install(): void {
+    process.on('SIGINT', this.handler);
+  }
+
+  remove(): void {
+    process.off('SIGINT', this.handler);
+  }
+}
+
+/** Makes `dir` (and parents) and checks that files can be written in it. */
+export function ensureWritableDir(dir: string, what: string): void {
+  try {
+    fs.mkdirSync(dir, {recursive: true});
+    const probe = path.join(dir, `.write-test-${process.pid}`);
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe);
+  } catch (err) {
+    throw new Error(`${what} ${dir} is not writable: ${(err as Error).message}`);
+  }
+}
+
+/** The run's fixed test set: the first `size` test digits, distorted with the test stream. */
+export function makeTestSet(config: Pick<TrainConfig, 'dataset'|'seed'|'testSize'>, source: MnistSplit,
+    chunk = 500): {images: tf.Tensor4D, labels: tf.Tensor1D}[] {
+  const batches = [];
+  for (let start = 0; start < config.testSize; start += chunk) {
+    const indices = Array.from({length: Math.min(chunk, config.testSize - start)}, (_, i) => start + i);
+    batches.push(distortBatch(config.dataset, source, indices, {seed: config.seed, split: 'test', epoch: 0}));
+  }
+  return batches;
+}
+
+/** Mean loss, error and the confusion matrix (rows: true label, columns: prediction). */
+export function evaluate(model: tf.LayersModel, batches: {images: tf.Tensor4D, labels: tf.Tensor1D}[]):
+    {loss: number, error: number, confusion: number[][]} {
+  let lossSum = 0, wrong = 0, count = 0;
+  const confusion = Array.from({length: 10}, () => new Array<number>(10).fill(0));
+  for (const {images, labels} of batches) {
+    const [loss, predicted] = tf.tidy(() => {
+      const logits = model.predict(images, {batchSize: 250}) as tf.Tensor2D;
+      const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, 10), logits, undefined, 0,
+          tf.Reduction.SUM);
+      return [loss.dataSync()[0], tf.argMax(logits, 1).dataSync()];
+    }) as [number, Int32Array];
+    const truth = labels.dataSync();
+    lossSum += loss;
+    for (let i = 0; i < truth.length; i++) {
+      confusion[truth[i]][predicted[i]]++;
+      if (predicted[i] !== truth[i]) wrong++;
+    }
+    count += truth.length;
+  }
+  return {loss: lossSum / count, error: wrong / count, confusion};
+}
+
+/** Writes transform.png (inputs beside the transformers' outputs) and error.png into `out`. */
+export async function writePictures(out: string, model: tf.LayersModel, sample: tf.Tensor4D,
+    history: EpochMetrics[], epoch: number): Promise<string[]> {
+  const written: string[] = [];
+  const st = transformerModel(model);
+  if (st !== null) {
+    const outputs = tf.tidy(() => {
+      const result = st.predict(sample);
+      return Array.isArray(result) ? result : [result];
+    });
+    const panel = (t: tf.Tensor) => ({pixels: t.dataSync() as Float32Array, height: t.shape[1]!,
+      width: t.shape[2]!});
+    const figure = transformFigure([panel(sample), ...outputs.map(panel)], sample.shape[0]);
+    tf.dispose(outputs);
+    const png = await figure.png();
+    const name = `transform-epoch${String(epoch).padStart(3, '0')}.png`;
+    fs.writeFileSync(path.join(out, name), png);
+    fs.writeFileSync(path.join(out, 'transform.png'), png);
+    written.push(name, 'transform.png');
+  }
+  const plot = errorPlot(history.map((m) => m.trainError), history.map((m) => m.testError));
+  fs.writeFileSync(path.join(out, 'error.png'), await plot.png());
+  written.push('error.png');
+  return written;
+}
+
+function percent(x: number): string {
+  return `${(100 * x).toFixed(2)}%`;
+}
+
+/**
+ * Trains (or, with `resume`, continues) the run in config.out.
+ * @returns the final test error and the per-epoch metrics; `interrupted` when SIGINT stopped it.
+ * @throws Error with a clear message for an unwritable folder or a corrupt checkpoint.
+ */
+export async function train(config: TrainConfig, resume: boolean, log: (line: string) => void,
+    stop = new StopSignal()): Promise<TrainSummary> {
+  ensureWritableDir(config.out, 'output folder');
+  const info = DATASETS[config.dataset];
+  log(`data: MNIST ${config.dataset} (${info.description}), ${config.trainSize} training and ` +
+      `${config.testSize} test images`);
+  const trainSource = readMnist('train');
+  const testSource = readMnist('test');
+  const subset = permutation(trainSource.count, new Random(hashSeed(config.seed, Stream.pick)))
+      .subarray(0, config.trainSize);
+  const testSet = makeTestSet(config, testSource);
+  const sample = tf.tidy(() => testSet[0].images.slice(0, Math.min(16, config.testSize)));
+
+  const model = buildModel({model: config.model, inputSize: info.size, transform: config.transform,
+    sampler: config.sampler, stSize: config.stSize, seed: config.seed});
+  const optimizer = tf.train.adam(config.lr);
+  let state: TrainState = {epoch: 0, batch: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0, history: []};
+  if (resume) {
+    const dir = findCheckpoint(config.out);
+    if (dir === null) throw new Error(`--resume: no checkpoint in ${config.out} to resume from`);
+    const loaded = await loadCheckpoint(dir);
+    const names = model.weights.map((w) => w.originalName);
+    const loadedNames = loaded.model.weights.map((w) => w.originalName);
+    if (names.join() !== loadedNames.join()) {
+      throw new Error(`checkpoint ${dir} holds another model (weights ${loadedNames.join(', ')}), ` +
+          `not ${config.model} with ${config.transform} transforms`);
+    }
+    model.setWeights(loaded.model.getWeights());
+    loaded.model.dispose();
+    await loaded.restoreOptimizer(optimizer);
+    state = loaded.state;
+    log(`resuming from ${dir}: epoch ${state.epoch + 1}, batch ${state.batch}`);
+  }
+  fs.writeFileSync(path.join(config.out, 'config.json'), JSON.stringify(config, null, 1));
+  const metricsFile = path.join(config.out, 'metrics.jsonl');
+  fs.writeFileSync(metricsFile, state.history.map((m) => JSON.stringify(m) + '\n').join(''));
+
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const parameters = variables.reduce((sum, v) => sum + v.size, 0);
+  log(`model: ${config.model}${config.model.includes('st') ? ` (${config.transform}, ${config.sampler} ` +
+      `sampler)` : ''}, ${parameters} parameters; adam lr ${config.lr}, batch ${config.batch}, ` +
+      `seed ${config.seed}; run folder ${config.out}`);
+  const batches = Math.ceil(config.trainSize / config.batch);
+  stop.install();
+  try {
+    for (; state.epoch < config.epochs; state.epoch++) {
+      const epoch = state.epoch;
+      const order = permutation(config.trainSize, new Random(hashSeed(config.seed, Stream.order, epoch)));
+      const bar = new ProgressBar(`epoch ${epoch + 1}/${config.epochs}`, batches);
+      let imagesHere = 0;
+      for (; state.batch < batches; state.batch++) {
+        const start = state.batch * config.batch;
+        const indices = Array.from(order.subarray(start, Math.min(start + config.batch, config.trainSize)),
+            (i) => subset[i]);
+        const {images, labels} = distortBatch(config.dataset, trainSource, indices,
+            {seed: config.seed, split: 'train', epoch});
+        const [loss, correct] = tf.tidy(() => {
+          const onehot = tf.oneHot(labels, 10);
+          let logits: tf.Tensor|null = null;
+          const {value, grads} = tf.variableGrads(() => {
+            logits = tf.keep(model.apply(images, {training: true}) as tf.Tensor);
+            return tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar;
+          }, variables);
+          optimizer.applyGradients(grads as tf.NamedTensorMap as never);
+          const kept = logits as unknown as tf.Tensor;
+          const right = tf.sum(tf.cast(tf.equal(tf.argMax(kept, 1), labels), 'float32'));
+          const result = [value.dataSync()[0], right.dataSync()[0]];
+          kept.dispose();
+          return result;
+        }) as [number, number];
+        tf.dispose([images, labels]);
+        if (!Number.isFinite(loss)) {
+          throw new Error(`training diverged: the loss is ${loss} at epoch ${epoch + 1}, batch ` +
+              `${state.batch + 1}; try a smaller --lr (now ${config.lr})`);
+        }
+        state.lossSum += loss * indices.length;
+        state.correct += correct;
+        state.seen += indices.length;
+        imagesHere += indices.length;
+        bar.update(state.batch + 1, imagesHere, state.lossSum / state.seen, state.correct / state.seen);
+        // Let the event loop run, so that a SIGINT is seen after this batch.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (stop.requested) {
+          state.batch++;
+          state.seconds += bar.elapsed();
+          bar.finish();
+          await saveCheckpoint(config.out, model, optimizer, state);
+          log(`stopped at epoch ${epoch + 1}, batch ${state.batch}/${batches}; checkpoint saved. ` +
+              `Continue with: stn train --resume --out ${config.out}`);
+          return {testError: NaN, history: state.history, interrupted: true};
+        }
+      }
+      bar.finish();
+      const seconds = state.seconds + bar.elapsed();
+      const test = evaluate(model, testSet);
+      const metrics: EpochMetrics = {epoch: epoch + 1, trainLoss: state.lossSum / state.seen,
+        trainError: 1 - state.correct / state.seen, testLoss: test.loss, testError: test.error,
+        seconds, imagesPerSecond: state.seen / seconds};
+      state.history.push(metrics);
+      fs.appendFileSync(metricsFile, JSON.stringify(metrics) + '\n');
+      log(`epoch ${epoch + 1}/${config.epochs}: train loss ${metrics.trainLoss.toFixed(4)} error ` +
+          `${percent(metrics.trainError)}, test loss ${test.loss.toFixed(4)} error ${percent(test.error)}; ` +
+          `${seconds.toFixed(1)} s training (${metrics.imagesPerSecond.toFixed(0)} img/s)`);
+      await writePictures(config.out, model, sample, state.history, epoch + 1);
+      Object.assign(state, {epoch: epoch + 1, batch: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0});
+      await saveCheckpoint(config.out, model, optimizer, state);
+      state.epoch = epoch;  // the loop's increment moves it on
+      if (stop.requested) {
+        log(`stopped after epoch ${epoch + 1}; checkpoint saved. Continue with: stn train --resume --out ` +
+            `${config.out}`);
+        return {testError: metrics.testError, history: state.history, interrupted: true};
+      }
+    }
+  } finally {
+    stop.remove();
+  }
+  const last = state.history[state.history.length - 1];
+  const testError = last ? last.testError : evaluate(model, testSet).error;
+  const result = {testError, epochs: state.history.length, config,
+    trainingSeconds: state.history.reduce((s, m) => s + m.seconds, 0),
+    machine: {cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version,
+      tfjsBackend: tf.getBackend()}};
+  fs.writeFileSync(path.join(config.out, 'result.json'), JSON.stringify(result, null, 1));
+  log(`final test error: ${percent(testError)} (${config.testSize} test images)`);
+  return {testError, history: state.history, interrupted: false};
+}

@@ -1,0 +1,69 @@
+// The spatial transformers of the training models: the library's
+// SpatialTransformer layer (native gridSample and grid generators), or, for
+// `--sampler composite`, the same layer with the native sampler and affine grid
+// replaced by stock-tfjs ones. Both have the same sub-layers, weights and
+// config, so the two builds of a model differ only in how they sample.
+import * as tf from '@tensorflow/tfjs-node';
+import type {Kwargs} from '@tensorflow/tfjs-layers/dist/types';
+
+import '../register';  // the native kernels the layer runs
+import {SpatialTransformer} from '../layers/spatial_transformer';
+import {scaleGradient} from '../layers/scale_gradient';
+import {TRANSFORM_TABLE, TRANSFORMS, TransformName} from '../layers/transforms';
+import {compositeAffineGrid, compositeGridSample} from './composite';
+
+export {TRANSFORMS};
+export type {TransformName};
+export const SAMPLERS = ['native', 'composite'] as const;
+export type SamplerName = typeof SAMPLERS[number];
+
+/** The parts of SpatialTransformer's private state that the composite call reads. */
+interface TransformerInternals {
+  localization: tf.layers.Layer[];
+  flattenOutput: tf.layers.Layer|null;
+  regression: tf.layers.Layer|null;
+  controlPoints: number[];
+}
+
+/** The grid of `params` [N, P] with stock tfjs ops where the transform is affine (affine, attention). */
+function compositeGrid(transform: TransformName, params: tf.Tensor2D, size: number[],
+    controlPoints: number[]): tf.Tensor4D {
+  const [n, ho, wo] = size;
+  if (transform === 'affine') return compositeAffineGrid(tf.reshape(params, [n, 2, 3]), ho, wo);
+  if (transform === 'attention') {
+    const [s, tx, ty] = tf.split(params, 3, 1);
+    const zero = tf.zerosLike(s);
+    return compositeAffineGrid(tf.reshape(tf.concat([s, zero, tx, zero, s, ty], 1), [n, 2, 3]), ho, wo);
+  }
+  // projective and tps: the library's generators are already compositions of stock ops.
+  return TRANSFORM_TABLE[transform].grid(params, size, false, controlPoints);
+}
+
+/**
+ * SpatialTransformer with a stock-tfjs sampler (bilinear, zeros padding,
+ * alignCorners false) and affine grid: the baseline of `--sampler composite`.
+ */
+export class CompositeSpatialTransformer extends SpatialTransformer {
+  static override className = 'StnCompositeSpatialTransformer';
+
+  override call(inputs: tf.Tensor|tf.Tensor[], kwargs: Kwargs): tf.Tensor|tf.Tensor[] {
+    if (this.mode !== 'bilinear' || this.paddingMode !== 'zeros' || this.alignCorners || this.returnTheta ||
+        this.transformRegularizer > 0) {
+      throw new Error('CompositeSpatialTransformer supports bilinear sampling, zeros padding, ' +
+          'alignCorners false, no returnTheta and no transformRegularizer');
+    }
+    const self = this as unknown as TransformerInternals;
+    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+    return tf.tidy(() => {
+      let features: tf.Tensor = x;
+      for (const layer of self.localization) features = layer.apply(features, kwargs) as tf.Tensor;
+      if (self.flattenOutput !== null) features = self.flattenOutput.apply(features) as tf.Tensor;
+      const theta = scaleGradient(self.regression!.apply(features) as tf.Tensor2D, this.localizationLrScale);
+      const [n, h, w, c] = x.shape;
+      const [ho, wo] = this.outputSize ?? [h, w];
+      const grid = compositeGrid(this.transform, theta, [n, ho, wo, c], self.controlPoints);
+      return compositeGridSample(x, grid, 'zeros', false);
+    });
+  }
+}
+tf.serialization.registerClass(CompositeSpatialTransformer);
