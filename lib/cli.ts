@@ -29,6 +29,8 @@ export const TRAIN_FLAGS: Flag[] = [
   {name: 'epochs', type: 'int', min: 1, max: 1000, default: 10, help: `epochs to train (--quick: ${QUICK.epochs})`},
   {name: 'batch', type: 'int', min: 1, max: 4096, default: 128, help: `batch size (--quick: ${QUICK.batch})`},
   {name: 'lr', type: 'number', min: 1e-7, max: 1, default: 0.002, help: 'adam learning rate'},
+  {name: 'lr-schedule', type: 'choice', choices: ['constant', 'cosine'], default: 'cosine',
+    help: "the learning rate over the run: constant, or cosine (from --lr down towards 0 at the last epoch)"},
   {name: 'seed', type: 'int', min: 0, max: 2 ** 32 - 1, default: 1,
     help: 'seed of the weights, the training subset, the data order and every distortion'},
   {name: 'train-size', type: 'int', min: 1, max: 60000, default: 60000,
@@ -92,7 +94,7 @@ async function trainCommand(args: string[]): Promise<number> {
   const {DATASETS} = await import('./train/datasets');
   let config = {
     dataset: values.dataset, model: values.model, transform: values.transform, sampler: values.sampler,
-    epochs: values.epochs, batch: values.batch, lr: values.lr,
+    epochs: values.epochs, batch: values.batch, lr: values.lr, lrSchedule: values.lrSchedule,
     seed: values.seed, trainSize: values.trainSize, testSize: values.testSize, stSize: values.stSize, out,
   } as import('./train/trainer').TrainConfig;
   if (values.resume) {

@@ -8,6 +8,7 @@ import {affineGrid, gridSample} from '../lib';
 import {compositeAffineGrid, compositeGridSample} from '../lib/train/composite';
 import {MODEL_NAMES, buildModel, transformerModel} from '../lib/train/models';
 import {errorPlot, transformFigure} from '../lib/train/png';
+import {learningRate} from '../lib/train/trainer';
 import {expectClose, rng, useBackend} from './helpers';
 
 beforeAll(() => useBackend('tensorflow'));
@@ -83,5 +84,18 @@ describe('pictures', () => {
     expect(decoded.shape).toEqual([figure.height, figure.width, 3]);
     const plot = errorPlot([0.9, 0.5, 0.2], [0.8, 0.4, 0.25]);
     expect(tf.node.decodePng(await plot.png(), 3).shape).toEqual([320, 480, 3]);
+  });
+});
+
+describe('learning-rate schedule', () => {
+  test('constant keeps --lr; cosine starts at --lr and falls towards 0 by the last epoch', () => {
+    const config = {lr: 0.002, epochs: 10};
+    expect(learningRate({...config, lrSchedule: 'constant'}, 7)).toBe(0.002);
+    expect(learningRate(config, 7)).toBe(0.002);  // runs saved before the option
+    const cosine = Array.from({length: 10}, (_, e) => learningRate({...config, lrSchedule: 'cosine'}, e));
+    expect(cosine[0]).toBe(0.002);
+    expect(cosine[5]).toBeCloseTo(0.001, 12);
+    for (let e = 1; e < 10; e++) expect(cosine[e]).toBeLessThan(cosine[e - 1]);
+    expect(cosine[9]).toBeLessThan(0.0001);
   });
 });

@@ -29,6 +29,8 @@ export interface TrainConfig {
   epochs: number;
   batch: number;
   lr: number;
+  /** 'constant', or 'cosine': annealed from lr towards 0 over the run; absent in older runs (constant). */
+  lrSchedule?: LrSchedule;
   seed: number;
   trainSize: number;
   testSize: number;
@@ -40,6 +42,14 @@ export interface TrainSummary {
   testError: number;
   history: EpochMetrics[];
   interrupted: boolean;
+}
+
+export type LrSchedule = 'constant'|'cosine';
+
+/** The learning rate of `epoch` (0-based): a pure function of the epoch, so --resume stays exact. */
+export function learningRate(config: Pick<TrainConfig, 'lr'|'lrSchedule'|'epochs'>, epoch: number): number {
+  if (config.lrSchedule !== 'cosine') return config.lr;
+  return config.lr * 0.5 * (1 + Math.cos(Math.PI * epoch / config.epochs));
 }
 
 /** A SIGINT makes training stop after the current batch; a second one exits at once. */
@@ -184,13 +194,15 @@ export async function train(config: TrainConfig, resume: boolean, log: (line: st
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const parameters = variables.reduce((sum, v) => sum + v.size, 0);
   log(`model: ${config.model}${config.model.includes('st') ? ` (${config.transform}, ${config.sampler} ` +
-      `sampler)` : ''}, ${parameters} parameters; adam lr ${config.lr}, batch ${config.batch}, ` +
+      `sampler)` : ''}, ${parameters} parameters; adam lr ${config.lr} (${config.lrSchedule ?? 'constant'}), batch ${config.batch}, ` +
       `seed ${config.seed}; run folder ${config.out}`);
   const batches = Math.ceil(config.trainSize / config.batch);
   stop.install();
   try {
     for (; state.epoch < config.epochs; state.epoch++) {
       const epoch = state.epoch;
+      // tfjs's Adam reads its learningRate field at every step.
+      (optimizer as unknown as {learningRate: number}).learningRate = learningRate(config, epoch);
       const order = permutation(config.trainSize, new Random(hashSeed(config.seed, Stream.order, epoch)));
       const bar = new ProgressBar(`epoch ${epoch + 1}/${config.epochs}`, batches);
       let imagesHere = 0;
