@@ -5,10 +5,11 @@ import * as tf from '@tensorflow/tfjs-node';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import {afterAll, beforeAll, describe, expect, test} from 'vitest';
+import {afterAll, beforeAll, describe, expect, test, vi} from 'vitest';
 
 import {affineGrid, gridSample, SpatialTransformer, spatialTransformer, SpatialTransformerConfig,
   tpsControlPoints, TransformName} from '../lib';
+import {native} from '../lib/native';
 import {BACKEND_NAMES, expectBitwise, expectClose, useBackend} from './helpers';
 
 const TRANSFORMS: TransformName[] = ['affine', 'attention', 'projective', 'tps'];
@@ -106,6 +107,17 @@ describe.each(BACKEND_NAMES)('SpatialTransformer on %s', (backend) => {
     expect(layer.weights.length).toBe(model.layers[0].weights.length);
     expect(layer.weights.length).toBeGreaterThan(2);
     expectBitwise((loaded.predict(x) as tf.Tensor).dataSync() as Float32Array, before, 'predictions');
+  });
+
+  test.each([
+    ['affine', 'affineSampleForward'], ['attention', 'affineSampleForward'],
+    ['projective', 'gridSampleForward'], ['tps', 'gridSampleForward'],
+  ] as const)('%s resamples with %s (affine families never store a grid)', (transform, kernel) => {
+    const forward = vi.spyOn(native, kernel);
+    const layer = spatialTransformer({transform, inputShape: [6, 6, 1]});
+    tf.tidy(() => { layer.apply(tf.ones([2, 6, 6, 1])); });
+    expect(forward).toHaveBeenCalledTimes(1);
+    vi.restoreAllMocks();
   });
 
   test('the layer tracks its sub-layers\' weights, named under its own name', () => {

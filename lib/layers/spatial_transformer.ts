@@ -1,6 +1,6 @@
 // The SpatialTransformer layer (Jaderberg et al. 2015): a localisation net
 // regresses the parameters of a transform from the input, a grid generator
-// turns them into a sampling grid, and gridSample resamples the input.
+// turns them into a sampling grid, and the sampler resamples the input.
 //
 // NOTE [sub-layers and serialisation]
 // tfjs-layers does not track the weights of layers held inside a layer, so
@@ -16,13 +16,12 @@
 import * as tf from '@tensorflow/tfjs-node';
 
 import {InterpolationMode, PaddingMode} from '../kernel_names';
-import {gridSample} from '../ops/grid_sample';
 import {checkControlPoints, controlPointsOption} from '../ops/tps_grid';
 import {booleanOption, fail, oneOf} from '../validate';
 import {BUILT_IN_LOCALIZATIONS, BuiltInLocalization, builtInLocalization, deserializeLocalization,
   SerializedLocalization, serializeLocalization} from './localization';
 import {scaleGradient} from './scale_gradient';
-import {TRANSFORM_TABLE, TransformName, TRANSFORMS} from './transforms';
+import {sampleTransform, TRANSFORM_TABLE, TransformName, TRANSFORMS} from './transforms';
 
 const OP = 'SpatialTransformer';
 
@@ -280,10 +279,9 @@ export class SpatialTransformer extends tf.layers.Layer {
       const theta = scaleGradient(this.regression!.apply(features) as tf.Tensor2D, this.localizationLrScale);
       const [n, h, w, c] = x.shape;
       const [ho, wo] = this.outputSize ?? [h, w];
-      const grid = TRANSFORM_TABLE[this.transform].grid(theta, [n, ho, wo, c], this.alignCorners,
+      const output = sampleTransform(this.transform, x, theta, [n, ho, wo, c],
+          {mode: this.mode, paddingMode: this.paddingMode, alignCorners: this.alignCorners},
           this.controlPoints);
-      const output = gridSample(x, grid, {mode: this.mode, paddingMode: this.paddingMode,
-        alignCorners: this.alignCorners});
       return keepTheta ? [output, theta] : [output];
     });
     if (this.transformRegularizer > 0) {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-node';
 
 import {AffineSample, AffineSampleAttrs} from '../kernel_names';
-import {fail, isSize, toFloat32Tensor} from '../validate';
+import {checkGridSize, fail, toFloat32Tensor} from '../validate';
 import {GridSampleOptions, samplerAttrs} from './grid_sample';
 
 /**
@@ -30,9 +30,7 @@ export function affineSample(input: tf.Tensor|tf.TensorLike, theta: tf.Tensor|tf
     size: readonly number[], options?: GridSampleOptions): tf.Tensor4D {
   const op = 'affineSample';
   const attrs = samplerAttrs(op, options);
-  if (!Array.isArray(size) || size.length !== 4 || !size.every(isSize)) {
-    fail(op, 'size', 'an array of 4 non-negative integers [N, Ho, Wo, C]', size);
-  }
+  checkGridSize(op, size);
   return tf.tidy(() => {
     const $input = toFloat32Tensor(input, op, 'input', 4, '[N,H,W,C]');
     const $theta = toFloat32Tensor(theta, op, 'theta', 3, '[N,2,3]');

@@ -38,8 +38,11 @@ export function attentionGrid(params: tf.Tensor|tf.TensorLike, size: readonly nu
     const $params = toFloat32Tensor(params, op, 'params', [2], '[N,3]');
     if ($params.shape[1] !== 3) fail(op, 'params', 'of shape [N,3] (s, tx, ty)', $params);
     checkBatch(op, 'params', $params, size);
-    const theta = tf.reshape(tf.matMul($params as tf.Tensor2D, tf.tensor2d(SPREAD)),
-        [$params.shape[0], 2, 3]);
-    return affineGrid(theta, size, {alignCorners});
+    return affineGrid(attentionTheta($params as tf.Tensor2D), size, {alignCorners});
   });
+}
+
+/** (s, tx, ty) [N, 3] → theta [[s, 0, tx], [0, s, ty]] [N, 2, 3], differentiably. */
+export function attentionTheta(params: tf.Tensor2D): tf.Tensor3D {
+  return tf.reshape(tf.matMul(params, tf.tensor2d(SPREAD)), [params.shape[0], 2, 3]);
 }
