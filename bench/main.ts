@@ -23,6 +23,7 @@ import * as stn from '../lib/index';
 import {GridSampleGrad} from '../lib/kernel_names';
 import {native, SamplerShape} from '../lib/native';
 import {compositeAffineGrid, compositeGridSample} from '../lib/train/composite';
+import {Random} from '../lib/train/random';
 import {measureBandwidth} from './triad';
 
 // ---------------------------------------------------------------- shapes, passes
@@ -67,14 +68,8 @@ function passBytes(s: Shape, pass: Pass): number {
 // ---------------------------------------------------------------- data
 
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new Random(seed);
+  return () => random.next();
 }
 
 /** Random affine maps: rotation <= 30°, scale 0.8–1.2, shift <= 0.2. */

@@ -2,6 +2,8 @@
 import * as tf from '@tensorflow/tfjs-node';
 import {expect} from 'vitest';
 
+import {Random} from '../lib/train/random';
+
 export const BACKEND_NAMES = ['tensorflow', 'cpu'] as const;
 export const MODES = ['bilinear', 'nearest'] as const;
 export const PADDINGS = ['zeros', 'border', 'reflection'] as const;
@@ -17,16 +19,10 @@ export async function useBackend(name: string): Promise<void> {
   if (!ok || tf.getBackend() !== name) throw new Error(`tfjs backend '${name}' is not available`);
 }
 
-/** mulberry32: a small deterministic PRNG in [0, 1). */
+/** Uniform draws in [0, 1) from a seed (the training job's mulberry32). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new Random(seed);
+  return () => random.next();
 }
 
 export function randomArray(random: () => number, length: number, lo = -1, hi = 1): Float32Array {
