@@ -129,7 +129,7 @@ export class SpatialTransformer extends tf.layers.Layer {
   readonly transformRegularizer: number;
   readonly localizationLrScale: number;
   /** Flat (x0, y0, x1, y1, …); empty unless transform is 'tps'. */
-  private readonly controlPoints: number[];
+  protected readonly controlPoints: number[];
   private readonly localizationKind: BuiltInLocalization | null;
   /** The localisation layers in order (the user's net is one entry). */
   private readonly localization: tf.layers.Layer[];
@@ -279,9 +279,7 @@ export class SpatialTransformer extends tf.layers.Layer {
       const theta = scaleGradient(this.regression!.apply(features) as tf.Tensor2D, this.localizationLrScale);
       const [n, h, w, c] = x.shape;
       const [ho, wo] = this.outputSize ?? [h, w];
-      const output = sampleTransform(this.transform, x, theta, [n, ho, wo, c],
-          {mode: this.mode, paddingMode: this.paddingMode, alignCorners: this.alignCorners},
-          this.controlPoints);
+      const output = this.resample(x, theta, [n, ho, wo, c]);
       return keepTheta ? [output, theta] : [output];
     });
     if (this.transformRegularizer > 0) {
@@ -291,6 +289,17 @@ export class SpatialTransformer extends tf.layers.Layer {
       this.lastTheta = tf.keep(tf.clone(outputs[1]));
     }
     return this.returnTheta ? outputs : outputs[0];
+  }
+
+  /**
+   * Resamples `input` [N, H, W, C] by the transform's parameters `theta` [N, P]
+   * to `size` [N, Ho, Wo, C]. A subclass may sample differently (the training
+   * job's stock-tfjs baseline does); everything else stays the layer's.
+   */
+  protected resample(input: tf.Tensor4D, theta: tf.Tensor2D, size: number[]): tf.Tensor4D {
+    return sampleTransform(this.transform, input, theta, size,
+        {mode: this.mode, paddingMode: this.paddingMode, alignCorners: this.alignCorners},
+        this.controlPoints);
   }
 
   override dispose(): ReturnType<tf.layers.Layer['dispose']> {

@@ -4,11 +4,9 @@
 // replaced by stock-tfjs ones. Both have the same sub-layers, weights and
 // config, so the two builds of a model differ only in how they sample.
 import * as tf from '@tensorflow/tfjs-node';
-import type {Kwargs} from '@tensorflow/tfjs-layers/dist/types';
 
 import '../register';  // the native kernels the layer runs
 import {SpatialTransformer} from '../layers/spatial_transformer';
-import {scaleGradient} from '../layers/scale_gradient';
 import {TRANSFORM_TABLE, TRANSFORMS, TransformName} from '../layers/transforms';
 import {compositeAffineGrid, compositeGridSample} from './composite';
 
@@ -16,14 +14,6 @@ export {TRANSFORMS};
 export type {TransformName};
 export const SAMPLERS = ['native', 'composite'] as const;
 export type SamplerName = typeof SAMPLERS[number];
-
-/** The parts of SpatialTransformer's private state that the composite call reads. */
-interface TransformerInternals {
-  localization: tf.layers.Layer[];
-  flattenOutput: tf.layers.Layer|null;
-  regression: tf.layers.Layer|null;
-  controlPoints: number[];
-}
 
 /** The grid of `params` [N, P] with stock tfjs ops where the transform is affine (affine, attention). */
 function compositeGrid(transform: TransformName, params: tf.Tensor2D, size: number[],
@@ -46,24 +36,13 @@ function compositeGrid(transform: TransformName, params: tf.Tensor2D, size: numb
 export class CompositeSpatialTransformer extends SpatialTransformer {
   static override className = 'StnCompositeSpatialTransformer';
 
-  override call(inputs: tf.Tensor|tf.Tensor[], kwargs: Kwargs): tf.Tensor|tf.Tensor[] {
-    if (this.mode !== 'bilinear' || this.paddingMode !== 'zeros' || this.alignCorners || this.returnTheta ||
-        this.transformRegularizer > 0) {
-      throw new Error('CompositeSpatialTransformer supports bilinear sampling, zeros padding, ' +
-          'alignCorners false, no returnTheta and no transformRegularizer');
+  protected override resample(input: tf.Tensor4D, theta: tf.Tensor2D, size: number[]): tf.Tensor4D {
+    if (this.mode !== 'bilinear' || this.paddingMode !== 'zeros' || this.alignCorners) {
+      throw new Error('CompositeSpatialTransformer supports bilinear sampling, zeros padding and ' +
+          'alignCorners false only');
     }
-    const self = this as unknown as TransformerInternals;
-    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-    return tf.tidy(() => {
-      let features: tf.Tensor = x;
-      for (const layer of self.localization) features = layer.apply(features, kwargs) as tf.Tensor;
-      if (self.flattenOutput !== null) features = self.flattenOutput.apply(features) as tf.Tensor;
-      const theta = scaleGradient(self.regression!.apply(features) as tf.Tensor2D, this.localizationLrScale);
-      const [n, h, w, c] = x.shape;
-      const [ho, wo] = this.outputSize ?? [h, w];
-      const grid = compositeGrid(this.transform, theta, [n, ho, wo, c], self.controlPoints);
-      return compositeGridSample(x, grid, 'zeros', false);
-    });
+    return compositeGridSample(input, compositeGrid(this.transform, theta, size, this.controlPoints), 'zeros',
+        false);
   }
 }
 tf.serialization.registerClass(CompositeSpatialTransformer);
