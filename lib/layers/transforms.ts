@@ -1,9 +1,9 @@
 // The four transform families of the SpatialTransformer layer: how many
 // parameters the localisation net regresses, their identity values, and how a
 // batch of them resamples the input. Affine and attention use the fused
-// affineSample (the grid is never stored; faster than affineGrid + gridSample
-// on every bench shape, through tfjs on both backends); projective and TPS
-// build their grid, then gridSample.
+// affineSample (the grid is never stored, and a training step is faster than
+// with affineGrid + gridSample: README, SpatialTransformer layer); projective
+// and TPS build their grid, then gridSample.
 import * as tf from '@tensorflow/tfjs-node';
 
 import {affineGrid} from '../ops/affine_grid';
