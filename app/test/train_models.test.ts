@@ -1,0 +1,65 @@
+// The training job's models: models as pure functions of their seed, the two
+// sampler builds of one model agreeing, the pictures and the schedule.
+import * as tf from '@tensorflow/tfjs-node';
+import {beforeAll, describe, expect, test} from 'vitest';
+
+import {MODEL_NAMES, buildModel, transformerModel} from '../src/train/models';
+import {errorPlot, transformFigure} from '../src/train/png';
+import {learningRate} from '../src/train/trainer';
+import {maxAbsDiff, useBackend} from './helpers';
+
+beforeAll(() => useBackend('tensorflow'));
+
+describe('models', () => {
+  const input = tf.randomUniform([3, 42, 42, 1], 0, 1, 'float32', 5);
+  const options = {inputSize: 42, transform: 'affine' as const, sampler: 'native' as const, stSize: 28, seed: 9};
+
+  test.each(MODEL_NAMES)('%s: logits [N, 10], the same weights for the same seed', (name) => {
+    const a = buildModel({...options, model: name});
+    const b = buildModel({...options, model: name});
+    const c = buildModel({...options, model: name, seed: 10});
+    expect((a.predict(input) as tf.Tensor).shape).toEqual([3, 10]);
+    const flat = (m: tf.LayersModel) => m.getWeights().flatMap((w) => Array.from(w.dataSync()));
+    expect(flat(a)).toEqual(flat(b));
+    expect(flat(a)).not.toEqual(flat(c));
+    const st = transformerModel(a);
+    expect(st === null).toBe(!name.includes('st'));
+  });
+
+  test.each(['affine', 'attention', 'projective', 'tps'] as const)(
+      '%s transformers start at the identity, and both sampler builds agree', (transform) => {
+        const native = buildModel({...options, model: 'st-cnn', transform, stSize: 42});
+        const composite = buildModel({...options, model: 'st-cnn', transform, stSize: 42, sampler: 'composite'});
+        expect(composite.getWeights().map((w) => w.shape)).toEqual(native.getWeights().map((w) => w.shape));
+        const warped = transformerModel(native)!.predict(input) as tf.Tensor;
+        expect(maxAbsDiff(warped.dataSync(), input.dataSync()), 'identity').toBeLessThan(1e-5);
+        expect(maxAbsDiff((composite.predict(input) as tf.Tensor).dataSync(),
+            (native.predict(input) as tf.Tensor).dataSync()), 'logits').toBeLessThan(1e-4);
+      });
+});
+
+describe('pictures', () => {
+  test('the figure and the plot encode as PNGs of the expected size', async () => {
+    const panel = (size: number) => ({pixels: new Float32Array(4 * size * size).fill(0.5), height: size, width: size});
+    const figure = transformFigure([panel(42), panel(28)], 4, 2, 2);
+    const png = await figure.png();
+    expect(Array.from(png.subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]);  // "PNG"
+    const decoded = tf.node.decodePng(png, 3);
+    expect(decoded.shape).toEqual([figure.height, figure.width, 3]);
+    const plot = errorPlot([0.9, 0.5, 0.2], [0.8, 0.4, 0.25]);
+    expect(tf.node.decodePng(await plot.png(), 3).shape).toEqual([320, 480, 3]);
+  });
+});
+
+describe('learning-rate schedule', () => {
+  test('constant keeps --lr; cosine starts at --lr and falls towards 0 by the last epoch', () => {
+    const config = {lr: 0.002, epochs: 10};
+    expect(learningRate({...config, lrSchedule: 'constant'}, 7)).toBe(0.002);
+    expect(learningRate(config, 7)).toBe(0.002);  // runs saved before the option
+    const cosine = Array.from({length: 10}, (_, e) => learningRate({...config, lrSchedule: 'cosine'}, e));
+    expect(cosine[0]).toBe(0.002);
+    expect(cosine[5]).toBeCloseTo(0.001, 12);
+    for (let e = 1; e < 10; e++) expect(cosine[e]).toBeLessThan(cosine[e - 1]);
+    expect(cosine[9]).toBeLessThan(0.0001);
+  });
+});

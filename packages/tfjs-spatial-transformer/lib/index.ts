@@ -1,0 +1,25 @@
+// Public entry: importing the package registers the kernels and gradients on
+// tfjs-node's 'tensorflow' backend and on the 'cpu' backend.
+import './register';
+
+export {affineGrid} from './ops/affine_grid';
+export type {AffineGridOptions} from './ops/affine_grid';
+export {gridSample} from './ops/grid_sample';
+export type {GridSampleOptions} from './ops/grid_sample';
+export {affineSample} from './ops/affine_sample';
+export {getNumThreads, setNumThreads} from './threads';
+export {getBestIsa, getIsa, setIsa} from './isa';
+export type {Isa} from './isa';
+export {AffineGrid, AffineGridGrad, AffineSample, AffineSampleGrad, GridSample, GridSampleGrad} from './kernel_names';
+export type {InterpolationMode, PaddingMode} from './kernel_names';
+export {attentionGrid} from './ops/attention_grid';
+export type {AttentionGridOptions} from './ops/attention_grid';
+export {PROJECTIVE_FAR, projectiveGrid} from './ops/projective_grid';
+export type {ProjectiveGridOptions} from './ops/projective_grid';
+export {tpsControlPoints, tpsGrid} from './ops/tps_grid';
+export type {TpsGridOptions} from './ops/tps_grid';
+export {SpatialTransformer, spatialTransformer} from './layers/spatial_transformer';
+export type {SpatialTransformerConfig} from './layers/spatial_transformer';
+export {TRANSFORMS} from './layers/transforms';
+export type {TransformName} from './layers/transforms';
+export type {BuiltInLocalization, SerializedLocalization} from './layers/localization';

@@ -1,0 +1,93 @@
+// Loads the compiled addon and declares its whole surface, typed, in one place.
+import * as fs from 'fs';
+import {createRequire} from 'module';
+import * as path from 'path';
+
+/** [n, h, w, c, ho, wo]: input [N,H,W,C] sampled on a grid [N,Ho,Wo,2]. */
+export type SamplerShape = [number, number, number, number, number, number];
+
+export interface NativeKernels {
+  gridSampleForward(input: Float32Array, grid: Float32Array, output: Float32Array,
+      shape: SamplerShape, mode: number, padding: number, alignCorners: boolean): void;
+  /** Either gradient may be null: it is then not computed. */
+  gridSampleBackward(gradOutput: Float32Array, input: Float32Array, grid: Float32Array,
+      gradInput: Float32Array|null, gradGrid: Float32Array|null, shape: SamplerShape,
+      mode: number, padding: number, alignCorners: boolean): void;
+  affineGridForward(theta: Float32Array, grid: Float32Array, n: number, ho: number, wo: number,
+      alignCorners: boolean): void;
+  affineGridBackward(gradGrid: Float32Array, gradTheta: Float32Array, n: number, ho: number,
+      wo: number, alignCorners: boolean): void;
+  /** The fused affine sampler: gridSample on affineGrid(theta), the grid never stored. */
+  affineSampleForward(input: Float32Array, theta: Float32Array, output: Float32Array,
+      shape: SamplerShape, mode: number, padding: number, alignCorners: boolean): void;
+  /** Either gradient may be null: it is then not computed. */
+  affineSampleBackward(gradOutput: Float32Array, input: Float32Array, theta: Float32Array,
+      gradInput: Float32Array|null, gradTheta: Float32Array|null, shape: SamplerShape,
+      mode: number, padding: number, alignCorners: boolean): void;
+}
+
+/** Instruction sets of the native kernels, lowest first. */
+export const ISAS = ['base', 'avx2', 'avx512'] as const;
+export type Isa = typeof ISAS[number];
+
+export interface NativeAddon extends NativeKernels {
+  /** The scalar reference kernels: PyTorch's formulas one to one, the oracle of the fast paths. */
+  reference: NativeKernels;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  /** Forces a lower ISA than the best (throws RangeError above getBestIsa()). */
+  setIsa(isa: Isa): void;
+  getIsa(): Isa;
+  getBestIsa(): Isa;
+  Interpolation: {bilinear: number, nearest: number};
+  Padding: {zeros: number, border: number, reflection: number};
+}
+
+const packageRoot = path.join(__dirname, '..');
+
+/**
+ * Where the addon may be, in the order tried: a build from source (cmake-js
+ * or node-gyp), then the prebuilt binary shipped in the npm package for this
+ * platform (scripts/prebuild.js).
+ */
+export const ADDON_CANDIDATES = [
+  path.join(packageRoot, 'build', 'Release', 'stn_native.node'),
+  path.join(packageRoot, 'build', 'Debug', 'stn_native.node'),
+  path.join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`, 'stn_native.node'),
+];
+
+/** A hint for a dlopen failure: which shared library is missing, and what provides it. */
+function missingLibraryHint(message: string): string {
+  const lib = /([\w.+-]+\.so(?:\.\d+)*): cannot open shared object file/.exec(message)?.[1];
+  if (lib === undefined) return '';
+  const providers: Record<string, string> = {
+    'libgomp.so.1': "GCC's OpenMP runtime: Debian/Ubuntu `apt-get install libgomp1`, " +
+        'Fedora/RHEL `dnf install libgomp`, Alpine `apk add libgomp`',
+  };
+  return `\n  the shared library ${lib} is missing` +
+      (providers[lib] ? ` (${providers[lib]})` : '');
+}
+
+function load(): NativeAddon {
+  const tried: string[] = [];
+  for (const file of ADDON_CANDIDATES) {
+    if (!fs.existsSync(file)) {
+      tried.push(`  ${file}: not found`);
+      continue;
+    }
+    try {
+      return createRequire(__filename)(file) as NativeAddon;
+    } catch (err) {
+      const message = (err as Error).message;
+      tried.push(`  ${file}: ${message.split('\n')[0]}${missingLibraryHint(message)}`);
+    }
+  }
+  throw new Error(
+      `tfjs-spatial-transformer: could not load the native addon on ${process.platform}-${process.arch}. Tried:\n` +
+      tried.join('\n') + '\n' +
+      'Fix: reinstall the package (`npm install tfjs-spatial-transformer`), or build it from source with ' +
+      '`npm install tfjs-spatial-transformer --build-from-source` (needs cmake >= 3.19 and a C++17 compiler ' +
+      'with OpenMP, e.g. Debian/Ubuntu `apt-get install cmake g++`).');
+}
+
+export const native: NativeAddon = load();

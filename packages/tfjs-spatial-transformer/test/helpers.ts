@@ -1,0 +1,93 @@
+// Shared test utilities: backends, a seeded RNG, grids placed away from kinks, comparisons.
+import * as tf from '@tensorflow/tfjs-node';
+import {expect} from 'vitest';
+
+import seedrandom from 'seedrandom';
+
+export const BACKEND_NAMES = ['tensorflow', 'cpu'] as const;
+export const MODES = ['bilinear', 'nearest'] as const;
+export const PADDINGS = ['zeros', 'border', 'reflection'] as const;
+export const ALIGNS = [false, true] as const;
+
+/** Every mode × padding × alignCorners combination. */
+export const SAMPLER_CASES = MODES.flatMap((mode) => PADDINGS.flatMap((paddingMode) =>
+    ALIGNS.map((alignCorners) => ({mode, paddingMode, alignCorners}))));
+
+/** Switches tfjs to `name` and fails loudly (never skips) if that backend is missing. */
+export async function useBackend(name: string): Promise<void> {
+  const ok = await tf.setBackend(name);
+  if (!ok || tf.getBackend() !== name) throw new Error(`tfjs backend '${name}' is not available`);
+}
+
+/** Uniform draws in [0, 1) from a seed (seedrandom's Alea). */
+export function rng(seed: number): () => number {
+  return seedrandom.alea(String(seed));
+}
+
+export function randomArray(random: () => number, length: number, lo = -1, hi = 1): Float32Array {
+  const out = new Float32Array(length);
+  for (let i = 0; i < length; i++) out[i] = lo + (hi - lo) * random();
+  return out;
+}
+
+/** Normalised coordinate of source pixel position `u` along a side of `size` pixels. */
+export function normalise(u: number, size: number, alignCorners: boolean): number {
+  return alignCorners ? (size > 1 ? (2 * u) / (size - 1) - 1 : 0) : (2 * u + 1) / size - 1;
+}
+
+/**
+ * A grid whose source pixel positions lie in [-2, size + 1] but at least 0.1 px
+ * from every integer and half-integer: away from the bilinear kernel's kinks,
+ * nearest's rounding points, the clipping points and the reflection points, so
+ * central finite differences are exact up to rounding.
+ */
+export function gridAwayFromKinks(random: () => number, n: number, ho: number, wo: number,
+    h: number, w: number, alignCorners: boolean): Float32Array {
+  const grid = new Float32Array(n * ho * wo * 2);
+  const position = (size: number) => {
+    const cell = Math.floor(random() * (size + 4)) - 2;
+    const frac = 0.1 + 0.3 * random() + (random() < 0.5 ? 0 : 0.5);
+    return cell + frac;
+  };
+  for (let i = 0; i < grid.length; i += 2) {
+    grid[i] = normalise(position(w), w, alignCorners);
+    grid[i + 1] = normalise(position(h), h, alignCorners);
+  }
+  return grid;
+}
+
+export interface Tolerance {
+  rtol?: number;
+  atol?: number;
+}
+
+/** Element-wise |a - e| <= atol + rtol·|e|; the message names the first failing index. */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>,
+    {rtol = 1e-5, atol = 1e-6}: Tolerance = {}, label = ''): void {
+  expect(actual.length, `${label}: length`).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i], e = expected[i];
+    const ok = Number.isNaN(e) ? Number.isNaN(a) : Math.abs(a - e) <= atol + rtol * Math.abs(e);
+    if (!ok) {
+      expect.fail(`${label}: index ${i}: got ${a}, expected ${e} (rtol ${rtol}, atol ${atol})`);
+    }
+  }
+}
+
+/** Bitwise equality of two float arrays, naming the first differing index. */
+export function expectBitwise(actual: Float32Array, expected: Float32Array, label = ''): void {
+  expect(actual.length, `${label}: length`).toBe(expected.length);
+  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
+  const e = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
+  for (let i = 0; i < e.length; i++) {
+    if (a[i] !== e[i]) expect.fail(`${label}: index ${i}: got ${actual[i]}, expected ${expected[i]}`);
+  }
+}
+
+/** sum(weights · t) in float64, so finite differences are not drowned by float32 summation. */
+export function weightedSum(t: tf.Tensor, weights: Float32Array): number {
+  const values = t.dataSync();
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i] * weights[i];
+  return sum;
+}
