@@ -5,6 +5,7 @@
       "-O3",
       "-fopenmp",
       "-ffp-contract=off",
+      "-fvisibility=hidden",
       "-Wall",
       "-Wextra"
     ]
@@ -71,7 +72,7 @@
         "stn_isa_avx512"
       ],
       "sources": [
-        "<!@(node -p \"const s = require('./native/sources.json'); s.kernels.concat(s.addon).join(' ')\")"
+        "<!@(node -p \"const s = require('./native/sources.json'); s.kernels.concat(s.kernels_base, s.addon).join(' ')\")"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

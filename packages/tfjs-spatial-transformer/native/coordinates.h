@@ -7,15 +7,20 @@
 // (the callers check the bool results), and a floored/rounded coordinate is
 // compared in float before it is converted to an integer, so a huge finite
 // coordinate never reaches an undefined float-to-int conversion.
+//
+// Internal linkage only: an unnamed namespace, and compiler builtins rather
+// than <cmath>/<algorithm>. The ISA units (built with AVX2/AVX-512 flags)
+// include this file, and an external inline function they emit out of line
+// may be the one copy the linker keeps for the reference and the base kernels
+// too; see "Linkage" in grid_sampler_simd.inl's NOTE.
 #pragma once
 
-#include <algorithm>
-#include <cmath>
 #include <cstdint>
 
 #include "grid_sampler.h"
 
 namespace stn::coord {
+namespace {
 
 // [-1, 1] -> pixel index: -1/+1 are the corner pixels' centres when
 // align_corners, else the image edges.
@@ -30,8 +35,11 @@ inline float unnormalize_grad(int64_t size, bool align_corners) {
                        : static_cast<float>(size) / 2;
 }
 
+// std::min(size - 1, std::max(x, 0)), with std::min/max's comparisons.
 inline float clip(float x, int64_t size) {
-  return std::min(static_cast<float>(size - 1), std::max(x, 0.0f));
+  const float max = static_cast<float>(size - 1);
+  const float low = x < 0.0f ? 0.0f : x;
+  return low < max ? low : max;
 }
 
 // As clip; the borders count as clipped (gradient 0), as in PyTorch.
@@ -52,7 +60,7 @@ inline float clip_set_grad(float x, int64_t size, float* grad) {
 // Parity of floor(x / span), x >= 0. PyTorch converts the floor to int, which
 // is undefined for huge x; an integral float's fmod by 2 is exact instead.
 inline bool odd_flips(float x, float span) {
-  return std::fmod(std::floor(x / span), 2.0f) != 0.0f;
+  return __builtin_fmodf(__builtin_floorf(x / span), 2.0f) != 0.0f;
 }
 
 // Reflects x into [twice_low / 2, twice_high / 2].
@@ -60,8 +68,8 @@ inline float reflect(float x, int64_t twice_low, int64_t twice_high) {
   if (twice_low == twice_high) return 0;
   const float min = static_cast<float>(twice_low) / 2;
   const float span = static_cast<float>(twice_high - twice_low) / 2;
-  x = std::fabs(x - min);
-  const float extra = std::fmod(x, span);
+  x = __builtin_fabsf(x - min);
+  const float extra = __builtin_fmodf(x, span);
   return odd_flips(x, span) ? span - extra + min : extra + min;
 }
 
@@ -79,7 +87,7 @@ inline float reflect_set_grad(float x, int64_t twice_low, int64_t twice_high,
     sign = -1;
     x = -x;
   }
-  const float extra = std::fmod(x, span);
+  const float extra = __builtin_fmodf(x, span);
   if (odd_flips(x, span)) {
     *grad = -sign;
     return span - extra + min;
@@ -94,7 +102,7 @@ inline float reflect_set_grad(float x, int64_t twice_low, int64_t twice_high,
 inline bool source_index(float x, int64_t size, Padding padding,
                          bool align_corners, float* out) {
   float v = unnormalize(x, size, align_corners);
-  if (!std::isfinite(v)) return false;
+  if (!__builtin_isfinite(v)) return false;
   if (padding == Padding::Border) {
     v = clip(v, size);
   } else if (padding == Padding::Reflection) {
@@ -112,7 +120,7 @@ inline bool source_index_set_grad(float x, int64_t size, Padding padding,
                                   float* grad) {
   float g = unnormalize_grad(size, align_corners);
   float v = unnormalize(x, size, align_corners);
-  if (!std::isfinite(v)) return false;
+  if (!__builtin_isfinite(v)) return false;
   if (padding == Padding::Border) {
     float g_clip;
     v = clip_set_grad(v, size, &g_clip);
@@ -154,8 +162,8 @@ struct BilinearCell {
 // Returns false when no neighbour of (ix, iy) can be in bounds.
 inline bool bilinear_cell(float ix, float iy, int64_t w, int64_t h,
                           BilinearCell* cell) {
-  const float fx = std::floor(ix);
-  const float fy = std::floor(iy);
+  const float fx = __builtin_floorf(ix);
+  const float fy = __builtin_floorf(iy);
   if (!near_image(fx, w) || !near_image(fy, h)) return false;
   cell->x0 = static_cast<int64_t>(fx);
   cell->y0 = static_cast<int64_t>(fy);
@@ -169,12 +177,13 @@ inline bool bilinear_cell(float ix, float iy, int64_t w, int64_t h,
 // Nearest pixel (round half to even); false when it is out of bounds.
 inline bool nearest_pixel(float ix, float iy, int64_t w, int64_t h,
                           int64_t* x, int64_t* y) {
-  const float rx = std::nearbyint(ix);
-  const float ry = std::nearbyint(iy);
+  const float rx = __builtin_nearbyintf(ix);
+  const float ry = __builtin_nearbyintf(iy);
   if (!near_image(rx, w) || !near_image(ry, h)) return false;
   *x = static_cast<int64_t>(rx);
   *y = static_cast<int64_t>(ry);
   return in_bounds(*y, *x, h, w);
 }
 
+}  // namespace
 }  // namespace stn::coord

@@ -1,32 +1,20 @@
 // Internal interface between the threaded drivers (grid_sampler.cc,
 // affine_sampler.cc), the per-ISA row kernels (grid_sampler_simd.inl, built
 // once per ISA) and the dispatcher (dispatch.cc). Not part of the public API.
+// Declarations and plain data only: the ISA units include this file, so no
+// function is defined here (see "Linkage" in grid_sampler_simd.inl's NOTE).
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 
 #include "grid_sampler.h"
 
 namespace stn {
 
-// The contiguous span of input rows of a lazily zeroed scratch slice that
-// has been zeroed so far.
+// The contiguous span [begin, end) of input rows of a lazily zeroed scratch
+// slice that has been zeroed so far (extended by the row kernels' cover()).
 struct ZeroedRows {
   int64_t begin = 0, end = 0;
-
-  // Zeroes rows [lo, hi] where not zeroed yet; row_size = W * C.
-  void cover(float* slice, int64_t row_size, int64_t lo, int64_t hi) {
-    if (begin == end) begin = end = lo;
-    if (lo < begin) {
-      std::fill(slice + lo * row_size, slice + begin * row_size, 0.0f);
-      begin = lo;
-    }
-    if (hi >= end) {
-      std::fill(slice + end * row_size, slice + (hi + 1) * row_size, 0.0f);
-      end = hi + 1;
-    }
-  }
 };
 
 // A row kernel processes `count` consecutive output pixels of one batch item:

@@ -33,7 +33,19 @@
 // the dot-product regrouping only (bounded in the tests). No FMA anywhere
 // (-ffp-contract=off, and no FMA intrinsics), so the three ISAs agree bit for
 // bit on every output.
-#include <algorithm>
+//
+// Linkage: everything here is in an unnamed namespace but select_rows, which
+// is in the ISA's own namespace (stn::base, stn::avx2, stn::avx512). An
+// external-linkage inline function used here (ours or the library's:
+// std::fill, std::min, std::floor(float), ...) that the compiler emits out of
+// line (at -O0, under clang's sanitizers, ...) is a weak symbol built with
+// this file's ISA flags, and the linker keeps one copy for the whole binary:
+// the AVX-512 one may then run on the base path and in the reference (SIGILL
+// without AVX-512). PyTorch puts each CPU capability's kernels in an unnamed
+// namespace for the same reason. So the shared headers define nothing with
+// external linkage (coordinates.h is an unnamed namespace and uses builtins),
+// the helpers below stand in for <algorithm>, and the ctests isa_symbols_<isa>
+// check every ISA object file, also built at -O0 (test/check_isa_symbols.cmake).
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -57,6 +69,30 @@ namespace STN_ISA {
 namespace {
 
 using coord::in_bounds;
+
+// std::fill_n and std::copy_n for floats, with internal linkage (see
+// "Linkage" in the NOTE).
+inline void fill_n(float* p, int64_t n, float v) {
+  for (int64_t i = 0; i < n; ++i) p[i] = v;
+}
+inline void copy_n(const float* src, int64_t n, float* dst) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
+}
+
+// Zeroes rows [lo, hi] of a lazily zeroed scratch slice where *z says they
+// are not zeroed yet, and extends *z; row_size = W * C.
+inline void cover(ZeroedRows* z, float* slice, int64_t row_size, int64_t lo,
+                  int64_t hi) {
+  if (z->begin == z->end) z->begin = z->end = lo;
+  if (lo < z->begin) {
+    fill_n(slice + lo * row_size, (z->begin - lo) * row_size, 0.0f);
+    z->begin = lo;
+  }
+  if (hi >= z->end) {
+    fill_n(slice + z->end * row_size, (hi + 1 - z->end) * row_size, 0.0f);
+    z->end = hi + 1;
+  }
+}
 
 // In-bounds bilinear neighbours of one source point, in PyTorch's order
 // (nw, ne, sw, se); out-of-bounds neighbours are left out, as PyTorch skips
@@ -102,7 +138,7 @@ inline void blend(const Taps& t, const float* inp, float* out, int64_t nc) {
               w3 = t.weight[3];
   switch (t.count) {
     case 0:
-      std::fill(out, out + nc, 0.0f);
+      fill_n(out, nc, 0.0f);
       return;
     case 1:
       for (int64_t c = 0; c < nc; ++c) out[c] = 0.0f + p0[c] * w0;
@@ -155,7 +191,7 @@ struct ChannelRows {
       float ix, iy;
       if (!coord::source_index(g[0], s.w, kPadding, kAlign, &ix) ||
           !coord::source_index(g[1], s.h, kPadding, kAlign, &iy)) {
-        std::fill(out, out + s.c, 0.0f);
+        fill_n(out, s.c, 0.0f);
         continue;
       }
       if constexpr (kMode == Interpolation::Bilinear) {
@@ -166,9 +202,9 @@ struct ChannelRows {
         int64_t xn, yn;
         if (coord::nearest_pixel(ix, iy, s.w, s.h, &xn, &yn)) {
           const float* src = inp + (yn * s.w + xn) * s.c;
-          std::copy(src, src + s.c, out);
+          copy_n(src, s.c, out);
         } else {
-          std::fill(out, out + s.c, 0.0f);
+          fill_n(out, s.c, 0.0f);
         }
       }
     }
@@ -193,7 +229,7 @@ struct ChannelRows {
         Taps t;
         bilinear_taps(ix, iy, s, &t);
         if (ginp && t.count > 0) {
-          if (zeroed) zeroed->cover(ginp, s.w * nc, t.y_min, t.y_max);
+          if (zeroed) cover(zeroed, ginp, s.w * nc, t.y_min, t.y_max);
           for (int k = 0; k < t.count; ++k) {
             float* dst = ginp + t.offset[k];
             const float w = t.weight[k];
@@ -225,7 +261,7 @@ struct ChannelRows {
       } else {
         int64_t xn, yn;
         if (ginp && coord::nearest_pixel(ix, iy, s.w, s.h, &xn, &yn)) {
-          if (zeroed) zeroed->cover(ginp, s.w * nc, yn, yn);
+          if (zeroed) cover(zeroed, ginp, s.w * nc, yn, yn);
           float* dst = ginp + (yn * s.w + xn) * nc;
           for (int64_t c = 0; c < nc; ++c) dst[c] += gout[c];
         }
@@ -457,10 +493,10 @@ struct PixelRows {
     if (full == count) return;
     const int64_t rest = count - full;
     float grid_buf[2 * kW], out_buf[kW * kPixelPathMaxChannels];
-    std::fill(grid_buf, grid_buf + 2 * kW, NAN);
-    std::copy(grid + 2 * full, grid + 2 * count, grid_buf);
+    fill_n(grid_buf, 2 * kW, NAN);
+    copy_n(grid + 2 * full, 2 * rest, grid_buf);
     forward_full(s, inp, grid_buf, out_buf, kW);
-    std::copy(out_buf, out_buf + rest * s.c, out + full * s.c);
+    copy_n(out_buf, rest * s.c, out + full * s.c);
   }
 
   static void forward_full(const SamplerShape& s, const float* inp,
@@ -517,13 +553,13 @@ struct PixelRows {
     if (full == count) return;
     const int64_t rest = count - full;
     float grid_buf[2 * kW], ggrid_buf[2 * kW], gout_buf[kW * kPixelPathMaxChannels];
-    std::fill(grid_buf, grid_buf + 2 * kW, NAN);
-    std::fill(gout_buf, gout_buf + kW * s.c, 0.0f);
-    std::copy(grid + 2 * full, grid + 2 * count, grid_buf);
-    std::copy(gout + full * s.c, gout + count * s.c, gout_buf);
+    fill_n(grid_buf, 2 * kW, NAN);
+    fill_n(gout_buf, kW * s.c, 0.0f);
+    copy_n(grid + 2 * full, 2 * rest, grid_buf);
+    copy_n(gout + full * s.c, rest * s.c, gout_buf);
     backward_full(s, gout_buf, inp, grid_buf, ginp, zeroed,
                   ggrid ? ggrid_buf : nullptr, kW);
-    if (ggrid) std::copy(ggrid_buf, ggrid_buf + 2 * rest, ggrid + 2 * full);
+    if (ggrid) copy_n(ggrid_buf, 2 * rest, ggrid + 2 * full);
   }
 
   static void backward_full(const SamplerShape& s, const float* gout,
@@ -567,8 +603,8 @@ struct PixelRows {
             int first = 0, last = 3;
             while (!m[first][j]) ++first;
             while (!m[last][j]) --last;
-            zeroed->cover(ginp, row_size, o[first][j] / row_size,
-                          o[last][j] / row_size);
+            cover(zeroed, ginp, row_size, o[first][j] / row_size,
+                  o[last][j] / row_size);
           }
           const float* go = go_px + j * nc;
           for (int k = 0; k < 4; ++k) {

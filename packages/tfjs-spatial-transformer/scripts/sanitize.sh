@@ -3,9 +3,11 @@
 # UndefinedBehaviorSanitizer (every report fatal): `npm run test:native:asan`.
 #
 #   1. build/native-asan (the default compiler, g++): ctest runs the kernel
-#      tests, the >2^32-index test and the deterministic fuzzer
-#      (STN_FUZZ_ITERATIONS cases, default 1000).
-#   2. build/native-fuzz (clang, -fsanitize=fuzzer): the libFuzzer target for
+#      tests, the >2^32-index test, the deterministic fuzzer
+#      (STN_FUZZ_ITERATIONS cases, default 1000) and the ISA symbol check.
+#   2. build/native-fuzz (clang, -fsanitize=fuzzer): the ISA symbol check
+#      (its only ctest: clang's sanitizer builds are where ISA code leaked
+#      out of its objects), then the libFuzzer target for
 #      STN_LIBFUZZER_SECONDS (default 20; 0 skips it). Without clang this step
 #      is skipped with a loud notice (the deterministic fuzzer of step 1 still
 #      ran); set STN_REQUIRE_LIBFUZZER=1 to make that an error instead.
@@ -43,10 +45,15 @@ if ! command -v "$clangxx" >/dev/null 2>&1 ||
     "!! $msg" "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!" >&2
   exit 0
 fi
-echo "== libFuzzer (clang, ASan + UBSan): ${libfuzzer_seconds} s"
+echo "== clang (ASan + UBSan): ISA symbol check, then libFuzzer for ${libfuzzer_seconds} s"
 cmake -S . -B build/native-fuzz -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$clangxx" \
   -DSTN_LIBFUZZER=ON -DSTN_BUILD_TESTS=OFF >/dev/null
-cmake --build build/native-fuzz -j "$jobs" --target fuzz_grid_sampler_libfuzzer
+cmake --build build/native-fuzz -j "$jobs"
+log=build/native-fuzz/ctest.log
+if ! ctest --test-dir build/native-fuzz --output-on-failure -V >"$log" 2>&1; then
+  cat "$log"; echo "ISA symbol check (clang, sanitizers) FAILED (log: $log)" >&2; exit 1
+fi
+grep -E '^[0-9]+: [a-z_]+: |tests passed' "$log" || true
 corpus=build/native-fuzz/corpus
 mkdir -p "$corpus" build/native-fuzz/crashes
 log=build/native-fuzz/libfuzzer.log
