@@ -9,6 +9,7 @@
 // the coordinates themselves, so autodiff carries the gradient to the grid.
 // Same formulas as PyTorch (and the native kernel) for bilinear with 'zeros'
 // or 'border' padding.
+import './peers';  // first: the app's tfjs must be there
 import * as tf from '@tensorflow/tfjs-core';
 
 export type CompositePadding = 'zeros'|'border';

@@ -1,5 +1,6 @@
 // Public entry: importing the package registers the kernels and gradients on
 // tfjs-node's 'tensorflow' backend and on the 'cpu' backend.
+import './peers';  // first: the app's tfjs must be there
 import './register';
 
 export {affineGrid} from './ops/affine_grid';

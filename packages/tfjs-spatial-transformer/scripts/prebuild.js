@@ -1,11 +1,12 @@
 'use strict';
 // `npm pack` / `npm publish` (prepack): builds the linux-x64 addon that the
-// npm package ships in prebuilds/linux-x64/: Release, libstdc++ and libgcc
-// linked in, stripped, with a copy of libgomp.so.1 beside it (its RUNPATH is
-// $ORIGIN), so the package installs without a compiler. Then it loads the
+// npm package ships in prebuilds/linux-x64/: Release, stripped, with a copy of
+// the build machine's libgomp.so.1 beside it (the addon's RUNPATH is $ORIGIN),
+// so the package installs without a compiler or libgomp. Then it loads the
 // result in a child process and checks that libgomp resolves to the copy.
-// `--clean` (postpack) removes prebuilds/ again, so that a later install in
-// this checkout builds from source.
+// It also copies the repository's README.md and LICENSE into the package.
+// `--clean` (postpack) removes them and prebuilds/ again, so that a later
+// install in this checkout builds from source.
 const {execFileSync, spawnSync} = require('child_process');
 const fs = require('fs');
 const path = require('path');
@@ -13,6 +14,7 @@ const path = require('path');
 const root = path.join(__dirname, '..');
 const platform = `${process.platform}-${process.arch}`;
 const outDir = path.join(root, 'prebuilds', platform);
+const REPO_FILES = ['README.md', 'LICENSE'];  // from the repository root, shipped with the package
 
 function log(message) {
   console.error(`[prebuild] ${message}`);
@@ -25,11 +27,34 @@ function run(command, args, options = {}) {
   }
 }
 
+/** Whether version a (numbers) is newer than b. */
+function newer(a, b) {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  }
+  return false;
+}
+
+/** The newest GLIBC_ and GLIBCXX_ symbol versions the shipped files need, e.g. ['GLIBC_2.34', 'GLIBCXX_3.4.21']. */
+function runtimeNeeds(dir) {
+  const newest = {};
+  for (const file of fs.readdirSync(dir)) {
+    const symbols = execFileSync('objdump', ['-T', path.join(dir, file)], {encoding: 'utf8'});
+    for (const [, name, version] of symbols.matchAll(/\((GLIBCXX|GLIBC)_([\d.]+)\)/g)) {
+      const parts = version.split('.').map(Number);
+      if (newest[name] === undefined || newer(parts, newest[name])) newest[name] = parts;
+    }
+  }
+  return Object.entries(newest).map(([name, parts]) => `${name}_${parts.join('.')}`).sort();
+}
+
 function main() {
   if (process.argv.includes('--clean')) {
     fs.rmSync(path.join(root, 'prebuilds'), {recursive: true, force: true});
+    for (const file of REPO_FILES) fs.rmSync(path.join(root, file), {force: true});
     return;
   }
+  for (const file of REPO_FILES) fs.copyFileSync(path.join(root, '..', '..', file), path.join(root, file));
   if (platform !== 'linux-x64') {
     log(`no prebuilt binary for ${platform}: the package will build from source on install`);
     return;
@@ -54,6 +79,7 @@ function main() {
   run(process.execPath, ['-e', 'require(process.argv[1])', addon]);
   const kb = (file) => `${Math.round(fs.statSync(file).size / 1024)} kB`;
   log(`${path.relative(root, addon)} (${kb(addon)}) and libgomp.so.1 (${kb(path.join(outDir, 'libgomp.so.1'))})`);
+  log(`run-time needs: ${runtimeNeeds(outDir).join(', ')}`);
 }
 
 try {
