@@ -1,6 +1,8 @@
 // Kernel names and attribute types shared by ops, kernels and gradients.
 import type {NamedAttrMap} from '@tensorflow/tfjs-core';
 
+import type {InterpolationMode, PaddingMode} from './vocabulary';
+
 export const GridSample = 'StnGridSample';
 export const GridSampleGrad = 'StnGridSampleGrad';
 export const AffineGrid = 'StnAffineGrid';
@@ -10,9 +12,6 @@ export const AffineSampleGrad = 'StnAffineSampleGrad';
 
 /** The tfjs backends that get our kernels. */
 export const BACKENDS = ['tensorflow', 'cpu'] as const;
-
-export type InterpolationMode = 'bilinear' | 'nearest';
-export type PaddingMode = 'zeros' | 'border' | 'reflection';
 
 export interface GridSampleAttrs extends NamedAttrMap {
   mode: InterpolationMode;

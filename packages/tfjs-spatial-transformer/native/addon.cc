@@ -205,23 +205,38 @@ int64_t element_count(const Args& args, const std::vector<int64_t>& dims,
   return static_cast<int64_t>(count);
 }
 
-constexpr int32_t kModeCount =
-    static_cast<int32_t>(stn::Interpolation::Nearest) + 1;
-constexpr int32_t kPaddingCount =
-    static_cast<int32_t>(stn::Padding::Reflection) + 1;
-std::string enum_value(stn::Interpolation v) {
-  return std::to_string(static_cast<int32_t>(v));
+// The values of enum E (vocabulary.h) for messages: "0 (bilinear) or 1
+// (nearest)", or with quoted names only: "'base', 'avx2' or 'avx512'".
+template <class E>
+std::string allowed_values(bool numbered) {
+  std::string out;
+  const int32_t count = stn::value_count<E>();
+  for (E v : stn::all_values<E>()) {
+    const int32_t i = static_cast<int32_t>(v);
+    if (i > 0) out += i + 1 == count ? " or " : ", ";
+    out += numbered ? std::to_string(i) + " (" + stn::name_of(v) + ")"
+                    : std::string("'") + stn::name_of(v) + "'";
+  }
+  return out;
 }
-std::string enum_value(stn::Padding v) {
-  return std::to_string(static_cast<int32_t>(v));
+
+// An enum argument, passed as its number (the addon's exported objects).
+template <class E>
+E enum_arg(const Args& args, size_t i) {
+  return static_cast<E>(args.enumeration(i, stn::Vocabulary<E>::kWhat,
+                                         stn::value_count<E>(),
+                                         allowed_values<E>(true)));
 }
-const std::string kModeNames =
-    enum_value(stn::Interpolation::Bilinear) + " (bilinear) or " +
-    enum_value(stn::Interpolation::Nearest) + " (nearest)";
-const std::string kPaddingNames =
-    enum_value(stn::Padding::Zeros) + " (zeros), " +
-    enum_value(stn::Padding::Border) + " (border) or " +
-    enum_value(stn::Padding::Reflection) + " (reflection)";
+
+// The frozen object {name: number, ...} of enum E that the addon exports.
+template <class E>
+Napi::Object vocabulary_object(Napi::Env env) {
+  Napi::Object object = Napi::Object::New(env);
+  for (E v : stn::all_values<E>())
+    object.Set(stn::name_of(v), static_cast<int32_t>(v));
+  object.Freeze();
+  return object;
+}
 
 struct SamplerArgs {
   stn::SamplerShape shape;
@@ -240,10 +255,8 @@ SamplerArgs sampler_args(const Args& args, size_t shape_at, size_t mode_at) {
   a.input_count = element_count(args, a.input_dims, "input");
   a.grid_count = element_count(args, a.grid_dims, "grid");
   a.output_count = element_count(args, a.output_dims, "output");
-  a.options.mode = static_cast<stn::Interpolation>(
-      args.enumeration(mode_at, "mode", kModeCount, kModeNames));
-  a.options.padding = static_cast<stn::Padding>(
-      args.enumeration(mode_at + 1, "padding", kPaddingCount, kPaddingNames));
+  a.options.mode = enum_arg<stn::Interpolation>(args, mode_at);
+  a.options.padding = enum_arg<stn::Padding>(args, mode_at + 1);
   a.options.align_corners = args.boolean(mode_at + 2, "alignCorners");
   return a;
 }
@@ -372,31 +385,31 @@ Napi::Value AffineSampleBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// setIsa(name): 'base' | 'avx2' | 'avx512', at most getBestIsa().
+// setIsa(name): one of vocabulary.h's ISA names, at most getBestIsa().
 Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   Args args(info, "setIsa", 1);
   const Napi::Value v = info[0];
-  const std::string names = "'base', 'avx2' or 'avx512'";
+  const std::string names = allowed_values<stn::Isa>(false);
   if (!v.IsString())
     throw args.type_error("isa must be " + names + " but got " + describe(v));
   const std::string name = v.As<Napi::String>().Utf8Value();
   stn::Isa isa;
-  if (!stn::parse_isa(name.c_str(), &isa))
+  if (!stn::parse_name(name.c_str(), &isa))
     throw args.range_error("isa must be " + names + " but got '" + name + "'");
   if (!stn::set_isa(isa))
     throw args.range_error("isa '" + name + "' is not supported by this CPU (best: '" +
-                           stn::isa_name(stn::best_isa()) + "')");
+                           stn::name_of(stn::best_isa()) + "')");
   return info.Env().Undefined();
 }
 
 Napi::Value GetIsa(const Napi::CallbackInfo& info) {
   Args args(info, "getIsa", 0);
-  return Napi::String::New(info.Env(), stn::isa_name(stn::get_isa()));
+  return Napi::String::New(info.Env(), stn::name_of(stn::get_isa()));
 }
 
 Napi::Value GetBestIsa(const Napi::CallbackInfo& info) {
   Args args(info, "getBestIsa", 0);
-  return Napi::String::New(info.Env(), stn::isa_name(stn::best_isa()));
+  return Napi::String::New(info.Env(), stn::name_of(stn::best_isa()));
 }
 
 // setNumThreads(n): n < 1 restores the default (one per processor).
@@ -463,18 +476,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getIsa", Napi::Function::New(env, GetIsa, "getIsa"));
   exports.Set("getBestIsa", Napi::Function::New(env, GetBestIsa, "getBestIsa"));
 
-  Napi::Object interpolation = Napi::Object::New(env);
-  interpolation.Set("bilinear", static_cast<int32_t>(stn::Interpolation::Bilinear));
-  interpolation.Set("nearest", static_cast<int32_t>(stn::Interpolation::Nearest));
-  interpolation.Freeze();
-  exports.Set("Interpolation", interpolation);
-
-  Napi::Object padding = Napi::Object::New(env);
-  padding.Set("zeros", static_cast<int32_t>(stn::Padding::Zeros));
-  padding.Set("border", static_cast<int32_t>(stn::Padding::Border));
-  padding.Set("reflection", static_cast<int32_t>(stn::Padding::Reflection));
-  padding.Freeze();
-  exports.Set("Padding", padding);
+  exports.Set("Interpolation", vocabulary_object<stn::Interpolation>(env));
+  exports.Set("Padding", vocabulary_object<stn::Padding>(env));
+  exports.Set("Isa", vocabulary_object<stn::Isa>(env));
   return exports;
 }
 

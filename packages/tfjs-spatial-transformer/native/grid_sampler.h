@@ -14,11 +14,9 @@
 
 #include <cstdint>
 
-namespace stn {
+#include "vocabulary.h"  // Interpolation, Padding, Isa
 
-// The numeric values cross the N-API boundary (exported by the addon).
-enum class Interpolation : int32_t { Bilinear = 0, Nearest = 1 };
-enum class Padding : int32_t { Zeros = 0, Border = 1, Reflection = 2 };
+namespace stn {
 
 struct SamplerShape {
   int64_t n, h, w, c;  // input
@@ -90,13 +88,10 @@ void affine_sample_backward(const SamplerShape& s, const SamplerOptions& o,
 void set_num_threads(int n);
 int get_num_threads();
 
-// Instruction sets of the non-reference kernels (dispatch.cc). The values
-// cross the N-API boundary; a higher value is a wider vector unit.
-enum class Isa : int32_t { Base = 0, Avx2 = 1, Avx512 = 2 };
+// Instruction sets of the non-reference kernels (dispatch.cc; names in
+// vocabulary.h).
 Isa best_isa();         // the best this CPU supports
 Isa get_isa();          // the one in use (best_isa(), or lower: STN_ISA, set_isa)
 bool set_isa(Isa isa);  // false (and no change) when isa > best_isa()
-const char* isa_name(Isa isa);  // "base", "avx2", "avx512"
-bool parse_isa(const char* name, Isa* isa);
 
 }  // namespace stn

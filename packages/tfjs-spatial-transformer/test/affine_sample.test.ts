@@ -6,8 +6,8 @@ import {afterEach, beforeAll, describe, expect, test, vi} from 'vitest';
 
 import {affineGrid, affineSample, gridSample} from '../lib';
 import {native} from '../lib/native';
-import {BACKEND_NAMES, expectBitwise, expectClose, randomArray, rng, SAMPLER_CASES, useBackend,
-  weightedSum} from './helpers';
+import {BACKEND_NAMES, expectBitwise, expectClose, MODES, quotedList, randomArray, rng, SAMPLER_CASES,
+  useBackend, weightedSum} from './helpers';
 
 // [N, H, W, C] input, [Ho, Wo] output: C across the pixel/channel row kernels,
 // rows shorter and longer than a vector and than the fused kernel's chunk (256).
@@ -110,8 +110,8 @@ describe.each(BACKEND_NAMES)('affineSample on %s', (backend) => {
         .toThrow("affineSample: size must be [N, Ho, Wo, C] with input's N and C");
     expect(() => affineSample(x, theta, [2, 4, 4]))
         .toThrow('affineSample: size must be an array of 4 non-negative integers [N, Ho, Wo, C], but got [');
-    expect(() => affineSample(x, theta, [2, 4, 4, 3], {mode: 'bicubic' as any}))
-        .toThrow("affineSample: options.mode must be one of 'bilinear', 'nearest', but got 'bicubic'");
+    expect(() => affineSample(x, theta, [2, 4, 4, 3], {mode: 'cubic' as any}))
+        .toThrow(`affineSample: options.mode must be one of ${quotedList(MODES)}, but got 'cubic'`);
     expect(() => affineSample(tf.zeros([2, 4, 4]), theta, [2, 4, 4, 3]))
         .toThrow('affineSample: input must be a 4-D float32 tensor [N,H,W,C]');
   });

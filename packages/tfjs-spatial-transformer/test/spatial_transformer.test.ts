@@ -10,7 +10,7 @@ import {afterAll, beforeAll, describe, expect, test, vi} from 'vitest';
 import {affineGrid, gridSample, SpatialTransformer, spatialTransformer, SpatialTransformerConfig,
   tpsControlPoints, TransformName} from '../lib';
 import {native} from '../lib/native';
-import {BACKEND_NAMES, expectBitwise, expectClose, useBackend} from './helpers';
+import {BACKEND_NAMES, expectBitwise, expectClose, literally, MODES, PADDINGS, quotedList, useBackend} from './helpers';
 
 const TRANSFORMS: TransformName[] = ['affine', 'attention', 'projective', 'tps'];
 const IDENTITY: Record<TransformName, number[]> = {
@@ -301,10 +301,10 @@ describe.each(BACKEND_NAMES)('SpatialTransformer on %s', (backend) => {
     ['an unregistered localisation class', () =>
       spatialTransformer({localization: {className: 'NoSuchLayer', config: {}}}),
       /SpatialTransformer: localization must name a registered tfjs class, but got className 'NoSuchLayer'/],
-    ['an unknown mode', () => spatialTransformer({mode: 'bicubic' as never}),
-      /SpatialTransformer: mode must be one of 'bilinear', 'nearest', but got 'bicubic'/],
+    ['an unknown mode', () => spatialTransformer({mode: 'cubic' as never}),
+      literally(`SpatialTransformer: mode must be one of ${quotedList(MODES)}, but got 'cubic'`)],
     ['an unknown paddingMode', () => spatialTransformer({paddingMode: 'mirror' as never}),
-      /SpatialTransformer: paddingMode must be one of 'zeros', 'border', 'reflection', but got 'mirror'/],
+      literally(`SpatialTransformer: paddingMode must be one of ${quotedList(PADDINGS)}, but got 'mirror'`)],
     ['returnTheta a string', () => spatialTransformer({returnTheta: 'yes' as never}),
       /SpatialTransformer: returnTheta must be a boolean, but got 'yes'/],
     ['alignCorners a number', () => spatialTransformer({alignCorners: 1 as never}),

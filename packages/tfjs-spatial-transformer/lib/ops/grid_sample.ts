@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {GridSample, GridSampleAttrs, InterpolationMode, PaddingMode} from '../kernel_names';
+import {GridSample, GridSampleAttrs} from '../kernel_names';
 import {booleanOption, checkOptions, fail, oneOf, toFloat32Tensor} from '../validate';
+import {INTERPOLATION_MODES, InterpolationMode, PADDING_MODES, PaddingMode} from '../vocabulary';
 
 export interface GridSampleOptions {
   /** How a source point is read: 'bilinear' (default) or 'nearest' (round half to even). */
@@ -18,9 +19,8 @@ const OPTIONS = ['mode', 'paddingMode', 'alignCorners'] as const;
 export function samplerAttrs(op: string, options: unknown): GridSampleAttrs {
   const opts = checkOptions(op, options, OPTIONS);
   return {
-    mode: oneOf(op, 'options.mode', opts.mode, ['bilinear', 'nearest'], 'bilinear'),
-    paddingMode: oneOf(op, 'options.paddingMode', opts.paddingMode,
-        ['zeros', 'border', 'reflection'], 'zeros'),
+    mode: oneOf(op, 'options.mode', opts.mode, INTERPOLATION_MODES, 'bilinear'),
+    paddingMode: oneOf(op, 'options.paddingMode', opts.paddingMode, PADDING_MODES, 'zeros'),
     alignCorners: booleanOption(op, 'options.alignCorners', opts.alignCorners, false),
   };
 }

@@ -70,7 +70,7 @@ inline std::vector<SamplerPath> sampler_paths() {
   std::vector<SamplerPath> paths;
   for (int i = 0; i <= int(stn::best_isa()); ++i) {
     const auto isa = static_cast<stn::Isa>(i);
-    paths.push_back({std::string("threaded/") + stn::isa_name(isa),
+    paths.push_back({std::string("threaded/") + stn::name_of(isa),
                      &stn::grid_sample_forward, &stn::grid_sample_backward,
                      [isa] { stn::set_isa(isa); }});
   }
@@ -236,9 +236,9 @@ inline Case decode(const uint8_t* data, size_t size, int64_t max_elements) {
 
   SamplerOptions o;
   const uint8_t opt = b.u8();
-  o.mode = (opt & 1) ? Interpolation::Nearest : Interpolation::Bilinear;
-  o.padding = static_cast<Padding>((opt >> 1) % 3);
-  o.align_corners = (opt >> 3) & 1;
+  o.mode = static_cast<Interpolation>(opt % stn::value_count<Interpolation>());
+  o.padding = static_cast<Padding>((opt >> 2) % stn::value_count<Padding>());
+  o.align_corners = (opt >> 5) & 1;
   const uint8_t value_kind = b.u8();
   const uint64_t seed = b.u32();
 
@@ -285,14 +285,12 @@ inline Stats& stats() {
 }
 
 inline std::string describe(const SamplerShape& s, const SamplerOptions& o) {
-  static const char* modes[] = {"bilinear", "nearest"};
-  static const char* paddings[] = {"zeros", "border", "reflection"};
   char buf[200];
   std::snprintf(buf, sizeof buf,
                 "[n=%lld h=%lld w=%lld c=%lld ho=%lld wo=%lld %s %s %s]",
                 (long long)s.n, (long long)s.h, (long long)s.w, (long long)s.c,
-                (long long)s.ho, (long long)s.wo, modes[int(o.mode)],
-                paddings[int(o.padding)], o.align_corners ? "align" : "noalign");
+                (long long)s.ho, (long long)s.wo, stn::name_of(o.mode),
+                stn::name_of(o.padding), o.align_corners ? "align" : "noalign");
   return buf;
 }
 

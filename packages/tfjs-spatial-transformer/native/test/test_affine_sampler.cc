@@ -27,8 +27,7 @@ int check(const SamplerShape& s, const SamplerOptions& o, std::mt19937& rng) {
   const std::string name = "[n=" + std::to_string(s.n) + " h=" + std::to_string(s.h) +
                            " w=" + std::to_string(s.w) + " c=" + std::to_string(s.c) +
                            " ho=" + std::to_string(s.ho) + " wo=" + std::to_string(s.wo) +
-                           " mode=" + std::to_string(int(o.mode)) + " pad=" +
-                           std::to_string(int(o.padding)) +
+                           " " + name_of(o.mode) + " " + name_of(o.padding) +
                            (o.align_corners ? " align]" : " noalign]");
   auto out_ref = nan_filled(s.n * s.ho * s.wo * s.c);
   auto gin_ref = nan_filled(s.n * s.h * s.w * s.c);
@@ -41,11 +40,11 @@ int check(const SamplerShape& s, const SamplerOptions& o, std::mt19937& rng) {
   for (size_t i = 0; i < tol_in.size(); ++i) tol_in[i] = 1e-5 * (1 + std::fabs(gin_ref[i]));
   for (size_t i = 0; i < tol_th.size(); ++i)
     tol_th[i] = 1e-4 * (1 + std::fabs(gth_ref[i])) * double(s.c);
-  for (Isa isa : {Isa::Base, Isa::Avx2, Isa::Avx512}) {
+  for (Isa isa : all_values<Isa>()) {
     if (!set_isa(isa)) continue;
     for (int threads : {1, 2, 3}) {
       set_num_threads(threads);
-      const std::string at = name + " isa=" + isa_name(isa) + " threads=" + std::to_string(threads);
+      const std::string at = name + " isa=" + name_of(isa) + " threads=" + std::to_string(threads);
       auto out = nan_filled(out_ref.size()), gin = nan_filled(gin_ref.size()),
            gth = nan_filled(gth_ref.size()), gth_only = nan_filled(gth_ref.size());
       affine_sample_forward(s, o, input.data(), theta.data(), out.data());
@@ -74,8 +73,8 @@ int main() {
       {1, 5, 300, 2, 3, 300}, {2, 12, 10, 64, 24, 20}, {9, 28, 28, 1, 28, 28},
   };
   for (const SamplerShape& s : shapes)
-    for (auto mode : {Interpolation::Bilinear, Interpolation::Nearest})
-      for (auto padding : {Padding::Zeros, Padding::Border, Padding::Reflection})
+    for (auto mode : all_values<Interpolation>())
+      for (auto padding : all_values<Padding>())
         for (bool align : {false, true}) cases += check(s, {mode, padding, align}, rng);
   return finish("affine_sampler", cases);
 }

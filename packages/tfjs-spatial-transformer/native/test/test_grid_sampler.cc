@@ -18,15 +18,12 @@ namespace {
 // grid_sampler_rows.h's kPixelPathMaxChannels: grad_grid is exact up to it.
 constexpr int64_t kPixelChannels = 4;
 
-const char* kModeName[] = {"bilinear", "nearest"};
-const char* kPaddingName[] = {"zeros", "border", "reflection"};
-
 std::string case_name(const SamplerShape& s, const SamplerOptions& o,
                       const char* grid_kind) {
   return "[n=" + std::to_string(s.n) + " h=" + std::to_string(s.h) +
          " w=" + std::to_string(s.w) + " c=" + std::to_string(s.c) +
          " ho=" + std::to_string(s.ho) + " wo=" + std::to_string(s.wo) + " " +
-         kModeName[int(o.mode)] + " " + kPaddingName[int(o.padding)] +
+         name_of(o.mode) + " " + name_of(o.padding) +
          (o.align_corners ? " align" : " noalign") + " grid=" + grid_kind + "]";
 }
 
@@ -124,11 +121,11 @@ void check_case(const SamplerShape& s, const SamplerOptions& o, bool special,
   const std::vector<double> grid_tol(ref.grad_grid.size(), grad_grid_bound);
 
   Result first;
-  for (Isa isa : {Isa::Base, Isa::Avx2, Isa::Avx512}) {
+  for (Isa isa : all_values<Isa>()) {
     if (!set_isa(isa)) continue;
     for (int threads : {1, 2, 3}) {
     set_num_threads(threads);
-    const std::string at = name + " isa=" + isa_name(isa) + " threads=" +
+    const std::string at = name + " isa=" + name_of(isa) + " threads=" +
                            std::to_string(threads);
     for (int run = 0; run < 2; ++run) {
       const Result fast = run_fast(s, o, t);
@@ -239,8 +236,8 @@ int main() {
 
   int cases = 0;
   for (const SamplerShape& s : shapes)
-    for (auto mode : {Interpolation::Bilinear, Interpolation::Nearest})
-      for (auto padding : {Padding::Zeros, Padding::Border, Padding::Reflection})
+    for (auto mode : all_values<Interpolation>())
+      for (auto padding : all_values<Padding>())
         for (bool align : {false, true})
           for (bool special : {false, true}) {
             check_case(s, {mode, padding, align}, special, rng);
