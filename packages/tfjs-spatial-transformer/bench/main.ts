@@ -41,7 +41,8 @@ const QUICK_SHAPES: Shape[] = [
   {name: 'Q2', n: 2, h: 8, w: 8, c: 20},
 ];
 
-const PASSES = ['fwd', 'bwd', 'bwd-grid', 'step', 'step-fused', 'fwd-nearest', 'bwd-nearest'] as const;
+const PASSES = ['fwd', 'bwd', 'bwd-grid', 'step', 'step-fused', 'fwd-nearest', 'bwd-nearest', 'fwd-bicubic',
+  'bwd-bicubic'] as const;
 type Pass = typeof PASSES[number];
 const PASS_TEXT: Record<Pass, string> = {
   'fwd': 'forward (bilinear, zeros, alignCorners=false)',
@@ -51,14 +52,16 @@ const PASS_TEXT: Record<Pass, string> = {
   'step-fused': 'training step: fused affineSample forward, backward to theta',
   'fwd-nearest': 'forward, nearest',
   'bwd-nearest': 'backward, nearest (input and grid)',
+  'fwd-bicubic': 'forward, bicubic',
+  'bwd-bicubic': 'backward, bicubic (input and grid)',
 };
 
 /** Bytes a pass must move at least (float32): what the bandwidth bound is computed from. */
 function passBytes(s: Shape, pass: Pass): number {
   const inp = s.n * s.h * s.w * s.c * 4, out = s.n * s.h * s.w * s.c * 4, grid = s.n * s.h * s.w * 8;
   switch (pass) {
-    case 'fwd': case 'fwd-nearest': return inp + grid + out;
-    case 'bwd': return out + inp + grid + inp + grid;
+    case 'fwd': case 'fwd-nearest': case 'fwd-bicubic': return inp + grid + out;
+    case 'bwd': case 'bwd-bicubic': return out + inp + grid + inp + grid;
     case 'bwd-grid': return out + inp + grid + grid;
     case 'bwd-nearest': return out + grid + inp + grid;
     case 'step': case 'step-fused': return 2 * inp + 2 * out;  // the fused op's minimum
@@ -130,6 +133,8 @@ function rawContender(d: Data, pass: Pass, threads: number, addon: typeof native
   const {dims: sh, input, grid, gout, theta} = d;
   const native = addon;
   const B = native.Interpolation.bilinear, N = native.Interpolation.nearest, Z = native.Padding.zeros;
+  // An older baseline addon may have no bicubic.
+  const C = (native.Interpolation as Record<string, number>).bicubic;
   const [n, , , , ho, wo] = sh;
   const nat = native as any;
   const hasFused = () => typeof nat.affineSampleForward === 'function';
@@ -138,6 +143,9 @@ function rawContender(d: Data, pass: Pass, threads: number, addon: typeof native
     'fwd-nearest': () => native.gridSampleForward(input, grid, d.out, sh, N, Z, false),
     'bwd': () => native.gridSampleBackward(gout, input, grid, d.gin, d.ggrid, sh, B, Z, false),
     'bwd-nearest': () => native.gridSampleBackward(gout, input, grid, d.gin, d.ggrid, sh, N, Z, false),
+    'fwd-bicubic': C === undefined ? null : () => native.gridSampleForward(input, grid, d.out, sh, C, Z, false),
+    'bwd-bicubic': C === undefined ? null :
+        () => native.gridSampleBackward(gout, input, grid, d.gin, d.ggrid, sh, C, Z, false),
     'bwd-grid': () => native.gridSampleBackward(gout, input, grid, null, d.ggrid, sh, B, Z, false),
     'step': () => {
       native.affineGridForward(theta, d.grid2, n, ho, wo, false);
@@ -183,7 +191,7 @@ function disposeAll(result: tf.TensorContainer): void {
 
 function oursCall(t: TfData, pass: Pass): (() => void)|null {
   const size = () => t.x.shape as number[];
-  const grad = (computeInputGrad: boolean, mode: 'bilinear'|'nearest') => () => disposeAll(
+  const grad = (computeInputGrad: boolean, mode: stn.InterpolationMode) => () => disposeAll(
       tf.engine().runKernel(GridSampleGrad, {dy: t.dy, input: t.x, grid: t.grid},
           {mode, paddingMode: 'zeros', alignCorners: false, computeInputGrad,
             computeGridGrad: true}) as tf.Tensor[]);
@@ -193,6 +201,8 @@ function oursCall(t: TfData, pass: Pass): (() => void)|null {
     case 'fwd-nearest': return () => stn.gridSample(t.x, t.grid, {mode: 'nearest'}).dispose();
     case 'bwd': return grad(true, 'bilinear');
     case 'bwd-nearest': return grad(true, 'nearest');
+    case 'fwd-bicubic': return () => stn.gridSample(t.x, t.grid, {mode: 'bicubic'}).dispose();
+    case 'bwd-bicubic': return grad(true, 'bicubic');
     case 'bwd-grid': return grad(false, 'bilinear');
     case 'step': return () => tf.grad(
         (th: tf.Tensor) => stn.gridSample(t.x, stn.affineGrid(th, size())))(t.theta, t.dy).dispose();

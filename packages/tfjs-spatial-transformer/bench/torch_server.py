@@ -8,7 +8,7 @@ one JSON line.
 Tensors are NCHW contiguous (PyTorch's own layout); grids are random affine
 grids as in the bench. Passes: fwd, bwd (input and grid), bwd-grid (grid
 only), step (affine_grid + grid_sample forward and backward to theta),
-fwd-nearest, bwd-nearest. Backward passes time the backward kernel alone
+fwd-nearest, bwd-nearest, fwd-bicubic, bwd-bicubic. Backward passes time the backward kernel alone
 (aten.grid_sampler_2d_backward with its output_mask), except step, which is
 a whole autograd step.
 """
@@ -48,13 +48,12 @@ def setup(req):
 def make_pass(name):
     s = state
     inp, grid, gout, theta = s["input"], s["grid"], s["gout"], s["theta"]
-    nearest = name.endswith("nearest")
-    interp = 1 if nearest else 0
-    mode = "nearest" if nearest else "bilinear"
-    if name in ("fwd", "fwd-nearest"):
+    mode = name.split("-")[1] if name.endswith(("nearest", "bicubic")) else "bilinear"
+    interp = {"bilinear": 0, "nearest": 1, "bicubic": 2}[mode]  # PyTorch's enum
+    if name in ("fwd", "fwd-nearest", "fwd-bicubic"):
         return lambda: F.grid_sample(inp, grid, mode=mode, padding_mode="zeros",
                                      align_corners=False)
-    if name in ("bwd", "bwd-nearest", "bwd-grid"):
+    if name in ("bwd", "bwd-nearest", "bwd-bicubic", "bwd-grid"):
         mask = [name != "bwd-grid", True]
         op = torch.ops.aten.grid_sampler_2d_backward
         return lambda: op(gout, inp, grid, interp, 0, False, mask)

@@ -9,7 +9,7 @@
 // it to both lists (never reorder: the numbers cross the N-API boundary).
 
 /** How a source point is read. */
-export const INTERPOLATION_MODES = ['bilinear', 'nearest'] as const;
+export const INTERPOLATION_MODES = ['bilinear', 'nearest', 'bicubic'] as const;
 export type InterpolationMode = typeof INTERPOLATION_MODES[number];
 
 /** What lies outside the input. */

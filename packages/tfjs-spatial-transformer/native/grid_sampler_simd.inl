@@ -271,6 +271,132 @@ struct ChannelRows {
   }
 };
 
+// Bicubic rows (every ISA, every C and padding): the 16 taps of an output
+// pixel are found once with the reference's helpers (coordinates.h), then
+// reused across the contiguous channels. An out-of-bounds tap reads a row of
+// zeros, so it enters every sum as in the reference (0 * w, possibly -0), and
+// forward and grad_grid (C <= kPixelPathMaxChannels) keep the reference's
+// operations and order; above, grad_grid uses per-tap dot products as the
+// bilinear channel rows do.
+constexpr int64_t kCubicChunk = 64;  // channels per pass of the forward
+alignas(64) const float kZeroChannels[kCubicChunk] = {};
+
+// The taps of one point: offset of tap (i along x, j along y) in the batch
+// item, or -1 when it reads nothing.
+struct CubicTaps {
+  coord::CubicAxis ax, ay;
+  int64_t offset[4][4];  // [j][i]
+  int64_t y_min, y_max;  // input rows read, when any tap reads
+  bool any;
+};
+
+inline void cubic_offsets(const SamplerShape& s, CubicTaps* t) {
+  t->any = false;
+  for (int j = 0; j < 4; ++j) {
+    for (int i = 0; i < 4; ++i) {
+      const bool in = t->ax.in[i] && t->ay.in[j];
+      t->offset[j][i] = in ? (t->ay.index[j] * s.w + t->ax.index[i]) * s.c : -1;
+      if (!in) continue;
+      const int64_t y = t->ay.index[j];
+      if (!t->any) t->y_min = t->y_max = y;
+      t->y_min = y < t->y_min ? y : t->y_min;
+      t->y_max = y > t->y_max ? y : t->y_max;
+      t->any = true;
+    }
+  }
+}
+
+template <Padding kPadding, bool kAlign>
+struct CubicRows {
+  static void forward(const SamplerShape& s, const float* inp,
+                      const float* grid, float* out_row, int64_t count) {
+    for (int64_t x = 0; x < count; ++x) {
+      const float* g = grid + 2 * x;
+      float* out = out_row + x * s.c;
+      CubicTaps t;
+      if (!coord::cubic_axis(g[0], s.w, kPadding, kAlign, &t.ax) ||
+          !coord::cubic_axis(g[1], s.h, kPadding, kAlign, &t.ay)) {
+        fill_n(out, s.c, 0.0f);
+        continue;
+      }
+      cubic_offsets(s, &t);
+      const float* cx = t.ax.coeff;
+      const float* cy = t.ay.coeff;
+      for (int64_t c0 = 0; c0 < s.c; c0 += kCubicChunk) {
+        const int64_t n = s.c - c0 < kCubicChunk ? s.c - c0 : kCubicChunk;
+        const float* p[4][4];
+        for (int j = 0; j < 4; ++j)
+          for (int i = 0; i < 4; ++i)
+            p[j][i] = t.offset[j][i] < 0 ? kZeroChannels : inp + t.offset[j][i] + c0;
+        float* __restrict o = out + c0;
+        for (int64_t c = 0; c < n; ++c) {
+          float r[4];
+          for (int j = 0; j < 4; ++j)
+            r[j] = p[j][0][c] * cx[0] + p[j][1][c] * cx[1] + p[j][2][c] * cx[2] +
+                   p[j][3][c] * cx[3];
+          o[c] = r[0] * cy[0] + r[1] * cy[1] + r[2] * cy[2] + r[3] * cy[3];
+        }
+      }
+    }
+  }
+
+  static void backward(const SamplerShape& s, const float* gout_row,
+                       const float* inp, const float* grid, float* ginp,
+                       ZeroedRows* zeroed, float* ggrid, int64_t count) {
+    const int64_t nc = s.c;
+    for (int64_t x = 0; x < count; ++x) {
+      const float* g = grid + 2 * x;
+      const float* gout = gout_row + x * nc;
+      CubicTaps t;
+      if (!coord::cubic_axis_set_grad(g[0], s.w, kPadding, kAlign, &t.ax) ||
+          !coord::cubic_axis_set_grad(g[1], s.h, kPadding, kAlign, &t.ay)) {
+        if (ggrid) ggrid[2 * x] = ggrid[2 * x + 1] = 0.0f;
+        continue;
+      }
+      cubic_offsets(s, &t);
+      const float *cx = t.ax.coeff, *cy = t.ay.coeff;
+      const float *gx = t.ax.coeff_grad, *gy = t.ay.coeff_grad;
+      if (ginp && t.any) {
+        if (zeroed) cover(zeroed, ginp, s.w * nc, t.y_min, t.y_max);
+        // The reference's (i, j) order for every element (taps may coincide).
+        for (int i = 0; i < 4; ++i) {
+          for (int j = 0; j < 4; ++j) {
+            if (t.offset[j][i] < 0) continue;
+            float* dst = ginp + t.offset[j][i];
+            for (int64_t c = 0; c < nc; ++c) dst[c] += gout[c] * cx[i] * cy[j];
+          }
+        }
+      }
+      if (!ggrid) continue;
+      float gix = 0, giy = 0;
+      if (nc <= kPixelPathMaxChannels) {
+        // The reference's order, channel by channel, zero taps included.
+        for (int64_t c = 0; c < nc; ++c) {
+          const float go = gout[c];
+          for (int i = 0; i < 4; ++i) {
+            for (int j = 0; j < 4; ++j) {
+              const float v = t.offset[j][i] < 0 ? 0.0f : inp[t.offset[j][i] + c];
+              gix -= v * gx[i] * cy[j] * go;
+              giy -= v * gy[j] * cx[i] * go;
+            }
+          }
+        }
+      } else {
+        for (int i = 0; i < 4; ++i) {
+          for (int j = 0; j < 4; ++j) {
+            if (t.offset[j][i] < 0) continue;
+            const float d = dot(inp + t.offset[j][i], gout, nc);
+            gix -= d * gx[i] * cy[j];
+            giy -= d * gy[j] * cx[i];
+          }
+        }
+      }
+      ggrid[2 * x] = coord::unnormalize_grad(s.w, kAlign) * gix;
+      ggrid[2 * x + 1] = coord::unnormalize_grad(s.h, kAlign) * giy;
+    }
+  }
+};
+
 #if defined(STN_ISA_AVX2) || defined(STN_ISA_AVX512)
 
 // The few vector operations the pixel rows need, for one ISA. Masks are
@@ -661,22 +787,26 @@ bool pixel_rows_apply(const SamplerOptions& o, const SamplerShape& s) {
 
 template <Interpolation kMode, Padding kPadding, bool kAlign>
 RowKernels rows_for(const SamplerOptions& o, const SamplerShape& s) {
-#if defined(STN_ISA_AVX2) || defined(STN_ISA_AVX512)
-  if (pixel_rows_apply(o, s)) {
-    if constexpr (kPadding != Padding::Reflection) {
-      using P = PixelRows<kMode, kPadding, kAlign>;
-      if constexpr (kMode == Interpolation::Bilinear) {
-        return {&P::forward, &P::backward};
-      } else {
-        return {&P::forward, &ChannelRows<kMode, kPadding, kAlign>::backward};
-      }
-    }
-  }
-#endif
   (void)o;
   (void)s;
-  return {&ChannelRows<kMode, kPadding, kAlign>::forward,
-          &ChannelRows<kMode, kPadding, kAlign>::backward};
+  if constexpr (kMode == Interpolation::Bicubic) {
+    return {&CubicRows<kPadding, kAlign>::forward, &CubicRows<kPadding, kAlign>::backward};
+  } else {
+#if defined(STN_ISA_AVX2) || defined(STN_ISA_AVX512)
+    if constexpr (kPadding != Padding::Reflection) {
+      if (pixel_rows_apply(o, s)) {
+        using P = PixelRows<kMode, kPadding, kAlign>;
+        if constexpr (kMode == Interpolation::Bilinear) {
+          return {&P::forward, &P::backward};
+        } else {
+          return {&P::forward, &ChannelRows<kMode, kPadding, kAlign>::backward};
+        }
+      }
+    }
+#endif
+    return {&ChannelRows<kMode, kPadding, kAlign>::forward,
+            &ChannelRows<kMode, kPadding, kAlign>::backward};
+  }
 }
 
 template <Interpolation kMode, Padding kPadding>
@@ -700,9 +830,11 @@ RowKernels select_padding(const SamplerOptions& o, const SamplerShape& s) {
 }  // namespace
 
 RowKernels select_rows(const SamplerOptions& o, const SamplerShape& s) {
-  return o.mode == Interpolation::Nearest
-             ? select_padding<Interpolation::Nearest>(o, s)
-             : select_padding<Interpolation::Bilinear>(o, s);
+  switch (o.mode) {
+    case Interpolation::Nearest: return select_padding<Interpolation::Nearest>(o, s);
+    case Interpolation::Bicubic: return select_padding<Interpolation::Bicubic>(o, s);
+    default: return select_padding<Interpolation::Bilinear>(o, s);
+  }
 }
 
 }  // namespace STN_ISA

@@ -28,7 +28,8 @@
 // X(Enumerator, "name"), in enum order.
 #define STN_INTERPOLATIONS(X) \
   X(Bilinear, "bilinear")     \
-  X(Nearest, "nearest")
+  X(Nearest, "nearest")       \
+  X(Bicubic, "bicubic")
 
 #define STN_PADDINGS(X) \
   X(Zeros, "zeros")     \

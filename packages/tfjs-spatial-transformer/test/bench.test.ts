@@ -14,7 +14,8 @@ test('the bench runs (--quick) and writes a row per shape, pass and contender', 
         stdio: ['ignore', 'pipe', 'pipe']});
   expect(out).toContain('memory bandwidth (triad)');
   const rows = JSON.parse(fs.readFileSync(json, 'utf8')) as Record<string, unknown>[];
-  const passes = ['fwd', 'bwd', 'bwd-grid', 'step', 'step-fused', 'fwd-nearest', 'bwd-nearest'];
+  const passes = ['fwd', 'bwd', 'bwd-grid', 'step', 'step-fused', 'fwd-nearest', 'bwd-nearest', 'fwd-bicubic',
+    'bwd-bicubic'];
   for (const shape of ['Q1', 'Q2']) {
     for (const pass of passes) {
       const contenders = rows.filter((r) => r.shape === shape && r.pass === pass).map((r) => r.contender);

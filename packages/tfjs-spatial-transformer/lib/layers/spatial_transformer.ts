@@ -40,7 +40,7 @@ export interface SpatialTransformerConfig extends LayerArgs {
   /** The localisation net: 'fc' (default), 'conv', or a tfjs LayersModel (or a Layer not
    * built yet) taking the layer's input; its output is flattened and fed to the regression layer. */
   localization?: BuiltInLocalization | tfl.layers.Layer | SerializedLocalization;
-  /** The sampler: 'bilinear' (default) or 'nearest'. */
+  /** The sampler: 'bilinear' (default), 'nearest' or 'bicubic'. */
   mode?: InterpolationMode;
   /** What lies outside the input: 'zeros' (default), 'border' or 'reflection'. */
   paddingMode?: PaddingMode;

@@ -5,7 +5,11 @@ import {booleanOption, checkOptions, fail, oneOf, toFloat32Tensor} from '../vali
 import {INTERPOLATION_MODES, InterpolationMode, PADDING_MODES, PaddingMode} from '../vocabulary';
 
 export interface GridSampleOptions {
-  /** How a source point is read: 'bilinear' (default) or 'nearest' (round half to even). */
+  /**
+   * How a source point is read: 'bilinear' (default), 'nearest' (round half to
+   * even) or 'bicubic' (PyTorch's bicubic convolution, A = -0.75, 4×4 taps, the
+   * padding applied to each tap).
+   */
   mode?: InterpolationMode;
   /** What lies outside the input: 'zeros' (default), 'border' (clamp) or 'reflection'. */
   paddingMode?: PaddingMode;

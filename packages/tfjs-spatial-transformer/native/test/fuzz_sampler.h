@@ -7,11 +7,11 @@
 //   - forward: the reference bit for bit (NaNs compared as NaN: a vector path
 //     may propagate another NaN payload);
 //   - grad_grid: the reference bit for bit up to kPixelPathMaxChannels
-//     channels; beyond, within grad_grid_magnitude() times a summation bound
-//     (the row kernels regroup the channel sum into per-tap dot products, see
-//     grid_sampler_simd.inl);
-//   - grad_input: within grad_input_bound() of the reference (another
-//     summation order);
+//     channels; beyond, within grad_grid_magnitude() (sampler_bounds.h)
+//     times a summation bound (the row kernels regroup the channel sum into
+//     per-tap dot products, see grid_sampler_simd.inl);
+//   - grad_input: within grad_input_bound() (sampler_bounds.h) of the
+//     reference (another summation order);
 //   - every output bit for bit across ISAs, thread counts and repeated runs;
 //   - the grid-only and input-only backward calls: bit for bit the combined
 //     call.
@@ -43,6 +43,7 @@
 #include "../coordinates.h"
 #include "../grid_sampler.h"
 #include "../grid_sampler_rows.h"
+#include "sampler_bounds.h"
 
 namespace stn_fuzz {
 
@@ -271,8 +272,8 @@ struct Stats {
   int64_t cases = 0;
   int64_t path_runs = 0;
   int64_t failures = 0;
-  // Largest grad_input deviation from the reference, in units of
-  // u * sum|w * dy| (u = 2^-24): how close the fast paths come to the bound.
+  // Largest grad_input deviation from the reference, as a fraction of its
+  // bound (sampler_bounds.h): how close the fast paths come to it.
   double max_grad_input_error = 0;
   // The same for grad_grid above kPixelPathMaxChannels, in units of
   // u * |mult| * sum_k |gx_k| sum_c |v_kc * dy_c|.
@@ -325,67 +326,6 @@ inline void expect_same(const std::string& what, const Buffer& got,
     }
 }
 
-// The documented grad_input bound. grad_input[i] is a sum of at most
-// m = Ho*Wo terms w*dy (one per output pixel of the batch item; the products
-// round identically on every path). Any two summation orders of m terms
-// differ by at most 2 (m - 1) u sum|w*dy|, u = 2^-24; sum|w*dy| is the
-// reference run on |dy| (rounded down by at most the same relative amount,
-// hence the factor 1.01).
-inline Buffer grad_input_bound(const Case& c) {
-  const SamplerShape& s = c.shape;
-  Buffer abs_dy(c.grad_output.size());
-  for (int64_t i = 0; i < abs_dy.size(); ++i)
-    abs_dy[i] = std::fabs(c.grad_output[i]);
-  Buffer sum(input_count(s));
-  if (sum.size() > 0 && output_count(s) > 0)
-    stn::grid_sample_backward_ref(s, c.options, abs_dy.data(), c.input.data(),
-                                  c.grid.data(), sum.data(), nullptr);
-  else
-    sum.fill(0);
-  return sum;
-}
-
-// Magnitude of each grad_grid entry's terms, for its bound above
-// kPixelPathMaxChannels: |mult| * sum_k |gx_k| * sum_c |v_kc| * |dy_c| (the
-// reference's terms v * gx * dy in absolute value), in double. 0 where the
-// reference gives an exact 0 (non-finite point, nearest mode, no taps).
-inline std::vector<double> grad_grid_magnitude(const Case& c) {
-  namespace coord = stn::coord;
-  const SamplerShape& s = c.shape;
-  const SamplerOptions& o = c.options;
-  std::vector<double> mag(size_t(grid_count(s)), 0.0);
-  if (o.mode != Interpolation::Bilinear || s.c == 0) return mag;
-  for (int64_t p = 0; p < s.n * s.ho * s.wo; ++p) {
-    const float* inp = c.input.data() + (p / (s.ho * s.wo)) * s.h * s.w * s.c;
-    const float* gout = c.grad_output.data() + p * s.c;
-    float ix, iy, mx, my;
-    if (!coord::source_index_set_grad(c.grid[2 * p], s.w, o.padding,
-                                      o.align_corners, &ix, &mx) ||
-        !coord::source_index_set_grad(c.grid[2 * p + 1], s.h, o.padding,
-                                      o.align_corners, &iy, &my))
-      continue;
-    coord::BilinearCell b;
-    if (!coord::bilinear_cell(ix, iy, s.w, s.h, &b)) continue;
-    const int64_t ys[4] = {b.y0, b.y0, b.y0 + 1, b.y0 + 1};
-    const int64_t xs[4] = {b.x0, b.x0 + 1, b.x0, b.x0 + 1};
-    const double gx[4] = {b.dy1, b.dy1, b.dy0, b.dy0};
-    const double gy[4] = {b.dx1, b.dx0, b.dx1, b.dx0};
-    double sx = 0, sy = 0;
-    for (int k = 0; k < 4; ++k) {
-      if (!coord::in_bounds(ys[k], xs[k], s.h, s.w)) continue;
-      const float* v = inp + (ys[k] * s.w + xs[k]) * s.c;
-      double dot = 0;
-      for (int64_t ch = 0; ch < s.c; ++ch)
-        dot += std::fabs(double(v[ch])) * std::fabs(double(gout[ch]));
-      sx += std::fabs(gx[k]) * dot;
-      sy += std::fabs(gy[k]) * dot;
-    }
-    mag[size_t(2 * p)] = std::fabs(double(mx)) * sx;
-    mag[size_t(2 * p + 1)] = std::fabs(double(my)) * sy;
-  }
-  return mag;
-}
-
 // The reference's results; null gradients where the addon would pass null.
 struct Results {
   Buffer output, grad_input, grad_grid;
@@ -420,17 +360,22 @@ inline void check_case(const Case& c) {
   run(c, &stn::grid_sample_forward_ref, &stn::grid_sample_backward_ref, &ref);
   // When a gradient is all-zero-size or the output empty, nothing is written;
   // the fast paths must not write either (their buffers stay NaN too).
-  const Buffer bound = grad_input_bound(c);
+  // grad_input: within sampler_bounds.h's bound (another summation order).
+  const std::vector<double> bound = stn_test::grad_input_bound(
+      s, c.options, c.grid.data(), c.grad_output.data());
   const double u = std::ldexp(1.0, -24);
-  const double m = double(std::max<int64_t>(1, s.ho * s.wo));
   // grad_grid: bitwise up to kPixelPathMaxChannels. Beyond, the reference's
-  // sequential sum of 4C products and the per-tap dot products (C terms,
-  // then 4) are each within (4C + 8) u of the exact value relative to the
-  // magnitude (sums plus the products' roundings): twice that apart.
+  // sequential sum of taps*C products and the per-tap dot products (C terms,
+  // then one per tap) are each within (taps C + 8) u of the exact value
+  // relative to the magnitude (sums plus the products' roundings): twice
+  // that apart.
   const bool grad_grid_bitwise = s.c <= stn::kPixelPathMaxChannels;
   const std::vector<double> magnitude =
-      grad_grid_bitwise ? std::vector<double>() : grad_grid_magnitude(c);
-  const double grad_grid_gamma = 2.02 * (4.0 * double(s.c) + 8.0) * u;
+      grad_grid_bitwise ? std::vector<double>()
+                        : stn_test::grad_grid_magnitude(s, c.options, c.input.data(),
+                                                        c.grid.data(), c.grad_output.data());
+  const double taps = c.options.mode == Interpolation::Bicubic ? 16.0 : 4.0;
+  const double grad_grid_gamma = 2.02 * (taps * double(s.c) + 8.0) * u;
 
   const stn::Isa isa_before = stn::get_isa();
   std::unique_ptr<Results> first_path;  // the first path at threads=1
@@ -467,19 +412,19 @@ inline void check_case(const Case& c) {
                 std::max(stats().max_grad_grid_error, err / (u * mag));
         }
       }
-      for (int64_t i = 0; i < bound.size(); ++i) {
+      for (int64_t i = 0; i < fast.grad_input.size(); ++i) {
         const double got = fast.grad_input[i], want = ref.grad_input[i];
-        const double scale = double(bound[i]);
+        const double limit = bound[size_t(i)];
+        if (!std::isfinite(limit) || same(float(got), float(want))) continue;
         const double err = std::fabs(got - want);
-        if (!(err <= 2.02 * (m - 1) * u * scale)) {
+        if (!(err <= limit)) {
           fail(at + " grad_input: index " + std::to_string(i) + " is " +
                show(float(got)) + ", reference " + show(float(want)) +
-               ", bound " + std::to_string(2.02 * (m - 1) * u * scale));
+               ", bound " + std::to_string(limit));
           break;
         }
-        if (scale > 0)
-          stats().max_grad_input_error =
-              std::max(stats().max_grad_input_error, err / (u * scale));
+        if (limit > 0)
+          stats().max_grad_input_error = std::max(stats().max_grad_input_error, err / limit);
       }
       if (threads == 1) {
         if (!first_path) {

@@ -9,6 +9,7 @@
 
 #include "../grid_sampler.h"
 #include "check.h"
+#include "sampler_bounds.h"
 
 using namespace stn;
 using namespace stn_test;
@@ -77,16 +78,10 @@ Result run_fast(const SamplerShape& s, const SamplerOptions& o,
   return r;
 }
 
-// Per-element bound of grad_input's rounding: the reference run with |dy|
-// gives sum |w * dy| (the weights are non-negative).
 std::vector<double> grad_input_tolerance(const SamplerShape& s,
-                                         const SamplerOptions& o, Tensors t) {
-  for (float& v : t.grad_output) v = std::fabs(v);
-  std::vector<float> bound(t.input.size());
-  grid_sample_backward_ref(s, o, t.grad_output.data(), t.input.data(),
-                           t.grid.data(), bound.data(), nullptr);
-  std::vector<double> tol(bound.size());
-  for (size_t i = 0; i < bound.size(); ++i) tol[i] = 4e-7 * bound[i] + 1e-30;
+                                         const SamplerOptions& o, const Tensors& t) {
+  std::vector<double> tol = grad_input_bound(s, o, t.grid.data(), t.grad_output.data());
+  for (double& v : tol) v += 1e-30;
   return tol;
 }
 
@@ -114,11 +109,12 @@ void check_case(const SamplerShape& s, const SamplerOptions& o, bool special,
   }
 
   // grad_grid: bit for bit up to kPixelChannels channels; beyond, the
-  // per-tap dot products regroup the sum over channels: |error| <=
-  // (C + 8) eps sum|terms| <= (C + 8) eps 4 C max|v| max|dy| max(H, W).
-  const double grad_grid_bound =
-      (s.c + 8) * 1.2e-7 * 4.0 * double(s.c) * double(std::max(s.h, s.w));
-  const std::vector<double> grid_tol(ref.grad_grid.size(), grad_grid_bound);
+  // per-tap dot products regroup the sum over channels: within
+  // 2 (taps C + 8) u of the terms' magnitude.
+  std::vector<double> grid_tol = grad_grid_magnitude(
+      s, o, t.input.data(), t.grid.data(), t.grad_output.data());
+  const double taps = o.mode == Interpolation::Bicubic ? 16 : 4;
+  for (double& v : grid_tol) v = 2.02 * (taps * double(s.c) + 8) * 6e-8 * v + 1e-30;
 
   Result first;
   for (Isa isa : all_values<Isa>()) {
@@ -188,6 +184,14 @@ void check_known_values() {
       {{Interpolation::Nearest, Padding::Zeros, true}, -0.5f, 0.5f, 3.0f},
       {{Interpolation::Nearest, Padding::Zeros, false}, 3.0f, 0.0f, 0.0f},
       {{Interpolation::Nearest, Padding::Border, false}, 3.0f, -3.0f, 2.0f},
+      // Bicubic at the centre: t = 0.5 gives weights (-0.09375, 0.59375,
+      // 0.59375, -0.09375); zeros reads 0 outside, border the edge rows.
+      {{Interpolation::Bicubic, Padding::Zeros, false}, 0.0f, 0.0f, 3.525390625f},
+      {{Interpolation::Bicubic, Padding::Border, false}, 0.0f, 0.0f, 2.5f},
+      {{Interpolation::Bicubic, Padding::Reflection, false}, 0.0f, 0.0f, 2.5f},
+      // At a pixel centre t = 0: weights (0, 1, 0, 0).
+      {{Interpolation::Bicubic, Padding::Zeros, true}, -1.0f, -1.0f, 1.0f},
+      {{Interpolation::Bicubic, Padding::Zeros, true}, 1.0f, -1.0f, 2.0f},
   };
   for (const Known& k : cases) {
     const std::vector<float> grid = {k.gx, k.gy};
