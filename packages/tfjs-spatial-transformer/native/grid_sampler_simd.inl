@@ -62,6 +62,7 @@
 #if defined(STN_ISA_AVX512) && defined(__GNUC__) && !defined(__clang__)
 // GCC 12's AVX-512 intrinsics start from _mm512_undefined_*(): false positives.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 namespace stn {
@@ -595,35 +596,59 @@ inline void vec_cell(const SamplerShape& s, V::F ix, V::F iy, V::M finite,
   cell->dy1 = V::sub(V::add(fy, one), iy);
 }
 
-template <Interpolation kMode, Padding kPadding, bool kAlign>
-struct PixelRows {
+// Writes channel c of kWidth pixels (lanes) to out (stride C).
+inline void put_lanes(const SamplerShape& s, float* out, int64_t c, V::F v) {
+  if (s.c == 1) {
+    V::store(out, v);
+    return;
+  }
+  float lanes[V::kWidth];
+  V::store(lanes, v);
+  for (int j = 0; j < V::kWidth; ++j) out[j * s.c + c] = lanes[j];
+}
+
+// The row entry points of a vector kernel K, whose forward_full and
+// backward_full take whole vectors of pixels: the last count % kWidth pixels
+// are padded to a full vector with NaN grid points (which sample nothing) in
+// buffers, then copied back.
+template <class K>
+struct InVectors {
   static constexpr int kW = V::kWidth;
 
-  // Writes channel c of kWidth pixels (lanes) to out (stride C).
-  static void put(const SamplerShape& s, float* out, int64_t c, V::F v) {
-    if (s.c == 1) {
-      V::store(out, v);
-      return;
-    }
-    float lanes[kW];
-    V::store(lanes, v);
-    for (int j = 0; j < kW; ++j) out[j * s.c + c] = lanes[j];
-  }
-
-  // The last count % kWidth pixels: padded to a full vector with NaN grid
-  // points (which sample nothing) in buffers, then copied back.
   static void forward(const SamplerShape& s, const float* inp,
                       const float* grid, float* out, int64_t count) {
     const int64_t full = count - count % kW;
-    forward_full(s, inp, grid, out, full);
+    K::forward_full(s, inp, grid, out, full);
     if (full == count) return;
     const int64_t rest = count - full;
     float grid_buf[2 * kW], out_buf[kW * kPixelPathMaxChannels];
     fill_n(grid_buf, 2 * kW, NAN);
     copy_n(grid + 2 * full, 2 * rest, grid_buf);
-    forward_full(s, inp, grid_buf, out_buf, kW);
+    K::forward_full(s, inp, grid_buf, out_buf, kW);
     copy_n(out_buf, rest * s.c, out + full * s.c);
   }
+
+  static void backward(const SamplerShape& s, const float* gout,
+                       const float* inp, const float* grid, float* ginp,
+                       ZeroedRows* zeroed, float* ggrid, int64_t count) {
+    const int64_t full = count - count % kW;
+    K::backward_full(s, gout, inp, grid, ginp, zeroed, ggrid, full);
+    if (full == count) return;
+    const int64_t rest = count - full;
+    float grid_buf[2 * kW], ggrid_buf[2 * kW], gout_buf[kW * kPixelPathMaxChannels];
+    fill_n(grid_buf, 2 * kW, NAN);
+    fill_n(gout_buf, kW * s.c, 0.0f);
+    copy_n(grid + 2 * full, 2 * rest, grid_buf);
+    copy_n(gout + full * s.c, rest * s.c, gout_buf);
+    K::backward_full(s, gout_buf, inp, grid_buf, ginp, zeroed,
+                     ggrid ? ggrid_buf : nullptr, kW);
+    if (ggrid) copy_n(ggrid_buf, 2 * rest, ggrid + 2 * full);
+  }
+};
+
+template <Interpolation kMode, Padding kPadding, bool kAlign>
+struct PixelRows {
+  static constexpr int kW = V::kWidth;
 
   static void forward_full(const SamplerShape& s, const float* inp,
                            const float* grid, float* out, int64_t count) {
@@ -652,7 +677,7 @@ struct PixelRows {
           r = V::add(r, V::mul(V::gather(b.m[1], p, o_ne), ne));
           r = V::add(r, V::mul(V::gather(b.m[2], p, o_sw), sw));
           r = V::add(r, V::mul(V::gather(b.m[3], p, o_se), se));
-          put(s, o, c, V::select(b.near, r, V::zero()));
+          put_lanes(s, o, c, V::select(b.near, r, V::zero()));
         }
       } else {
         const V::F rx = V::nearbyint(ix), ry = V::nearbyint(iy);
@@ -665,29 +690,12 @@ struct PixelRows {
         const V::I yi = V::to_int(V::select(in, ry, zero));
         const V::I off = V::muli(V::addi(V::muli(yi, V::set1i(int32_t(s.w))), xi),
                                  V::set1i(int32_t(s.c)));
-        for (int64_t c = 0; c < s.c; ++c) put(s, o, c, V::gather(in, inp + c, off));
+        for (int64_t c = 0; c < s.c; ++c) put_lanes(s, o, c, V::gather(in, inp + c, off));
       }
     }
   }
 
   // Bilinear only (nearest's backward uses channel rows).
-  static void backward(const SamplerShape& s, const float* gout,
-                       const float* inp, const float* grid, float* ginp,
-                       ZeroedRows* zeroed, float* ggrid, int64_t count) {
-    const int64_t full = count - count % kW;
-    backward_full(s, gout, inp, grid, ginp, zeroed, ggrid, full);
-    if (full == count) return;
-    const int64_t rest = count - full;
-    float grid_buf[2 * kW], ggrid_buf[2 * kW], gout_buf[kW * kPixelPathMaxChannels];
-    fill_n(grid_buf, 2 * kW, NAN);
-    fill_n(gout_buf, kW * s.c, 0.0f);
-    copy_n(grid + 2 * full, 2 * rest, grid_buf);
-    copy_n(gout + full * s.c, rest * s.c, gout_buf);
-    backward_full(s, gout_buf, inp, grid_buf, ginp, zeroed,
-                  ggrid ? ggrid_buf : nullptr, kW);
-    if (ggrid) copy_n(ggrid_buf, 2 * rest, ggrid + 2 * full);
-  }
-
   static void backward_full(const SamplerShape& s, const float* gout,
                             const float* inp, const float* grid, float* ginp,
                             ZeroedRows* zeroed, float* ggrid, int64_t count) {
@@ -773,6 +781,193 @@ struct PixelRows {
   }
 };
 
+// Bicubic pixel rows (C <= kPixelPathMaxChannels, zeros or border padding):
+// kWidth pixels per step, the coefficients and the 4 tap columns and rows in
+// vector registers with the reference's float operations (coordinates.h),
+// each of the 16 taps a masked gather (an out-of-bounds tap reads 0 and
+// enters the sums, as in the reference); grad_input's scatter is scalar, in
+// pixel order and the reference's tap order.
+struct VecCubicAxis {
+  V::F coeff[4], grad[4];
+  V::I index[4];  // of the tap's column (row), 0 where it reads nothing
+  V::M in[4];     // the tap reads something (the point is finite, too)
+};
+
+inline V::F vec_cubic_convolution1(V::F x) {
+  const V::F p = V::sub(V::mul(V::set1(coord::kCubicA + 2), x), V::set1(coord::kCubicA + 3));
+  return V::add(V::mul(V::mul(p, x), x), V::set1(1.0f));
+}
+
+inline V::F vec_cubic_convolution2(V::F x) {
+  const float a = coord::kCubicA;
+  const V::F p = V::sub(V::mul(V::set1(a), x), V::set1(5 * a));
+  return V::sub(V::mul(V::add(V::mul(p, x), V::set1(8 * a)), x), V::set1(4 * a));
+}
+
+template <Padding kPadding, bool kAlign, bool kGrad>
+inline void vec_cubic_axis(V::F g, int64_t size, V::M* finite, VecCubicAxis* a) {
+  V::F unused;
+  const V::F v = source_index<Padding::Zeros, kAlign, false>(g, size, finite, &unused);
+  const V::F f = V::floor(v), t = V::sub(v, f);
+  const V::F one = V::set1(1.0f);
+  a->coeff[0] = vec_cubic_convolution2(V::add(t, one));
+  a->coeff[1] = vec_cubic_convolution1(t);
+  const V::F u = V::sub(one, t);
+  a->coeff[2] = vec_cubic_convolution1(u);
+  a->coeff[3] = vec_cubic_convolution2(V::add(u, one));
+  if (kGrad) {
+    const float k = coord::kCubicA;
+    V::F x = V::sub(V::set1(-1.0f), t);
+    a->grad[0] = V::sub(V::mul(V::sub(V::mul(V::set1(-3 * k), x), V::set1(10 * k)), x),
+                        V::set1(8 * k));
+    x = V::mul(t, V::set1(-1.0f));  // -t, signed zero included
+    a->grad[1] = V::mul(V::sub(V::mul(V::set1(-3 * (k + 2)), x), V::set1(2 * (k + 3))), x);
+    x = V::sub(one, t);
+    a->grad[2] = V::mul(V::sub(V::mul(V::set1(3 * (k + 2)), x), V::set1(2 * (k + 3))), x);
+    x = V::sub(V::set1(2.0f), t);
+    a->grad[3] = V::add(V::mul(V::sub(V::mul(V::set1(3 * k), x), V::set1(10 * k)), x),
+                        V::set1(8 * k));
+  }
+  const V::F zero = V::zero(), last = V::set1(float(size - 1));
+  for (int k = 0; k < 4; ++k) {
+    V::F x = V::add(f, V::set1(float(k - 1)));
+    if (kPadding == Padding::Border) x = V::min(V::max(zero, x), last);  // coord::clip
+    // As coord::cubic_tap (for border this only rules out an empty axis).
+    const V::M in = V::mand(*finite, V::mand(V::ge(x, zero), V::lt(x, V::set1(float(size)))));
+    a->in[k] = in;
+    a->index[k] = V::to_int(V::select(in, x, zero));
+  }
+}
+
+template <Padding kPadding, bool kAlign>
+struct CubicPixelRows {
+  static constexpr int kW = V::kWidth;
+
+  // Tap (i along x, j along y): element offsets in the batch item, masks.
+  struct Taps {
+    V::I offset[4][4];
+    V::M mask[4][4];
+  };
+
+  static void taps(const SamplerShape& s, const VecCubicAxis& ax, const VecCubicAxis& ay,
+                   Taps* t) {
+    const V::I row = V::set1i(int32_t(s.w * s.c)), col = V::set1i(int32_t(s.c));
+    for (int j = 0; j < 4; ++j) {
+      const V::I y = V::muli(ay.index[j], row);
+      for (int i = 0; i < 4; ++i) {
+        t->offset[j][i] = V::addi(y, V::muli(ax.index[i], col));
+        t->mask[j][i] = V::mand(ay.in[j], ax.in[i]);
+      }
+    }
+  }
+
+  static void forward_full(const SamplerShape& s, const float* inp,
+                           const float* grid, float* out, int64_t count) {
+    for (int64_t x = 0; x + kW <= count; x += kW) {
+      V::F gx, gy;
+      V::deinterleave(grid + 2 * x, &gx, &gy);
+      V::M fin_x, fin_y;
+      VecCubicAxis ax, ay;
+      vec_cubic_axis<kPadding, kAlign, false>(gx, s.w, &fin_x, &ax);
+      vec_cubic_axis<kPadding, kAlign, false>(gy, s.h, &fin_y, &ay);
+      const V::M finite = V::mand(fin_x, fin_y);
+      Taps t;
+      taps(s, ax, ay, &t);
+      for (int64_t c = 0; c < s.c; ++c) {
+        const float* p = inp + c;
+        V::F r[4];
+        for (int j = 0; j < 4; ++j) {
+          V::F sum = V::mul(V::gather(t.mask[j][0], p, t.offset[j][0]), ax.coeff[0]);
+          for (int i = 1; i < 4; ++i)
+            sum = V::add(sum, V::mul(V::gather(t.mask[j][i], p, t.offset[j][i]), ax.coeff[i]));
+          r[j] = sum;
+        }
+        V::F o = V::mul(r[0], ay.coeff[0]);
+        for (int j = 1; j < 4; ++j) o = V::add(o, V::mul(r[j], ay.coeff[j]));
+        put_lanes(s, out + x * s.c, c, V::select(finite, o, V::zero()));
+      }
+    }
+  }
+
+  static void backward_full(const SamplerShape& s, const float* gout,
+                            const float* inp, const float* grid, float* ginp,
+                            ZeroedRows* zeroed, float* ggrid, int64_t count) {
+    const int64_t nc = s.c;
+    const V::I gout_index = V::muli(V::lane_index(), V::set1i(int32_t(nc)));
+    for (int64_t x = 0; x + kW <= count; x += kW) {
+      V::F gx, gy;
+      V::deinterleave(grid + 2 * x, &gx, &gy);
+      V::M fin_x, fin_y;
+      VecCubicAxis ax, ay;
+      vec_cubic_axis<kPadding, kAlign, true>(gx, s.w, &fin_x, &ax);
+      vec_cubic_axis<kPadding, kAlign, true>(gy, s.h, &fin_y, &ay);
+      const V::M finite = V::mand(fin_x, fin_y);
+      Taps t;
+      taps(s, ax, ay, &t);
+      const float* go_px = gout + x * nc;
+      if (ginp) scatter(s, go_px, ax, ay, t, ginp, zeroed);
+      if (!ggrid) continue;
+      V::F gix = V::zero(), giy = V::zero();
+      for (int64_t c = 0; c < nc; ++c) {
+        const float* p = inp + c;
+        const V::F go = nc == 1 ? V::load(go_px) : V::gather(finite, go_px + c, gout_index);
+        for (int i = 0; i < 4; ++i) {
+          for (int j = 0; j < 4; ++j) {
+            const V::F v = V::gather(t.mask[j][i], p, t.offset[j][i]);
+            gix = V::sub(gix, V::mul(V::mul(V::mul(v, ax.grad[i]), ay.coeff[j]), go));
+            giy = V::sub(giy, V::mul(V::mul(V::mul(v, ay.grad[j]), ax.coeff[i]), go));
+          }
+        }
+      }
+      const V::F mult_x = V::set1(coord::unnormalize_grad(s.w, kAlign));
+      const V::F mult_y = V::set1(coord::unnormalize_grad(s.h, kAlign));
+      V::interleave(ggrid + 2 * x, V::select(finite, V::mul(mult_x, gix), V::zero()),
+                    V::select(finite, V::mul(mult_y, giy), V::zero()));
+    }
+  }
+
+  // grad_input += (dy * wx) * wy at each tap that reads, lane by lane.
+  static void scatter(const SamplerShape& s, const float* go_px, const VecCubicAxis& ax,
+                      const VecCubicAxis& ay, const Taps& t, float* ginp, ZeroedRows* zeroed) {
+    const int64_t nc = s.c, row_size = s.w * nc;
+    alignas(64) int32_t off[4][4][kW], mask[4][4][kW], rows[4][kW], row_in[4][kW];
+    alignas(64) float cx[4][kW], cy[4][kW];
+    for (int j = 0; j < 4; ++j) {
+      for (int i = 0; i < 4; ++i) {
+        V::store_int(off[j][i], t.offset[j][i]);
+        V::store_mask(t.mask[j][i], mask[j][i]);
+      }
+      V::store_int(rows[j], ay.index[j]);
+      V::store_mask(ay.in[j], row_in[j]);
+      V::store(cx[j], ax.coeff[j]);
+      V::store(cy[j], ay.coeff[j]);
+    }
+    for (int lane = 0; lane < kW; ++lane) {
+      int any = 0;
+      for (int j = 0; j < 4; ++j)
+        for (int i = 0; i < 4; ++i) any |= mask[j][i][lane];
+      if (!any) continue;
+      if (zeroed) {
+        int64_t lo = INT64_MAX, hi = -1;
+        for (int j = 0; j < 4; ++j) {
+          if (!row_in[j][lane]) continue;
+          lo = rows[j][lane] < lo ? rows[j][lane] : lo;
+          hi = rows[j][lane] > hi ? rows[j][lane] : hi;
+        }
+        cover(zeroed, ginp, row_size, lo, hi);
+      }
+      const float* go = go_px + lane * nc;
+      for (int i = 0; i < 4; ++i) {
+        for (int j = 0; j < 4; ++j) {
+          if (!mask[j][i][lane]) continue;
+          float* dst = ginp + off[j][i][lane];
+          for (int64_t c = 0; c < nc; ++c) dst[c] += go[c] * cx[i][lane] * cy[j][lane];
+        }
+      }
+    }
+  }
+};
+
 // Pixel rows apply: few channels, a padding computed in vector registers, and
 // offsets and coordinates that fit int32 and float exactly.
 bool pixel_rows_apply(const SamplerOptions& o, const SamplerShape& s) {
@@ -790,12 +985,20 @@ RowKernels rows_for(const SamplerOptions& o, const SamplerShape& s) {
   (void)o;
   (void)s;
   if constexpr (kMode == Interpolation::Bicubic) {
+#if defined(STN_ISA_AVX2) || defined(STN_ISA_AVX512)
+    if constexpr (kPadding != Padding::Reflection) {
+      if (pixel_rows_apply(o, s)) {
+        using P = InVectors<CubicPixelRows<kPadding, kAlign>>;
+        return {&P::forward, &P::backward};
+      }
+    }
+#endif
     return {&CubicRows<kPadding, kAlign>::forward, &CubicRows<kPadding, kAlign>::backward};
   } else {
 #if defined(STN_ISA_AVX2) || defined(STN_ISA_AVX512)
     if constexpr (kPadding != Padding::Reflection) {
       if (pixel_rows_apply(o, s)) {
-        using P = PixelRows<kMode, kPadding, kAlign>;
+        using P = InVectors<PixelRows<kMode, kPadding, kAlign>>;
         if constexpr (kMode == Interpolation::Bilinear) {
           return {&P::forward, &P::backward};
         } else {
