@@ -5,8 +5,13 @@ import * as path from 'path';
 
 import {INTERPOLATION_MODES, Isa, ISAS, NativeEnum, PADDING_MODES, vocabularyMismatches} from './vocabulary';
 
-/** [n, h, w, c, ho, wo]: input [N,H,W,C] sampled on a grid [N,Ho,Wo,2]. */
-export type SamplerShape = [number, number, number, number, number, number];
+/**
+ * [n, h, w, c, ho, wo] or [n, h, w, c, ho, wo, gridN]: input [N,H,W,C] sampled
+ * on a grid [gridN,Ho,Wo,2] (theta [gridN,2,3]); gridN is N (the default) or
+ * 1, one transform for the whole batch.
+ */
+export type SamplerShape = [number, number, number, number, number, number] |
+    [number, number, number, number, number, number, number];
 
 export interface NativeKernels {
   gridSampleForward(input: Float32Array, grid: Float32Array, output: Float32Array,

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -104,19 +106,22 @@ class Args {
     return static_cast<int64_t>(d);
   }
 
-  // An Array of `count` sizes.
-  std::vector<int64_t> sizes(size_t i, const std::string& name,
-                             uint32_t count) const {
+  // An Array of `min_count` to `max_count` sizes.
+  std::vector<int64_t> sizes(size_t i, const std::string& name, uint32_t min_count,
+                             uint32_t max_count) const {
     const Napi::Value v = info_[i];
+    const std::string counts = min_count == max_count
+                                   ? std::to_string(min_count)
+                                   : std::to_string(min_count) + " or " + std::to_string(max_count);
     if (!v.IsArray())
-      throw type_error(name + " must be an Array of " + std::to_string(count) +
+      throw type_error(name + " must be an Array of " + counts +
                        " non-negative safe integers but got " + describe(v));
     const auto arr = v.As<Napi::Array>();
-    if (arr.Length() != count)
-      throw range_error(name + " must have " + std::to_string(count) +
-                        " entries but has " + std::to_string(arr.Length()));
-    std::vector<int64_t> out(count);
-    for (uint32_t k = 0; k < count; ++k)
+    if (arr.Length() < min_count || arr.Length() > max_count)
+      throw range_error(name + " must have " + counts + " entries but has " +
+                        std::to_string(arr.Length()));
+    std::vector<int64_t> out(arr.Length());
+    for (uint32_t k = 0; k < arr.Length(); ++k)
       out[k] = size_value(arr.Get(k), name + "[" + std::to_string(k) + "]");
     return out;
   }
@@ -241,32 +246,100 @@ Napi::Object vocabulary_object(Napi::Env env) {
 struct SamplerArgs {
   stn::SamplerShape shape;
   stn::SamplerOptions options;
-  std::vector<int64_t> input_dims, grid_dims, output_dims;
-  int64_t input_count, grid_count, output_count;
+  std::vector<int64_t> input_dims, grid_dims, output_dims, theta_dims;
+  int64_t input_count, grid_count, output_count, theta_count;
 };
 
+// shape: [n, h, w, c, ho, wo] or [n, h, w, c, ho, wo, gridN], gridN the
+// batch size of the grid (theta): N, or 1 for one transform shared by the
+// whole batch.
 SamplerArgs sampler_args(const Args& args, size_t shape_at, size_t mode_at) {
-  const auto sh = args.sizes(shape_at, "shape", 6);
+  const auto sh = args.sizes(shape_at, "shape", 6, 7);
   SamplerArgs a;
-  a.shape = {sh[0], sh[1], sh[2], sh[3], sh[4], sh[5]};
-  a.input_dims = {sh[0], sh[1], sh[2], sh[3]};
-  a.grid_dims = {sh[0], sh[4], sh[5], 2};
-  a.output_dims = {sh[0], sh[4], sh[5], sh[3]};
+  const int64_t n = sh[0], grid_n = sh.size() == 7 ? sh[6] : n;
+  if (grid_n != n && grid_n != 1)
+    throw args.range_error("shape[6] (the grid's batch size) must be N (" + std::to_string(n) +
+                           ") or 1 but got " + std::to_string(grid_n));
+  a.shape = {n, sh[1], sh[2], sh[3], sh[4], sh[5], grid_n != n};
+  a.input_dims = {n, sh[1], sh[2], sh[3]};
+  a.grid_dims = {grid_n, sh[4], sh[5], 2};
+  a.output_dims = {n, sh[4], sh[5], sh[3]};
+  a.theta_dims = {grid_n, 2, 3};
   a.input_count = element_count(args, a.input_dims, "input");
   a.grid_count = element_count(args, a.grid_dims, "grid");
   a.output_count = element_count(args, a.output_dims, "output");
+  a.theta_count = element_count(args, a.theta_dims, "theta");
   a.options.mode = enum_arg<stn::Interpolation>(args, mode_at);
   a.options.padding = enum_arg<stn::Padding>(args, mode_at + 1);
   a.options.align_corners = args.boolean(mode_at + 2, "alignCorners");
   return a;
 }
 
-using ForwardKernel = decltype(&stn::grid_sample_forward);
-using BackwardKernel = decltype(&stn::grid_sample_backward);
-using AffineKernel = decltype(&stn::affine_grid_forward);
+// STN_SCRATCH_LIMIT_BYTES (tests): a scratch allocation above it fails as if
+// the memory were exhausted.
+size_t scratch_limit() {
+  const char* v = std::getenv("STN_SCRATCH_LIMIT_BYTES");
+  if (v == nullptr || *v == '\0') return SIZE_MAX;
+  return static_cast<size_t>(std::strtoull(v, nullptr, 10));
+}
+
+// The scratch memory of one kernel call, allocated here, before the kernel
+// runs (kernels never allocate): out of memory is a RangeError naming the op.
+class ScratchMemory {
+ public:
+  ScratchMemory(const Args& args, size_t bytes) : bytes_(bytes) {
+    if (bytes == 0) return;
+    if (bytes <= scratch_limit())
+      data_.reset(new (std::nothrow) double[(bytes + sizeof(double) - 1) / sizeof(double)]);
+    if (!data_)
+      throw args.range_error("out of memory: the kernel needs " + std::to_string(bytes) +
+                             " bytes of scratch memory, which could not be allocated");
+  }
+  stn::Scratch get() const { return {data_.get(), bytes_}; }
+
+ private:
+  size_t bytes_;
+  std::unique_ptr<double[]> data_;
+};
+
+// The kernels an exported object calls: the threaded ones, or the scalar
+// references, with the scratch each needs.
+struct FastKernels {
+  static constexpr auto grid_forward = &stn::grid_sample_forward;
+  static constexpr auto grid_backward = &stn::grid_sample_backward;
+  static size_t grid_backward_scratch(const stn::SamplerShape& s, bool grad_input) {
+    return stn::grid_sample_backward_scratch(s, grad_input);
+  }
+  static constexpr auto affine_grid_forward = &stn::affine_grid_forward;
+  static constexpr auto affine_grid_backward = &stn::affine_grid_backward;
+  static constexpr auto affine_forward = &stn::affine_sample_forward;
+  static constexpr auto affine_backward = &stn::affine_sample_backward;
+  static size_t affine_forward_scratch(const stn::SamplerShape& s) {
+    return stn::affine_sample_forward_scratch(s);
+  }
+  static size_t affine_backward_scratch(const stn::SamplerShape& s, bool gi, bool gt) {
+    return stn::affine_sample_backward_scratch(s, gi, gt);
+  }
+};
+
+struct ReferenceKernels {
+  static constexpr auto grid_forward = &stn::grid_sample_forward_ref;
+  static constexpr auto grid_backward = &stn::grid_sample_backward_ref;
+  static size_t grid_backward_scratch(const stn::SamplerShape&, bool) { return 0; }
+  static constexpr auto affine_grid_forward = &stn::affine_grid_forward_ref;
+  static constexpr auto affine_grid_backward = &stn::affine_grid_backward_ref;
+  static constexpr auto affine_forward = &stn::affine_sample_forward_ref;
+  static constexpr auto affine_backward = &stn::affine_sample_backward_ref;
+  static size_t affine_forward_scratch(const stn::SamplerShape& s) {
+    return stn::affine_sample_ref_scratch(s);
+  }
+  static size_t affine_backward_scratch(const stn::SamplerShape& s, bool, bool) {
+    return stn::affine_sample_ref_scratch(s);
+  }
+};
 
 // gridSampleForward(input, grid, output, shape, mode, padding, alignCorners)
-template <ForwardKernel kKernel>
+template <class K>
 Napi::Value GridSampleForward(const Napi::CallbackInfo& info) {
   Args args(info, "gridSampleForward", 7);
   const SamplerArgs a = sampler_args(args, 3, 4);
@@ -275,13 +348,13 @@ Napi::Value GridSampleForward(const Napi::CallbackInfo& info) {
   const size_t outputs = args.view_count();
   float* output = args.floats(2, "output", a.output_count, a.output_dims);
   args.check_outputs_disjoint(outputs);
-  if (a.output_count > 0) kKernel(a.shape, a.options, input, grid, output);
+  if (a.output_count > 0) K::grid_forward(a.shape, a.options, input, grid, output);
   return info.Env().Undefined();
 }
 
 // gridSampleBackward(gradOutput, input, grid, gradInput | null,
 //                    gradGrid | null, shape, mode, padding, alignCorners)
-template <BackwardKernel kKernel>
+template <class K>
 Napi::Value GridSampleBackward(const Napi::CallbackInfo& info) {
   Args args(info, "gridSampleBackward", 9);
   const SamplerArgs a = sampler_args(args, 5, 6);
@@ -297,14 +370,15 @@ Napi::Value GridSampleBackward(const Napi::CallbackInfo& info) {
   // Empty outputs need no work (and may have no data pointer).
   if (a.input_count == 0) grad_input = nullptr;
   if (a.grid_count == 0) grad_grid = nullptr;
-  if (grad_input || grad_grid)
-    kKernel(a.shape, a.options, grad_output, input, grid, grad_input,
-            grad_grid);
+  if (!grad_input && !grad_grid) return info.Env().Undefined();
+  const ScratchMemory scratch(args, K::grid_backward_scratch(a.shape, grad_input != nullptr));
+  K::grid_backward(a.shape, a.options, grad_output, input, grid, grad_input, grad_grid,
+                   scratch.get());
   return info.Env().Undefined();
 }
 
 // affineGridForward(theta, grid, n, ho, wo, alignCorners)
-template <AffineKernel kKernel>
+template <class K>
 Napi::Value AffineGridForward(const Napi::CallbackInfo& info) {
   Args args(info, "affineGridForward", 6);
   const int64_t n = args.size(2, "n"), ho = args.size(3, "ho"),
@@ -317,12 +391,12 @@ Napi::Value AffineGridForward(const Napi::CallbackInfo& info) {
   const size_t outputs = args.view_count();
   float* grid = args.floats(1, "grid", grid_count, grid_dims);
   args.check_outputs_disjoint(outputs);
-  if (grid_count > 0) kKernel(n, ho, wo, align, theta, grid);
+  if (grid_count > 0) K::affine_grid_forward(n, ho, wo, align, theta, grid);
   return info.Env().Undefined();
 }
 
 // affineGridBackward(gradGrid, gradTheta, n, ho, wo, alignCorners)
-template <AffineKernel kKernel>
+template <class K>
 Napi::Value AffineGridBackward(const Napi::CallbackInfo& info) {
   Args args(info, "affineGridBackward", 6);
   const int64_t n = args.size(2, "n"), ho = args.size(3, "ho"),
@@ -336,52 +410,49 @@ Napi::Value AffineGridBackward(const Napi::CallbackInfo& info) {
   float* grad_theta = args.floats(1, "gradTheta", theta_count, theta_dims);
   args.check_outputs_disjoint(outputs);
   // An empty grid still defines gradTheta (zeros).
-  if (theta_count > 0) kKernel(n, ho, wo, align, grad_grid, grad_theta);
+  if (theta_count > 0) K::affine_grid_backward(n, ho, wo, align, grad_grid, grad_theta);
   return info.Env().Undefined();
 }
 
-using AffineSampleForwardKernel = decltype(&stn::affine_sample_forward);
-using AffineSampleBackwardKernel = decltype(&stn::affine_sample_backward);
-
 // affineSampleForward(input, theta, output, shape, mode, padding, alignCorners)
-template <AffineSampleForwardKernel kKernel>
+template <class K>
 Napi::Value AffineSampleForward(const Napi::CallbackInfo& info) {
   Args args(info, "affineSampleForward", 7);
   const SamplerArgs a = sampler_args(args, 3, 4);
-  const std::vector<int64_t> theta_dims = {a.shape.n, 2, 3};
-  const int64_t theta_count = element_count(args, theta_dims, "theta");
   const float* input = args.floats(0, "input", a.input_count, a.input_dims);
-  const float* theta = args.floats(1, "theta", theta_count, theta_dims);
+  const float* theta = args.floats(1, "theta", a.theta_count, a.theta_dims);
   const size_t outputs = args.view_count();
   float* output = args.floats(2, "output", a.output_count, a.output_dims);
   args.check_outputs_disjoint(outputs);
-  if (a.output_count > 0) kKernel(a.shape, a.options, input, theta, output);
+  if (a.output_count == 0) return info.Env().Undefined();
+  const ScratchMemory scratch(args, K::affine_forward_scratch(a.shape));
+  K::affine_forward(a.shape, a.options, input, theta, output, scratch.get());
   return info.Env().Undefined();
 }
 
 // affineSampleBackward(gradOutput, input, theta, gradInput | null,
 //                      gradTheta | null, shape, mode, padding, alignCorners)
-template <AffineSampleBackwardKernel kKernel>
+template <class K>
 Napi::Value AffineSampleBackward(const Napi::CallbackInfo& info) {
   Args args(info, "affineSampleBackward", 9);
   const SamplerArgs a = sampler_args(args, 5, 6);
-  const std::vector<int64_t> theta_dims = {a.shape.n, 2, 3};
-  const int64_t theta_count = element_count(args, theta_dims, "theta");
   const float* grad_output =
       args.floats(0, "gradOutput", a.output_count, a.output_dims);
   const float* input = args.floats(1, "input", a.input_count, a.input_dims);
-  const float* theta = args.floats(2, "theta", theta_count, theta_dims);
+  const float* theta = args.floats(2, "theta", a.theta_count, a.theta_dims);
   const size_t outputs = args.view_count();
   float* grad_input =
       args.floats(3, "gradInput", a.input_count, a.input_dims, true);
   float* grad_theta =
-      args.floats(4, "gradTheta", theta_count, theta_dims, true);
+      args.floats(4, "gradTheta", a.theta_count, a.theta_dims, true);
   args.check_outputs_disjoint(outputs);
   if (a.input_count == 0) grad_input = nullptr;
-  if (theta_count == 0) grad_theta = nullptr;
-  if (grad_input || grad_theta)
-    kKernel(a.shape, a.options, grad_output, input, theta, grad_input,
-            grad_theta);
+  if (a.theta_count == 0) grad_theta = nullptr;
+  if (!grad_input && !grad_theta) return info.Env().Undefined();
+  const ScratchMemory scratch(
+      args, K::affine_backward_scratch(a.shape, grad_input != nullptr, grad_theta != nullptr));
+  K::affine_backward(a.shape, a.options, grad_output, input, theta, grad_input, grad_theta,
+                     scratch.get());
   return info.Env().Undefined();
 }
 
@@ -432,39 +503,40 @@ Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), stn::get_num_threads());
 }
 
-template <ForwardKernel kF, BackwardKernel kB, AffineKernel kAF,
-          AffineKernel kAB, AffineSampleForwardKernel kSF,
-          AffineSampleBackwardKernel kSB>
+// An exported function: a std::bad_alloc from the few small allocations of
+// argument checking becomes a RangeError naming the function (the kernels'
+// memory is allocated by ScratchMemory, which names its size).
+template <Napi::Value (*F)(const Napi::CallbackInfo&)>
+Napi::Function exported(Napi::Env env, const char* name) {
+  return Napi::Function::New(
+      env,
+      [](const Napi::CallbackInfo& info) -> Napi::Value {
+        try {
+          return F(info);
+        } catch (const std::bad_alloc&) {
+          throw Napi::RangeError::New(
+              info.Env(), std::string(info.Data() ? static_cast<const char*>(info.Data()) : "") +
+                              ": out of memory");
+        }
+      },
+      name, const_cast<char*>(name));
+}
+
+template <class K>
 void export_kernels(Napi::Env env, Napi::Object target) {
-  target.Set("affineSampleForward",
-             Napi::Function::New(env, AffineSampleForward<kSF>,
-                                 "affineSampleForward"));
-  target.Set("affineSampleBackward",
-             Napi::Function::New(env, AffineSampleBackward<kSB>,
-                                 "affineSampleBackward"));
-  target.Set("gridSampleForward",
-             Napi::Function::New(env, GridSampleForward<kF>, "gridSampleForward"));
-  target.Set("gridSampleBackward",
-             Napi::Function::New(env, GridSampleBackward<kB>, "gridSampleBackward"));
-  target.Set("affineGridForward",
-             Napi::Function::New(env, AffineGridForward<kAF>, "affineGridForward"));
-  target.Set("affineGridBackward",
-             Napi::Function::New(env, AffineGridBackward<kAB>,
-                                 "affineGridBackward"));
+  target.Set("affineSampleForward", exported<AffineSampleForward<K>>(env, "affineSampleForward"));
+  target.Set("affineSampleBackward", exported<AffineSampleBackward<K>>(env, "affineSampleBackward"));
+  target.Set("gridSampleForward", exported<GridSampleForward<K>>(env, "gridSampleForward"));
+  target.Set("gridSampleBackward", exported<GridSampleBackward<K>>(env, "gridSampleBackward"));
+  target.Set("affineGridForward", exported<AffineGridForward<K>>(env, "affineGridForward"));
+  target.Set("affineGridBackward", exported<AffineGridBackward<K>>(env, "affineGridBackward"));
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  export_kernels<&stn::grid_sample_forward, &stn::grid_sample_backward,
-                 &stn::affine_grid_forward, &stn::affine_grid_backward,
-                 &stn::affine_sample_forward, &stn::affine_sample_backward>(
-      env, exports);
+  export_kernels<FastKernels>(env, exports);
 
   Napi::Object reference = Napi::Object::New(env);
-  export_kernels<&stn::grid_sample_forward_ref, &stn::grid_sample_backward_ref,
-                 &stn::affine_grid_forward_ref, &stn::affine_grid_backward_ref,
-                 &stn::affine_sample_forward_ref,
-                 &stn::affine_sample_backward_ref>(
-      env, reference);
+  export_kernels<ReferenceKernels>(env, reference);
   reference.Freeze();
   exports.Set("reference", reference);
 

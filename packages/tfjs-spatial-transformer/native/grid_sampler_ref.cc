@@ -81,7 +81,8 @@ void grid_sample_forward_ref(const SamplerShape& s, const SamplerOptions& o,
     for (int64_t y = 0; y < s.ho; ++y) {
       for (int64_t x = 0; x < s.wo; ++x) {
         const int64_t p = (n * s.ho + y) * s.wo + x;
-        const float* g = grid + p * 2;
+        const int64_t gp = s.shared ? y * s.wo + x : p;  // the grid point
+        const float* g = grid + gp * 2;
         float* out = output + p * s.c;
         std::fill(out, out + s.c, 0.0f);
         if (o.mode == Interpolation::Bicubic) {
@@ -120,8 +121,20 @@ void grid_sample_forward_ref(const SamplerShape& s, const SamplerOptions& o,
 void grid_sample_backward_ref(const SamplerShape& s, const SamplerOptions& o,
                               const float* grad_output, const float* input,
                               const float* grid, float* grad_input,
-                              float* grad_grid) {
+                              float* grad_grid, Scratch) {
   if (grad_input) std::fill(grad_input, grad_input + s.n * s.h * s.w * s.c, 0.0f);
+  // A shared grid's gradient is the sum over the batch, in batch order.
+  if (grad_grid && s.shared) std::fill(grad_grid, grad_grid + s.ho * s.wo * 2, 0.0f);
+  auto put_grad = [&](int64_t gp, float gx, float gy) {
+    if (!grad_grid) return;
+    if (s.shared) {
+      grad_grid[gp * 2] += gx;
+      grad_grid[gp * 2 + 1] += gy;
+    } else {
+      grad_grid[gp * 2] = gx;
+      grad_grid[gp * 2 + 1] = gy;
+    }
+  };
   for (int64_t n = 0; n < s.n; ++n) {
     const int64_t item = n * s.h * s.w * s.c;
     const float* inp = input + item;
@@ -129,15 +142,13 @@ void grid_sample_backward_ref(const SamplerShape& s, const SamplerOptions& o,
     for (int64_t y = 0; y < s.ho; ++y) {
       for (int64_t x = 0; x < s.wo; ++x) {
         const int64_t p = (n * s.ho + y) * s.wo + x;
-        const float* g = grid + p * 2;
+        const int64_t gp = s.shared ? y * s.wo + x : p;  // the grid point
+        const float* g = grid + gp * 2;
         const float* gout = grad_output + p * s.c;
         if (o.mode == Interpolation::Bicubic) {
           float gg[2];
           bicubic_backward_point(s, o, inp, g, gout, ginp, gg);
-          if (grad_grid) {
-            grad_grid[p * 2] = gg[0];
-            grad_grid[p * 2 + 1] = gg[1];
-          }
+          put_grad(gp, gg[0], gg[1]);
           continue;
         }
         float gix = 0, giy = 0;
@@ -197,10 +208,7 @@ void grid_sample_backward_ref(const SamplerShape& s, const SamplerOptions& o,
             for (int64_t c = 0; c < s.c; ++c) ginp[off(yn, xn, c)] += gout[c];
           gix_mult = giy_mult = 0;
         }
-        if (grad_grid) {
-          grad_grid[p * 2] = gix_mult * gix;
-          grad_grid[p * 2 + 1] = giy_mult * giy;
-        }
+        put_grad(gp, gix_mult * gix, giy_mult * giy);
       }
     }
   }

@@ -104,8 +104,8 @@ describe.each(BACKEND_NAMES)('affineSample on %s', (backend) => {
     const theta = tf.zeros([2, 2, 3]);
     expect(() => affineSample(x, tf.zeros([2, 3, 3]), [2, 4, 4, 3]))
         .toThrow('affineSample: theta must be of shape [N,2,3], but got a float32 tensor of shape [2,3,3]');
-    expect(() => affineSample(x, tf.zeros([1, 2, 3]), [2, 4, 4, 3]))
-        .toThrow('affineSample: input and theta must have the same batch size N');
+    expect(() => affineSample(x, tf.zeros([3, 2, 3]), [2, 4, 4, 3]))
+        .toThrow("affineSample: theta must have the input's batch size N or 1, but input has 2");
     expect(() => affineSample(x, theta, [2, 4, 4, 1]))
         .toThrow("affineSample: size must be [N, Ho, Wo, C] with input's N and C");
     expect(() => affineSample(x, theta, [2, 4, 4]))

@@ -27,7 +27,7 @@ describe.each(BACKEND_NAMES)('argument errors on %s', (backend) => {
     ['grid with last dim 3', () => gridSample(input(), tf.zeros([2, 3, 3, 3]) as tf.Tensor4D),
       /gridSample: grid must be of shape \[N,Ho,Wo,2\].*shape \[2,3,3,3\]/],
     ['batch mismatch', () => gridSample(input(), tf.zeros([3, 3, 3, 2]) as tf.Tensor4D),
-      /gridSample: input and grid must have the same batch size N, but input has 2.*grid has 3/],
+      /gridSample: grid must have the input's batch size N or 1, but input has 2.*grid has 3/],
     ['empty image', () => gridSample(tf.zeros([2, 0, 5, 3]) as tf.Tensor4D, grid()),
       /gridSample: input must be non-empty in H and W/],
     ['unknown mode', () => gridSample(input(), grid(), {mode: 'cubic' as never}),

@@ -1,8 +1,9 @@
 // NOTE [grid sampler fuzzer]
 //
 // One fuzz case = one byte string. decode() turns it into a sampler case
-// (shape, options, input, grid, grad_output); check_case() runs the scalar
-// reference and every fast path (the threaded kernels with each ISA the
+// (shape, options, input, grid or theta, grad_output) of gridSample or of the
+// fused affineSample, with its own grid (theta) per batch item or one shared
+// by the batch; check_case() runs the scalar reference and every fast path (the threaded kernels with each ISA the
 // dispatch can force on this CPU: base, avx2, avx512) at 1-4 threads:
 //   - forward: the reference bit for bit (NaNs compared as NaN: a vector path
 //     may propagate another NaN payload);
@@ -12,6 +13,7 @@
 //     per-tap dot products, see grid_sampler_simd.inl);
 //   - grad_input: within grad_input_bound() (sampler_bounds.h) of the
 //     reference (another summation order);
+//   - affineSample's grad_theta: within grad_theta_bound();
 //   - every output bit for bit across ISAs, thread counts and repeated runs;
 //   - the grid-only and input-only backward calls: bit for bit the combined
 //     call.
@@ -40,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "../affine_coords.h"
 #include "../coordinates.h"
 #include "../grid_sampler.h"
 #include "../grid_sampler_rows.h"
@@ -51,32 +54,6 @@ using stn::Interpolation;
 using stn::Padding;
 using stn::SamplerOptions;
 using stn::SamplerShape;
-
-using ForwardFn = decltype(&stn::grid_sample_forward);
-using BackwardFn = decltype(&stn::grid_sample_backward);
-
-// A fast path under test. `activate`, when set, is called before the path's
-// kernels run (here: forcing an ISA in the dispatch).
-struct SamplerPath {
-  std::string name;
-  ForwardFn forward;
-  BackwardFn backward;
-  std::function<void()> activate;
-};
-
-// Every fast path the library exposes: the threaded kernels with each ISA
-// the dispatch can force on this CPU (Base up to best_isa()). A new ISA in
-// the Isa enum is picked up here without a change.
-inline std::vector<SamplerPath> sampler_paths() {
-  std::vector<SamplerPath> paths;
-  for (int i = 0; i <= int(stn::best_isa()); ++i) {
-    const auto isa = static_cast<stn::Isa>(i);
-    paths.push_back({std::string("threaded/") + stn::name_of(isa),
-                     &stn::grid_sample_forward, &stn::grid_sample_backward,
-                     [isa] { stn::set_isa(isa); }});
-  }
-  return paths;
-}
 
 // A heap array of exactly `count` floats (new float[0] is a valid, unique,
 // zero-byte block: any access to it is an ASan report).
@@ -97,7 +74,8 @@ class Buffer {
 };
 
 inline int64_t input_count(const SamplerShape& s) { return s.n * s.h * s.w * s.c; }
-inline int64_t grid_count(const SamplerShape& s) { return s.n * s.ho * s.wo * 2; }
+inline int64_t grid_count(const SamplerShape& s) { return stn::grid_batch(s) * s.ho * s.wo * 2; }
+inline int64_t theta_count(const SamplerShape& s) { return stn::grid_batch(s) * 6; }
 inline int64_t output_count(const SamplerShape& s) { return s.n * s.ho * s.wo * s.c; }
 
 // Reads the fuzz bytes; zeros once they run out.
@@ -115,14 +93,88 @@ class Bytes {
   size_t pos_ = 0;
 };
 
+// A case drives gridSample (a grid) or the fused affineSample (a theta;
+// `grid` then holds its affine grid, from the reference, for the bounds).
 struct Case {
   SamplerShape shape;
   SamplerOptions options;
-  Buffer input, grid, grad_output;
-  Case(const SamplerShape& s, const SamplerOptions& o)
-      : shape(s), options(o), input(input_count(s)), grid(grid_count(s)),
+  bool affine;
+  Buffer input, grid, theta, grad_output;
+  Case(const SamplerShape& s, const SamplerOptions& o, bool affine_sample)
+      : shape(s), options(o), affine(affine_sample), input(input_count(s)),
+        grid(grid_count(s)), theta(affine_sample ? theta_count(s) : 0),
         grad_output(output_count(s)) {}
+  // Elements of the transform's gradient: the grid's, or theta's.
+  int64_t transform_count() const { return affine ? theta_count(shape) : grid_count(shape); }
 };
+
+// Scratch of exactly `bytes` (rounded up to doubles), as the addon allocates it.
+class ScratchMemory {
+ public:
+  explicit ScratchMemory(size_t bytes)
+      : data_(new double[(bytes + sizeof(double) - 1) / sizeof(double)]), bytes_(bytes) {}
+  stn::Scratch get() const { return {data_.get(), bytes_}; }
+
+ private:
+  std::unique_ptr<double[]> data_;
+  size_t bytes_;
+};
+
+// One implementation of the kernels: the scalar reference or a fast path.
+// backward's last pointer is the transform's gradient (grid or theta).
+// `activate`, when set, is called before its kernels run (here: forcing an
+// ISA in the dispatch).
+struct Kernels {
+  std::string name;
+  std::function<void(const Case&, float*)> forward;
+  std::function<void(const Case&, float*, float*)> backward;
+  std::function<void()> activate;
+};
+
+// The kernels as addon.cc calls them, scratch sized by their own functions.
+inline Kernels make_kernels(std::string name, bool reference, std::function<void()> activate) {
+  Kernels k{std::move(name), nullptr, nullptr, std::move(activate)};
+  k.forward = [reference](const Case& c, float* out) {
+    const SamplerShape& s = c.shape;
+    if (!c.affine) {
+      (reference ? stn::grid_sample_forward_ref : stn::grid_sample_forward)(
+          s, c.options, c.input.data(), c.grid.data(), out);
+      return;
+    }
+    const ScratchMemory m(reference ? stn::affine_sample_ref_scratch(s)
+                                    : stn::affine_sample_forward_scratch(s));
+    (reference ? stn::affine_sample_forward_ref : stn::affine_sample_forward)(
+        s, c.options, c.input.data(), c.theta.data(), out, m.get());
+  };
+  k.backward = [reference](const Case& c, float* gi, float* gt) {
+    const SamplerShape& s = c.shape;
+    if (!c.affine) {
+      const ScratchMemory m(reference ? 0 : stn::grid_sample_backward_scratch(s, gi != nullptr));
+      (reference ? stn::grid_sample_backward_ref : stn::grid_sample_backward)(
+          s, c.options, c.grad_output.data(), c.input.data(), c.grid.data(), gi, gt, m.get());
+      return;
+    }
+    const ScratchMemory m(reference ? stn::affine_sample_ref_scratch(s)
+                                    : stn::affine_sample_backward_scratch(s, gi != nullptr,
+                                                                          gt != nullptr));
+    (reference ? stn::affine_sample_backward_ref : stn::affine_sample_backward)(
+        s, c.options, c.grad_output.data(), c.input.data(), c.theta.data(), gi, gt, m.get());
+  };
+  return k;
+}
+
+// Every fast path the library exposes: the threaded kernels with each ISA
+// the dispatch can force on this CPU (Base up to best_isa()). A new ISA in
+// the Isa enum is picked up here without a change.
+inline std::vector<Kernels> sampler_paths() {
+  std::vector<Kernels> paths;
+  for (stn::Isa isa : stn::all_values<stn::Isa>()) {
+    if (isa > stn::best_isa()) break;
+    paths.push_back(make_kernels(std::string("threaded/") + stn::name_of(isa), false,
+                                 [isa] { stn::set_isa(isa); }));
+  }
+  return paths;
+}
 
 // Normalised coordinate of pixel position u along `size`, the inverse of
 // coord::unnormalize, rounded to float (so it lands on or next to u).
@@ -185,6 +237,28 @@ inline float grid_value(Bytes& b, std::mt19937_64& rng, int64_t size,
   return float(-1.5 + 3.0 * double(payload) / 4294967295.0);
 }
 
+// Entry k (row-major 2x3) of a theta: mostly a random similarity near the
+// identity (|rotation| <= 0.5, scale 0.5-2, shift <= 1); selector values give
+// adversarial entries (non-finite, huge, zero, a degenerate or mirrored map).
+inline float theta_value(Bytes& b, std::mt19937_64& rng, int64_t k) {
+  const uint8_t sel = b.empty() ? static_cast<uint8_t>(rng()) : b.u8();
+  const float identity = (k == 0 || k == 4) ? 1.0f : 0.0f;
+  std::uniform_real_distribution<float> near(-0.5f, 0.5f);
+  switch (sel) {
+    case 0: return std::nanf("");
+    case 1: return std::numeric_limits<float>::infinity();
+    case 2: return -std::numeric_limits<float>::infinity();
+    case 3: return 1e30f;
+    case 4: return -std::numeric_limits<float>::max();
+    case 5: return 0.0f;
+    case 6: return -identity;
+    case 7: return 16777216.0f;
+    default: break;
+  }
+  if (sel < 24) return identity * 2.0f + near(rng);  // zoomed out
+  return identity + near(rng);
+}
+
 // Decodes a case. max_pixels caps Ho*Wo*C*N (keeps sanitizer runs short).
 inline Case decode(const uint8_t* data, size_t size, int64_t max_elements) {
   Bytes b(data, size);
@@ -240,10 +314,12 @@ inline Case decode(const uint8_t* data, size_t size, int64_t max_elements) {
   o.mode = static_cast<Interpolation>(opt % stn::value_count<Interpolation>());
   o.padding = static_cast<Padding>((opt >> 2) % stn::value_count<Padding>());
   o.align_corners = (opt >> 5) & 1;
+  s.shared = (opt >> 6) & 1;        // one grid (theta) for the whole batch
+  const bool affine = (opt >> 7) & 1;  // the fused affine sampler
   const uint8_t value_kind = b.u8();
   const uint64_t seed = b.u32();
 
-  Case c(s, o);
+  Case c(s, o, affine);
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
   // Input: uniform, or (1 in 8) with some non-finite and huge values.
@@ -261,6 +337,12 @@ inline Case decode(const uint8_t* data, size_t size, int64_t max_elements) {
     c.input[i] = v;
   }
   for (int64_t i = 0; i < c.grad_output.size(); ++i) c.grad_output[i] = u(rng);
+  if (affine) {
+    for (int64_t i = 0; i < c.theta.size(); ++i) c.theta[i] = theta_value(b, rng, i % 6);
+    stn::affine_grid_forward_ref(stn::grid_batch(s), s.ho, s.wo, o.align_corners,
+                                 c.theta.data(), c.grid.data());
+    return c;
+  }
   for (int64_t p = 0; p < c.grid.size() / 2; ++p) {
     c.grid[2 * p] = grid_value(b, rng, s.w, o.align_corners);
     c.grid[2 * p + 1] = grid_value(b, rng, s.h, o.align_corners);
@@ -278,6 +360,8 @@ struct Stats {
   // The same for grad_grid above kPixelPathMaxChannels, in units of
   // u * |mult| * sum_k |gx_k| sum_c |v_kc * dy_c|.
   double max_grad_grid_error = 0;
+  // grad_theta's, as a fraction of its bound (grad_theta_bound).
+  double max_grad_theta_error = 0;
 };
 
 inline Stats& stats() {
@@ -288,10 +372,11 @@ inline Stats& stats() {
 inline std::string describe(const SamplerShape& s, const SamplerOptions& o) {
   char buf[200];
   std::snprintf(buf, sizeof buf,
-                "[n=%lld h=%lld w=%lld c=%lld ho=%lld wo=%lld %s %s %s]",
+                "[n=%lld h=%lld w=%lld c=%lld ho=%lld wo=%lld %s %s %s%s]",
                 (long long)s.n, (long long)s.h, (long long)s.w, (long long)s.c,
                 (long long)s.ho, (long long)s.wo, stn::name_of(o.mode),
-                stn::name_of(o.padding), o.align_corners ? "align" : "noalign");
+                stn::name_of(o.padding), o.align_corners ? "align" : "noalign",
+                s.shared ? " shared" : "");
   return buf;
 }
 
@@ -326,76 +411,128 @@ inline void expect_same(const std::string& what, const Buffer& got,
     }
 }
 
-// The reference's results; null gradients where the addon would pass null.
+// A kernel's results; null gradients where the addon would pass null.
+// grad_transform is the grid's gradient, or theta's.
 struct Results {
-  Buffer output, grad_input, grad_grid;
-  explicit Results(const SamplerShape& s)
-      : output(output_count(s)), grad_input(input_count(s)),
-        grad_grid(grid_count(s)) {
+  Buffer output, grad_input, grad_transform;
+  explicit Results(const Case& c)
+      : output(output_count(c.shape)), grad_input(input_count(c.shape)),
+        grad_transform(c.transform_count()) {
     // Pre-filled with NaN: a value a kernel forgot to write shows.
     output.fill(std::nanf(""));
     grad_input.fill(std::nanf(""));
-    grad_grid.fill(std::nanf(""));
+    grad_transform.fill(std::nanf(""));
   }
 };
 
 // Calls the kernels exactly as addon.cc does for these sizes.
-inline void run(const Case& c, ForwardFn forward, BackwardFn backward,
-                Results* r, bool want_input = true, bool want_grid = true) {
+inline void run(const Case& c, const Kernels& k, Results* r, bool want_input = true,
+                bool want_transform = true) {
   const SamplerShape& s = c.shape;
-  if (output_count(s) > 0)
-    forward(s, c.options, c.input.data(), c.grid.data(), r->output.data());
+  if (output_count(s) > 0) k.forward(c, r->output.data());
   float* gi = want_input && input_count(s) > 0 ? r->grad_input.data() : nullptr;
-  float* gg = want_grid && grid_count(s) > 0 ? r->grad_grid.data() : nullptr;
-  if (gi || gg)
-    backward(s, c.options, c.grad_output.data(), c.input.data(), c.grid.data(),
-             gi, gg);
+  float* gt = want_transform && c.transform_count() > 0 ? r->grad_transform.data() : nullptr;
+  if (gi || gt) k.backward(c, gi, gt);
+}
+
+// theta's gradient bound: each entry sums grid-gradient entries times the
+// base coordinates (x, y, 1); both sides sum them in double from grid
+// gradients within `gamma` * magnitude of each other (equal when C <= 4 and
+// the theta is not shared), plus each side's final rounding to float.
+inline std::vector<double> grad_theta_bound(const Case& c, const std::vector<double>& magnitude,
+                                            double gamma) {
+  const SamplerShape& s = c.shape;
+  std::vector<double> bound(size_t(theta_count(s)), 0.0);
+  for (int64_t t = 0; t < stn::grid_batch(s); ++t) {
+    for (int64_t i = 0; i < s.ho; ++i) {
+      const double y = std::fabs(stn::affine_base_coord(i, s.ho, c.options.align_corners));
+      for (int64_t j = 0; j < s.wo; ++j) {
+        const double x = std::fabs(stn::affine_base_coord(j, s.wo, c.options.align_corners));
+        for (int r = 0; r < 2; ++r) {
+          const double m = magnitude[size_t(((t * s.ho + i) * s.wo + j) * 2 + r)];
+          bound[size_t(6 * t + 3 * r)] += m * x;
+          bound[size_t(6 * t + 3 * r + 1)] += m * y;
+          bound[size_t(6 * t + 3 * r + 2)] += m;
+        }
+      }
+    }
+  }
+  for (double& v : bound) v = gamma * v;
+  return bound;
+}
+
+// |got - want| <= bound[i] + 2 ulp(want) (non-finite bounds skip the entry).
+inline void expect_within(const std::string& what, const Buffer& got, const Buffer& want,
+                          const std::vector<double>& bound, double* worst) {
+  for (int64_t i = 0; i < got.size(); ++i) {
+    const double limit = bound[size_t(i)] +
+                         2 * std::ldexp(1.0, std::ilogb(std::fabs(double(want[i])) + 1e-300) - 23);
+    if (!std::isfinite(limit) || same(got[i], want[i])) continue;
+    const double err = std::fabs(double(got[i]) - double(want[i]));
+    if (!(err <= limit)) {
+      fail(what + ": index " + std::to_string(i) + " is " + show(got[i]) + ", reference " +
+           show(want[i]) + ", bound " + std::to_string(limit));
+      return;
+    }
+    if (limit > 0) *worst = std::max(*worst, err / limit);
+  }
 }
 
 // Runs one case through the reference and every path at 1-4 threads.
 inline void check_case(const Case& c) {
   const SamplerShape& s = c.shape;
-  const std::string name = describe(s, c.options);
-  Results ref(s);
-  run(c, &stn::grid_sample_forward_ref, &stn::grid_sample_backward_ref, &ref);
+  const std::string name = std::string(c.affine ? "affineSample " : "gridSample ") +
+                           describe(s, c.options);
+  Results ref(c);
+  run(c, make_kernels("reference", true, nullptr), &ref);
   // When a gradient is all-zero-size or the output empty, nothing is written;
   // the fast paths must not write either (their buffers stay NaN too).
   // grad_input: within sampler_bounds.h's bound (another summation order).
   const std::vector<double> bound = stn_test::grad_input_bound(
       s, c.options, c.grid.data(), c.grad_output.data());
   const double u = std::ldexp(1.0, -24);
-  // grad_grid: bitwise up to kPixelPathMaxChannels. Beyond, the reference's
-  // sequential sum of taps*C products and the per-tap dot products (C terms,
-  // then one per tap) are each within (taps C + 8) u of the exact value
-  // relative to the magnitude (sums plus the products' roundings): twice
-  // that apart.
+  // grad_grid: bitwise up to kPixelPathMaxChannels unless shared. Beyond, the
+  // reference's sequential sum of taps*C products and the per-tap dot
+  // products (C terms, then one per tap) are each within (taps C + 8) u of
+  // the exact value relative to the magnitude (sums plus the products'
+  // roundings): twice that apart; a shared grid adds its sum over the batch.
+  // theta's: from those, in grad_theta_bound.
   const bool grad_grid_bitwise = s.c <= stn::kPixelPathMaxChannels;
   const std::vector<double> magnitude =
-      grad_grid_bitwise ? std::vector<double>()
-                        : stn_test::grad_grid_magnitude(s, c.options, c.input.data(),
-                                                        c.grid.data(), c.grad_output.data());
+      grad_grid_bitwise && !c.affine
+          ? std::vector<double>()
+          : stn_test::grad_grid_magnitude(s, c.options, c.input.data(), c.grid.data(),
+                                          c.grad_output.data());
   const double taps = c.options.mode == Interpolation::Bicubic ? 16.0 : 4.0;
-  const double grad_grid_gamma = 2.02 * (taps * double(s.c) + 8.0) * u;
+  const double grad_grid_gamma =
+      2.02 * (taps * double(s.c) + 8.0 + (s.shared ? double(s.n) : 0.0)) * u;
+  const std::vector<double> theta_bound =
+      c.affine ? grad_theta_bound(c, magnitude,
+                                  grad_grid_bitwise && !s.shared ? 1e-12 : grad_grid_gamma)
+               : std::vector<double>();
 
   const stn::Isa isa_before = stn::get_isa();
   std::unique_ptr<Results> first_path;  // the first path at threads=1
   std::string first_path_name;
-  for (const SamplerPath& path : sampler_paths()) {
+  for (const Kernels& path : sampler_paths()) {
     if (path.activate) path.activate();
     std::unique_ptr<Results> first;
     for (int threads = 1; threads <= 4; ++threads) {
       stn::set_num_threads(threads);
       const std::string at = path.name + " threads=" + std::to_string(threads) +
                              " " + name;
-      Results fast(s);
-      run(c, path.forward, path.backward, &fast);
+      Results fast(c);
+      run(c, path, &fast);
       ++stats().path_runs;
       expect_same(at + " output", fast.output, ref.output);
-      if (grad_grid_bitwise) {
-        expect_same(at + " grad_grid", fast.grad_grid, ref.grad_grid);
+      if (c.affine) {
+        expect_within(at + " grad_theta", fast.grad_transform, ref.grad_transform, theta_bound,
+                      &stats().max_grad_theta_error);
+      } else if (grad_grid_bitwise) {
+        expect_same(at + " grad_grid", fast.grad_transform, ref.grad_transform);
       } else {
-        for (int64_t i = 0; i < fast.grad_grid.size(); ++i) {
-          const double got = fast.grad_grid[i], want = ref.grad_grid[i];
+        for (int64_t i = 0; i < fast.grad_transform.size(); ++i) {
+          const double got = fast.grad_transform[i], want = ref.grad_transform[i];
           const double mag = magnitude[size_t(i)];
           if (!std::isfinite(mag) || mag > double(std::numeric_limits<float>::max()) ||
               same(float(got), float(want)))
@@ -428,40 +565,36 @@ inline void check_case(const Case& c) {
       }
       if (threads == 1) {
         if (!first_path) {
-          first_path = std::make_unique<Results>(s);
-          run(c, path.forward, path.backward, first_path.get());
+          first_path = std::make_unique<Results>(c);
+          run(c, path, first_path.get());
           first_path_name = path.name;
         } else {
           const std::string vs = " vs " + first_path_name;
           expect_same(at + " output" + vs, fast.output, first_path->output);
-          expect_same(at + " grad_input" + vs, fast.grad_input,
-                      first_path->grad_input);
-          expect_same(at + " grad_grid" + vs, fast.grad_grid,
-                      first_path->grad_grid);
+          expect_same(at + " grad_input" + vs, fast.grad_input, first_path->grad_input);
+          expect_same(at + " grad_transform" + vs, fast.grad_transform,
+                      first_path->grad_transform);
         }
       }
       if (!first) {
-        first = std::make_unique<Results>(s);
-        run(c, path.forward, path.backward, first.get());  // a second run
+        first = std::make_unique<Results>(c);
+        run(c, path, first.get());  // a second run
         expect_same(at + " output, second run", first->output, fast.output);
-        expect_same(at + " grad_input, second run", first->grad_input,
-                    fast.grad_input);
-        expect_same(at + " grad_grid, second run", first->grad_grid,
-                    fast.grad_grid);
+        expect_same(at + " grad_input, second run", first->grad_input, fast.grad_input);
+        expect_same(at + " grad_transform, second run", first->grad_transform,
+                    fast.grad_transform);
       } else {
-        expect_same(at + " grad_input vs threads=1", fast.grad_input,
-                    first->grad_input);
-        expect_same(at + " grad_grid vs threads=1", fast.grad_grid,
-                    first->grad_grid);
+        expect_same(at + " grad_input vs threads=1", fast.grad_input, first->grad_input);
+        expect_same(at + " grad_transform vs threads=1", fast.grad_transform,
+                    first->grad_transform);
       }
       if (threads == 1 || threads == 3) {
-        Results grid_only(s), input_only(s);
-        run(c, path.forward, path.backward, &grid_only, false, true);
-        run(c, path.forward, path.backward, &input_only, true, false);
-        expect_same(at + " grid-only grad_grid", grid_only.grad_grid,
-                    fast.grad_grid);
-        expect_same(at + " input-only grad_input", input_only.grad_input,
-                    fast.grad_input);
+        Results transform_only(c), input_only(c);
+        run(c, path, &transform_only, false, true);
+        run(c, path, &input_only, true, false);
+        expect_same(at + " transform-only gradient", transform_only.grad_transform,
+                    fast.grad_transform);
+        expect_same(at + " input-only grad_input", input_only.grad_input, fast.grad_input);
       }
     }
   }

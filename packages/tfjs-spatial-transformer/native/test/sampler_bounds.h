@@ -77,8 +77,9 @@ inline std::vector<double> grad_input_bound(const stn::SamplerShape& s,
   std::vector<double> mag(count, 0.0), terms(count, 0.0);
   std::vector<WeightedTap> taps;
   for (int64_t p = 0; p < s.n * s.ho * s.wo; ++p) {
+    const int64_t gp = s.shared ? p % (s.ho * s.wo) : p;
     double mx, my;
-    if (!point_taps(s, o, grid[2 * p], grid[2 * p + 1], &taps, &mx, &my)) continue;
+    if (!point_taps(s, o, grid[2 * gp], grid[2 * gp + 1], &taps, &mx, &my)) continue;
     const int64_t item = (p / (s.ho * s.wo)) * s.h * s.w * s.c;
     for (const WeightedTap& t : taps) {
       for (int64_t c = 0; c < s.c; ++c) {
@@ -95,16 +96,18 @@ inline std::vector<double> grad_input_bound(const stn::SamplerShape& s,
 }
 
 // |mult| * sum over taps and channels of |d weight * v * dy| per grad_grid
-// entry [N,Ho,Wo,2]; 0 where the reference gives an exact 0.
+// entry [N or 1,Ho,Wo,2] (a shared grid's: summed over the batch); 0 where
+// the reference gives an exact 0.
 inline std::vector<double> grad_grid_magnitude(const stn::SamplerShape& s,
                                                const stn::SamplerOptions& o,
                                                const float* input, const float* grid,
                                                const float* grad_output) {
-  std::vector<double> mag(size_t(s.n * s.ho * s.wo * 2), 0.0);
+  std::vector<double> mag(size_t(stn::grid_batch(s) * s.ho * s.wo * 2), 0.0);
   std::vector<WeightedTap> taps;
   for (int64_t p = 0; p < s.n * s.ho * s.wo; ++p) {
+    const int64_t gp = s.shared ? p % (s.ho * s.wo) : p;
     double mx, my;
-    if (!point_taps(s, o, grid[2 * p], grid[2 * p + 1], &taps, &mx, &my)) continue;
+    if (!point_taps(s, o, grid[2 * gp], grid[2 * gp + 1], &taps, &mx, &my)) continue;
     const float* inp = input + (p / (s.ho * s.wo)) * s.h * s.w * s.c;
     double sx = 0, sy = 0;
     for (const WeightedTap& t : taps) {
@@ -114,8 +117,8 @@ inline std::vector<double> grad_grid_magnitude(const stn::SamplerShape& s,
       sx += std::fabs(t.dx) * dot;
       sy += std::fabs(t.dy) * dot;
     }
-    mag[size_t(2 * p)] = std::fabs(mx) * sx;
-    mag[size_t(2 * p + 1)] = std::fabs(my) * sy;
+    mag[size_t(2 * gp)] += std::fabs(mx) * sx;
+    mag[size_t(2 * gp + 1)] += std::fabs(my) * sy;
   }
   return mag;
 }

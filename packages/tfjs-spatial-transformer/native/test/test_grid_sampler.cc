@@ -25,7 +25,8 @@ std::string case_name(const SamplerShape& s, const SamplerOptions& o,
          " w=" + std::to_string(s.w) + " c=" + std::to_string(s.c) +
          " ho=" + std::to_string(s.ho) + " wo=" + std::to_string(s.wo) + " " +
          name_of(o.mode) + " " + name_of(o.padding) +
-         (o.align_corners ? " align" : " noalign") + " grid=" + grid_kind + "]";
+         (o.align_corners ? " align" : " noalign") + (s.shared ? " shared" : "") +
+         " grid=" + grid_kind + "]";
 }
 
 struct Tensors {
@@ -38,7 +39,7 @@ Tensors make_tensors(const SamplerShape& s, bool special, std::mt19937& rng) {
   std::uniform_real_distribution<float> u(-1.0f, 1.0f), g(-1.3f, 1.3f);
   Tensors t;
   t.input.resize(s.n * s.h * s.w * s.c);
-  t.grid.resize(s.n * s.ho * s.wo * 2);
+  t.grid.resize(grid_batch(s) * s.ho * s.wo * 2);
   t.grad_output.resize(s.n * s.ho * s.wo * s.c);
   for (float& v : t.input) v = u(rng);
   for (float& v : t.grad_output) v = u(rng);
@@ -60,21 +61,22 @@ struct Result {
 
 Result run_ref(const SamplerShape& s, const SamplerOptions& o, const Tensors& t) {
   Result r{nan_filled(s.n * s.ho * s.wo * s.c), nan_filled(s.n * s.h * s.w * s.c),
-           nan_filled(s.n * s.ho * s.wo * 2)};
+           nan_filled(grid_batch(s) * s.ho * s.wo * 2)};
   grid_sample_forward_ref(s, o, t.input.data(), t.grid.data(), r.output.data());
   grid_sample_backward_ref(s, o, t.grad_output.data(), t.input.data(),
                            t.grid.data(), r.grad_input.data(),
-                           r.grad_grid.data());
+                           r.grad_grid.data(), Scratch{});
   return r;
 }
 
 Result run_fast(const SamplerShape& s, const SamplerOptions& o,
                 const Tensors& t) {
   Result r{nan_filled(s.n * s.ho * s.wo * s.c), nan_filled(s.n * s.h * s.w * s.c),
-           nan_filled(s.n * s.ho * s.wo * 2)};
+           nan_filled(grid_batch(s) * s.ho * s.wo * 2)};
   grid_sample_forward(s, o, t.input.data(), t.grid.data(), r.output.data());
-  grid_sample_backward(s, o, t.grad_output.data(), t.input.data(),
-                       t.grid.data(), r.grad_input.data(), r.grad_grid.data());
+  with_scratch(grid_sample_backward_scratch(s, true), grid_sample_backward, s, o,
+               t.grad_output.data(), t.input.data(), t.grid.data(), r.grad_input.data(),
+               r.grad_grid.data());
   return r;
 }
 
@@ -97,15 +99,33 @@ void check_case(const SamplerShape& s, const SamplerOptions& o, bool special,
 
   // Non-finite grid points sample nothing.
   for (int64_t p = 0; p < s.n * s.ho * s.wo; ++p) {
-    if (std::isfinite(t.grid[2 * p]) && std::isfinite(t.grid[2 * p + 1]))
+    const int64_t gp = s.shared ? p % (s.ho * s.wo) : p;
+    if (std::isfinite(t.grid[2 * gp]) && std::isfinite(t.grid[2 * gp + 1]))
       continue;
     for (int64_t c = 0; c < s.c; ++c)
       if (ref.output[p * s.c + c] != 0.0f)
         fail(name + " non-finite grid point " + std::to_string(p) +
              " gives output " + show(ref.output[p * s.c + c]));
-    if (ref.grad_grid[2 * p] != 0.0f || ref.grad_grid[2 * p + 1] != 0.0f)
+    if (ref.grad_grid[2 * gp] != 0.0f || ref.grad_grid[2 * gp + 1] != 0.0f)
       fail(name + " non-finite grid point " + std::to_string(p) +
            " gives a non-zero grid gradient");
+  }
+
+  // A shared grid is the grid tiled over the batch: the same output, and
+  // the gradient of the tiled grid summed over the batch in batch order.
+  if (s.shared) {
+    SamplerShape tiled = s;
+    tiled.shared = false;
+    Tensors t2 = t;
+    t2.grid.clear();
+    for (int64_t n = 0; n < s.n; ++n) t2.grid.insert(t2.grid.end(), t.grid.begin(), t.grid.end());
+    const Result r2 = run_ref(tiled, o, t2);
+    expect_same(name + " ref output vs tiled", ref.output, r2.output);
+    expect_same(name + " ref grad_input vs tiled", ref.grad_input, r2.grad_input);
+    std::vector<float> sum(ref.grad_grid.size(), 0.0f);
+    for (int64_t n = 0; n < s.n; ++n)
+      for (size_t i = 0; i < sum.size(); ++i) sum[i] += r2.grad_grid[n * sum.size() + i];
+    expect_same(name + " ref grad_grid vs the tiled one summed", ref.grad_grid, sum);
   }
 
   // grad_grid: bit for bit up to kPixelChannels channels; beyond, the
@@ -114,7 +134,9 @@ void check_case(const SamplerShape& s, const SamplerOptions& o, bool special,
   std::vector<double> grid_tol = grad_grid_magnitude(
       s, o, t.input.data(), t.grid.data(), t.grad_output.data());
   const double taps = o.mode == Interpolation::Bicubic ? 16 : 4;
-  for (double& v : grid_tol) v = 2.02 * (taps * double(s.c) + 8) * 6e-8 * v + 1e-30;
+  // (A shared grid's: plus the sum over the batch.)
+  const double batch_sum = s.shared ? double(s.n) : 0.0;
+  for (double& v : grid_tol) v = 2.02 * (taps * double(s.c) + 8 + batch_sum) * 6e-8 * v + 1e-30;
 
   Result first;
   for (Isa isa : all_values<Isa>()) {
@@ -143,17 +165,19 @@ void check_case(const SamplerShape& s, const SamplerOptions& o, bool special,
       if (run == 1) continue;
 
       // Each gradient alone equals the combined call.
-      auto grid_only = nan_filled(s.n * s.ho * s.wo * 2);
-      grid_sample_backward(s, o, t.grad_output.data(), t.input.data(),
-                           t.grid.data(), nullptr, grid_only.data());
+      auto grid_only = nan_filled(grid_batch(s) * s.ho * s.wo * 2);
+      with_scratch(grid_sample_backward_scratch(s, false), grid_sample_backward, s, o,
+                   t.grad_output.data(), t.input.data(), t.grid.data(), nullptr,
+                   grid_only.data());
       expect_same(at + " grid-only grad_grid", grid_only, fast.grad_grid);
       auto input_only = nan_filled(s.n * s.h * s.w * s.c);
-      grid_sample_backward(s, o, t.grad_output.data(), t.input.data(),
-                           t.grid.data(), input_only.data(), nullptr);
+      with_scratch(grid_sample_backward_scratch(s, true), grid_sample_backward, s, o,
+                   t.grad_output.data(), t.input.data(), t.grid.data(), input_only.data(),
+                   nullptr);
       expect_same(at + " input-only grad_input", input_only, fast.grad_input);
-      auto ref_grid_only = nan_filled(s.n * s.ho * s.wo * 2);
+      auto ref_grid_only = nan_filled(grid_batch(s) * s.ho * s.wo * 2);
       grid_sample_backward_ref(s, o, t.grad_output.data(), t.input.data(),
-                               t.grid.data(), nullptr, ref_grid_only.data());
+                               t.grid.data(), nullptr, ref_grid_only.data(), Scratch{});
       expect_same(at + " ref grid-only grad_grid", ref_grid_only, ref.grad_grid);
     }
     }
@@ -237,6 +261,14 @@ int main() {
   shapes.push_back({2, 3, 3, 0, 4, 4});
   shapes.push_back({2, 3, 3, 2, 0, 4});
   shapes.push_back({2, 3, 3, 2, 4, 0});
+  // One grid for the whole batch (shared), in the row-parallel gradient pass
+  // and the blocked grad_input.
+  for (SamplerShape s : {SamplerShape{3, 5, 6, 1, 7, 9}, SamplerShape{2, 9, 11, 3, 33, 40},
+                         SamplerShape{9, 6, 5, 40, 9, 8}, SamplerShape{3, 28, 28, 1, 28, 28},
+                         SamplerShape{0, 3, 3, 2, 4, 4}}) {
+    s.shared = true;
+    shapes.push_back(s);
+  }
 
   int cases = 0;
   for (const SamplerShape& s : shapes)
