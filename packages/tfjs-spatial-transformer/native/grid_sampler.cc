@@ -7,9 +7,10 @@
 // rows for many) and templated on interpolation, padding and align_corners,
 // so their inner loops have no mode branches.
 //
-// Grid points come from a stored grid (grid_sample_*) or are computed on the
-// fly from theta in chunks of kAffineChunk points with affine_grid's
-// operations (affine_sample_*, the fused affine sampler: the grid is never
+// Grid points come from a stored grid (grid_sample_*; a row kernel gets
+// spans of whole output rows of one item, up to kSpanPoints points, so narrow
+// images pay no vector tail per row) or are computed on the fly from theta in
+// chunks of kChunk points with affine_grid's operations (affine_sample_*, the fused affine sampler: the grid is never
 // stored; grad_theta is accumulated per output row in double, then the rows
 // are added in order).
 //
@@ -58,6 +59,10 @@ constexpr int64_t kScratchBytes = int64_t{256} << 20;
 constexpr int64_t kReduceChunk = int64_t{1} << 14;
 // Grid points computed (or gradients gathered) at a time on the stack.
 constexpr int64_t kChunk = 256;
+// Output points a row kernel gets per call from a stored grid: whole output
+// rows of one item, consecutive in memory, so that narrow images do not pay
+// a vector tail per row.
+constexpr int64_t kSpanPoints = 2048;
 
 // Lays out a kernel's scratch: the *_scratch functions run it on no memory
 // to total the bytes, the kernels on the caller's memory to get pointers.
@@ -84,7 +89,8 @@ class Carver {
 // A stored grid [N or 1,Ho,Wo,2] and its gradient (null: not wanted, or
 // summed by the shared-grid pass instead).
 struct StoredGrid {
-  static constexpr int64_t kPoints = INT64_MAX;  // a whole row per call
+  static constexpr int64_t kPoints = INT64_MAX;  // whole rows per call
+  static constexpr bool kRowSpans = true;  // consecutive rows are contiguous
   const float* grid;
   float* grad_grid;
   int64_t ho, wo;
@@ -104,6 +110,7 @@ struct StoredGrid {
 // order within each row.
 struct AffineGridSource {
   static constexpr int64_t kPoints = kChunk;
+  static constexpr bool kRowSpans = false;
   const float* theta;
   double* row_partials;
   int64_t ho, wo;
@@ -168,21 +175,49 @@ struct BaseCoords {
   }
 };
 
+// Output rows per row-kernel call: several for a stored grid (up to
+// kSpanPoints points), else one.
+template <class Source>
+int64_t rows_per_span(const SamplerShape& s) {
+  if constexpr (Source::kRowSpans) return std::max<int64_t>(1, kSpanPoints / std::max<int64_t>(s.wo, 1));
+  (void)s;
+  return 1;
+}
+
+// Runs the row kernel `call(r, x0, n)` over output rows [y0, y1) of item
+// `item`: spans of several whole rows (a stored grid), or each row in chunks
+// of Source::kPoints points.
+template <class Source, class Call>
+void for_spans(const SamplerShape& s, int64_t item, int64_t y0, int64_t y1, Call call) {
+  if constexpr (Source::kRowSpans) {
+    const int64_t step = rows_per_span<Source>(s);
+    for (int64_t y = y0; y < y1; y += step)
+      call(item * s.ho + y, 0, (std::min(y1, y + step) - y) * s.wo);
+  } else {
+    for (int64_t y = y0; y < y1; ++y)
+      for (int64_t x0 = 0; x0 < s.wo; x0 += Source::kPoints)
+        call(item * s.ho + y, x0, std::min(Source::kPoints, s.wo - x0));
+  }
+}
+
 template <class Source>
 void forward_impl(const SamplerShape& s, const SamplerOptions& o,
                   const float* input, const Source& src, float* output) {
   const ForwardRow row = select_rows(o, s).forward;
-  const int64_t rows = s.n * s.ho;
   const int64_t item = s.h * s.w * s.c;
-  const int nt = threads_for(rows * s.wo * std::max<int64_t>(s.c, 1));
+  // Tasks: spans of rows of one item.
+  const int64_t step = rows_per_span<Source>(s);
+  const int64_t per_item = (s.ho + step - 1) / step;
+  const int64_t tasks = s.n * per_item;
+  const int nt = threads_for(s.n * s.ho * s.wo * std::max<int64_t>(s.c, 1));
 #pragma omp parallel for num_threads(nt) schedule(static)
-  for (int64_t r = 0; r < rows; ++r) {
+  for (int64_t t = 0; t < tasks; ++t) {
     float buf[2 * kChunk];
-    for (int64_t x0 = 0; x0 < s.wo; x0 += std::min(Source::kPoints, s.wo)) {
-      const int64_t n = std::min(Source::kPoints, s.wo - x0);
-      row(s, input + (r / s.ho) * item, src.points(r, x0, n, buf),
-          output + (r * s.wo + x0) * s.c, n);
-    }
+    const int64_t n = t / per_item, y0 = (t % per_item) * step;
+    for_spans<Source>(s, n, y0, std::min(s.ho, y0 + step), [&](int64_t r, int64_t x0, int64_t count) {
+      row(s, input + n * item, src.points(r, x0, count, buf), output + (r * s.wo + x0) * s.c,
+          count);
+    });
   }
 }
 
@@ -193,23 +228,27 @@ void backward_impl(const SamplerShape& s, const SamplerOptions& o,
                    const float* grad_output, const float* input,
                    const Source& src, float* grad_input, float* slices) {
   const BackwardRow row = select_rows(o, s).backward;
-  const int64_t rows = s.n * s.ho;
   const int64_t item = s.h * s.w * s.c;
-  const int nt = threads_for(rows * s.wo * std::max<int64_t>(s.c, 1));
-  auto run_row = [&](int64_t r, float* ginp, ZeroedRows* zeroed) {
+  const int nt = threads_for(s.n * s.ho * s.wo * std::max<int64_t>(s.c, 1));
+  // Rows [y0, y1) of item n.
+  auto run_rows = [&](int64_t n, int64_t y0, int64_t y1, float* ginp, ZeroedRows* zeroed) {
     float buf[2 * kChunk], gbuf[2 * kChunk];
-    for (int64_t x0 = 0; x0 < s.wo; x0 += std::min(Source::kPoints, s.wo)) {
-      const int64_t n = std::min(Source::kPoints, s.wo - x0);
+    for_spans<Source>(s, n, y0, y1, [&](int64_t r, int64_t x0, int64_t count) {
       float* gg = src.grad_points(r, x0, gbuf);
-      row(s, grad_output + (r * s.wo + x0) * s.c, input + (r / s.ho) * item,
-          src.points(r, x0, n, buf), ginp, zeroed, gg, n);
-      if (gg) src.take_grad(r, x0, n, gg);
-    }
+      row(s, grad_output + (r * s.wo + x0) * s.c, input + n * item,
+          src.points(r, x0, count, buf), ginp, zeroed, gg, count);
+      if (gg) src.take_grad(r, x0, count, gg);
+    });
   };
 
   if (!grad_input) {
+    const int64_t step = rows_per_span<Source>(s);
+    const int64_t per_item = (s.ho + step - 1) / step;
 #pragma omp parallel for num_threads(nt) schedule(static)
-    for (int64_t r = 0; r < rows; ++r) run_row(r, nullptr, nullptr);
+    for (int64_t t = 0; t < s.n * per_item; ++t) {
+      const int64_t n = t / per_item, y0 = (t % per_item) * step;
+      run_rows(n, y0, std::min(s.ho, y0 + step), nullptr, nullptr);
+    }
     return;
   }
 
@@ -232,9 +271,7 @@ void backward_impl(const SamplerShape& s, const SamplerOptions& o,
       dst = slices + slice_index(n, b) * item;
       z = &zeroed[slice_index(n, b)];
     }
-    const int64_t y_end = s.ho * (b + 1) / blocks;
-    for (int64_t y = s.ho * b / blocks; y < y_end; ++y)
-      run_row(n * s.ho + y, dst, z);
+    run_rows(n, s.ho * b / blocks, s.ho * (b + 1) / blocks, dst, z);
   }
   if (blocks == 1) return;
 

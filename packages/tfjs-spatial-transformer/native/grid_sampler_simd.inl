@@ -463,6 +463,10 @@ struct V {
     return _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
                              15);
   }
+  static bool all(M m) { return m == 0xffff; }
+  // Single-channel bicubic taps by gathers (fast on AVX-512), not row loads.
+  static constexpr bool kRowLoads = false;
+  static void rows4(const float* const*, F*) {}
 };
 #else
 struct V {
@@ -523,6 +527,24 @@ struct V {
     store(p + kWidth, _mm256_permute2f128_ps(lo, hi, 0x31));
   }
   static I lane_index() { return _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7); }
+  static bool all(M m) { return _mm256_movemask_ps(m) == 0xff; }
+  // Single-channel bicubic taps as one 4-float load per lane and row and a
+  // transpose: cheaper than 4 gathers on AVX2.
+  static constexpr bool kRowLoads = true;
+  // out[k] = lane l's row[l][k], k = 0..3.
+  static void rows4(const float* const* row, F out[4]) {
+    auto pair = [&](int lane) {
+      return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(row[lane])),
+                                  _mm_loadu_ps(row[lane + 4]), 1);
+    };
+    const F a0 = pair(0), a1 = pair(1), a2 = pair(2), a3 = pair(3);
+    const F t0 = _mm256_unpacklo_ps(a0, a1), t1 = _mm256_unpackhi_ps(a0, a1);
+    const F t2 = _mm256_unpacklo_ps(a2, a3), t3 = _mm256_unpackhi_ps(a2, a3);
+    out[0] = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+    out[1] = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    out[2] = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+    out[3] = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+  }
 };
 #endif
 
@@ -785,12 +807,15 @@ struct PixelRows {
 // kWidth pixels per step, the coefficients and the 4 tap columns and rows in
 // vector registers with the reference's float operations (coordinates.h),
 // each of the 16 taps a masked gather (an out-of-bounds tap reads 0 and
-// enters the sums, as in the reference); grad_input's scatter is scalar, in
-// pixel order and the reference's tap order.
+// enters the sums, as in the reference); with one channel and every lane's
+// taps inside the image (the usual case away from the edges), each tap row
+// is one 4-float load per lane and a transpose on AVX2 (V::rows4). grad_input's
+// scatter is scalar, in pixel order and the reference's tap order.
 struct VecCubicAxis {
   V::F coeff[4], grad[4];
   V::I index[4];  // of the tap's column (row), 0 where it reads nothing
   V::M in[4];     // the tap reads something (the point is finite, too)
+  V::M interior;  // all 4 taps inside, unpadded: consecutive columns (rows)
 };
 
 inline V::F vec_cubic_convolution1(V::F x) {
@@ -829,6 +854,8 @@ inline void vec_cubic_axis(V::F g, int64_t size, V::M* finite, VecCubicAxis* a) 
                         V::set1(8 * k));
   }
   const V::F zero = V::zero(), last = V::set1(float(size - 1));
+  a->interior = V::mand(*finite, V::mand(V::ge(V::sub(f, one), zero),
+                                         V::le(V::add(f, V::set1(2.0f)), last)));
   for (int k = 0; k < 4; ++k) {
     V::F x = V::add(f, V::set1(float(k - 1)));
     if (kPadding == Padding::Border) x = V::min(V::max(zero, x), last);  // coord::clip
@@ -844,21 +871,45 @@ struct CubicPixelRows {
   static constexpr int kW = V::kWidth;
 
   // Tap (i along x, j along y): element offsets in the batch item, masks.
+  // `rows` (one channel, every lane's 16 taps inside and unpadded): only
+  // offset[j][0] is set, the taps of row j being 4 consecutive floats.
   struct Taps {
     V::I offset[4][4];
     V::M mask[4][4];
+    bool rows;
   };
 
   static void taps(const SamplerShape& s, const VecCubicAxis& ax, const VecCubicAxis& ay,
                    Taps* t) {
     const V::I row = V::set1i(int32_t(s.w * s.c)), col = V::set1i(int32_t(s.c));
+    t->rows = s.c == 1 && V::all(V::mand(ax.interior, ay.interior));
+    const int columns = t->rows ? 1 : 4;
     for (int j = 0; j < 4; ++j) {
       const V::I y = V::muli(ay.index[j], row);
-      for (int i = 0; i < 4; ++i) {
+      for (int i = 0; i < columns; ++i) {
         t->offset[j][i] = V::addi(y, V::muli(ax.index[i], col));
         t->mask[j][i] = V::mand(ay.in[j], ax.in[i]);
       }
     }
+  }
+
+  // Channel c of the 16 taps, v[j][i] (0 where a tap reads nothing): masked
+  // gathers, or with `rows`, 4 consecutive floats per row (the same values).
+  static void values(const float* inp, const Taps& t, int64_t c, V::F v[4][4]) {
+    if constexpr (V::kRowLoads) {
+      if (t.rows) {
+        alignas(64) int32_t first[kW];
+        const float* row[kW];
+        for (int j = 0; j < 4; ++j) {
+          V::store_int(first, t.offset[j][0]);
+          for (int lane = 0; lane < kW; ++lane) row[lane] = inp + first[lane];
+          V::rows4(row, v[j]);
+        }
+        return;
+      }
+    }
+    for (int j = 0; j < 4; ++j)
+      for (int i = 0; i < 4; ++i) v[j][i] = V::gather(t.mask[j][i], inp + c, t.offset[j][i]);
   }
 
   static void forward_full(const SamplerShape& s, const float* inp,
@@ -874,13 +925,12 @@ struct CubicPixelRows {
       Taps t;
       taps(s, ax, ay, &t);
       for (int64_t c = 0; c < s.c; ++c) {
-        const float* p = inp + c;
+        V::F v[4][4];
+        values(inp, t, c, v);
         V::F r[4];
         for (int j = 0; j < 4; ++j) {
-          V::F sum = V::mul(V::gather(t.mask[j][0], p, t.offset[j][0]), ax.coeff[0]);
-          for (int i = 1; i < 4; ++i)
-            sum = V::add(sum, V::mul(V::gather(t.mask[j][i], p, t.offset[j][i]), ax.coeff[i]));
-          r[j] = sum;
+          r[j] = V::mul(v[j][0], ax.coeff[0]);
+          for (int i = 1; i < 4; ++i) r[j] = V::add(r[j], V::mul(v[j][i], ax.coeff[i]));
         }
         V::F o = V::mul(r[0], ay.coeff[0]);
         for (int j = 1; j < 4; ++j) o = V::add(o, V::mul(r[j], ay.coeff[j]));
@@ -909,13 +959,13 @@ struct CubicPixelRows {
       if (!ggrid) continue;
       V::F gix = V::zero(), giy = V::zero();
       for (int64_t c = 0; c < nc; ++c) {
-        const float* p = inp + c;
         const V::F go = nc == 1 ? V::load(go_px) : V::gather(finite, go_px + c, gout_index);
+        V::F v[4][4];
+        values(inp, t, c, v);
         for (int i = 0; i < 4; ++i) {
           for (int j = 0; j < 4; ++j) {
-            const V::F v = V::gather(t.mask[j][i], p, t.offset[j][i]);
-            gix = V::sub(gix, V::mul(V::mul(V::mul(v, ax.grad[i]), ay.coeff[j]), go));
-            giy = V::sub(giy, V::mul(V::mul(V::mul(v, ay.grad[j]), ax.coeff[i]), go));
+            gix = V::sub(gix, V::mul(V::mul(V::mul(v[j][i], ax.grad[i]), ay.coeff[j]), go));
+            giy = V::sub(giy, V::mul(V::mul(V::mul(v[j][i], ay.grad[j]), ax.coeff[i]), go));
           }
         }
       }
@@ -926,10 +976,34 @@ struct CubicPixelRows {
     }
   }
 
-  // grad_input += (dy * wx) * wy at each tap that reads, lane by lane.
+  // grad_input += (dy * wx) * wy at each tap that reads, lane by lane in
+  // pixel order and, within a pixel, the reference's tap order.
   static void scatter(const SamplerShape& s, const float* go_px, const VecCubicAxis& ax,
                       const VecCubicAxis& ay, const Taps& t, float* ginp, ZeroedRows* zeroed) {
     const int64_t nc = s.c, row_size = s.w * nc;
+    alignas(64) float w[4][4][kW];
+    if (nc == 1) {
+      // The weights (dy * wx) * wy of every lane at once, rounded as in the
+      // reference.
+      const V::F go = V::load(go_px);
+      for (int i = 0; i < 4; ++i) {
+        const V::F gw = V::mul(go, ax.coeff[i]);
+        for (int j = 0; j < 4; ++j) V::store(w[i][j], V::mul(gw, ay.coeff[j]));
+      }
+    }
+    if (t.rows) {
+      // 16 distinct pixels per lane: 4 rows of 4 consecutive columns.
+      alignas(64) int32_t first[kW], top[kW];
+      V::store_int(first, t.offset[0][0]);
+      V::store_int(top, ay.index[0]);
+      for (int lane = 0; lane < kW; ++lane) {
+        if (zeroed) cover(zeroed, ginp, row_size, top[lane], top[lane] + 3);
+        float* dst = ginp + first[lane];
+        for (int i = 0; i < 4; ++i)
+          for (int j = 0; j < 4; ++j) dst[j * row_size + i] += w[i][j][lane];
+      }
+      return;
+    }
     alignas(64) int32_t off[4][4][kW], mask[4][4][kW], rows[4][kW], row_in[4][kW];
     alignas(64) float cx[4][kW], cy[4][kW];
     for (int j = 0; j < 4; ++j) {
@@ -961,7 +1035,11 @@ struct CubicPixelRows {
         for (int j = 0; j < 4; ++j) {
           if (!mask[j][i][lane]) continue;
           float* dst = ginp + off[j][i][lane];
-          for (int64_t c = 0; c < nc; ++c) dst[c] += go[c] * cx[i][lane] * cy[j][lane];
+          if (nc == 1) {
+            dst[0] += w[i][j][lane];
+          } else {
+            for (int64_t c = 0; c < nc; ++c) dst[c] += go[c] * cx[i][lane] * cy[j][lane];
+          }
         }
       }
     }

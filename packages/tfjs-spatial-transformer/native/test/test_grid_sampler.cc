@@ -33,9 +33,17 @@ struct Tensors {
   std::vector<float> input, grid, grad_output;
 };
 
-// Grid values: uniform in [-1.3, 1.3], or (kind "special") a mix with
-// non-finite, huge, signed-zero, integral and half-integral values.
-Tensors make_tensors(const SamplerShape& s, bool special, std::mt19937& rng) {
+// Grid values: uniform in [-1.3, 1.3]; "special", a mix with non-finite,
+// huge, signed-zero, integral and half-integral values; or "smooth", the
+// affine grid of a near-identity theta (whole vectors of neighbouring points,
+// as real warps have: the kernels' interior fast paths).
+enum class GridKind { Uniform, Special, Smooth };
+const char* kind_name(GridKind k) {
+  return k == GridKind::Uniform ? "uniform" : k == GridKind::Special ? "special" : "smooth";
+}
+
+Tensors make_tensors(const SamplerShape& s, GridKind kind, std::mt19937& rng) {
+  const bool special = kind == GridKind::Special;
   std::uniform_real_distribution<float> u(-1.0f, 1.0f), g(-1.3f, 1.3f);
   Tensors t;
   t.input.resize(s.n * s.h * s.w * s.c);
@@ -51,6 +59,17 @@ Tensors make_tensors(const SamplerShape& s, bool special, std::mt19937& rng) {
   for (float& v : t.grid) {
     const int k = pick(rng);
     v = special && k < int(std::size(specials)) ? specials[k] : g(rng);
+  }
+  if (kind == GridKind::Smooth) {
+    std::uniform_real_distribution<float> r(-0.3f, 0.3f);
+    std::vector<float> theta;
+    for (int64_t n = 0; n < grid_batch(s); ++n) {
+      const float a = r(rng), k = 0.9f + r(rng) / 3;
+      const float tn[6] = {k * std::cos(a), -k * std::sin(a), r(rng) / 3,
+                           k * std::sin(a), k * std::cos(a), r(rng) / 3};
+      theta.insert(theta.end(), tn, tn + 6);
+    }
+    affine_grid_forward_ref(grid_batch(s), s.ho, s.wo, false, theta.data(), t.grid.data());
   }
   return t;
 }
@@ -87,10 +106,10 @@ std::vector<double> grad_input_tolerance(const SamplerShape& s,
   return tol;
 }
 
-void check_case(const SamplerShape& s, const SamplerOptions& o, bool special,
+void check_case(const SamplerShape& s, const SamplerOptions& o, GridKind kind,
                 std::mt19937& rng) {
-  const std::string name = case_name(s, o, special ? "special" : "uniform");
-  const Tensors t = make_tensors(s, special, rng);
+  const std::string name = case_name(s, o, kind_name(kind));
+  const Tensors t = make_tensors(s, kind, rng);
   const Result ref = run_ref(s, o, t);
   const auto tol = grad_input_tolerance(s, o, t);
   expect_finite(name + " ref output", ref.output);
@@ -275,8 +294,9 @@ int main() {
     for (auto mode : all_values<Interpolation>())
       for (auto padding : all_values<Padding>())
         for (bool align : {false, true})
-          for (bool special : {false, true}) {
-            check_case(s, {mode, padding, align}, special, rng);
+          for (GridKind kind : {GridKind::Uniform, GridKind::Special, GridKind::Smooth}) {
+            if (kind == GridKind::Smooth && (s.h < 8 || s.w < 8)) continue;
+            check_case(s, {mode, padding, align}, kind, rng);
             ++cases;
           }
   check_known_values();
