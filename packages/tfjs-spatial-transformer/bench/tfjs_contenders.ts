@@ -1,0 +1,85 @@
+// Contenders through tfjs: our ops (kernels registered by the library) and the
+// same sampler built from stock tfjs ops (the composite baseline).
+import * as tf from '@tensorflow/tfjs-node';
+
+import {compositeAffineGrid, compositeGridSample} from '../lib/composite';
+import * as stn from '../lib/index';
+import {GridSampleGrad} from '../lib/kernel_names';
+import {native} from '../lib/native';
+import {Contender, timeIt} from './contender';
+import {Data} from './data';
+import {Pass} from './workload';
+
+export interface TfData {x: tf.Tensor4D, grid: tf.Tensor4D, theta: tf.Tensor3D, dy: tf.Tensor4D}
+
+/** Tensors held by the backend itself (TF-held on 'tensorflow', as a model's tensors are). */
+export function makeTfData(d: Data): TfData {
+  const s = d.shape;
+  const held = <T extends tf.Tensor>(t: T): T => {
+    const out = tf.add(t, 0) as T;
+    t.dispose();
+    return out;
+  };
+  return {
+    x: held(tf.tensor4d(d.input, [s.n, s.h, s.w, s.c])),
+    grid: held(tf.tensor4d(d.grid, [s.n, s.h, s.w, 2])),
+    theta: held(tf.tensor3d(d.theta, [s.n, 2, 3])),
+    dy: held(tf.tensor4d(d.gout, [s.n, s.h, s.w, s.c])),
+  };
+}
+
+export function disposeTfData(t: TfData): void {
+  tf.dispose([t.x, t.grid, t.theta, t.dy]);
+}
+
+/** Our ops through tfjs, or null where the pass has none. */
+export function oursCall(t: TfData, pass: Pass): (() => void)|null {
+  const size = () => t.x.shape as number[];
+  const grad = (computeInputGrad: boolean, mode: 'bilinear'|'nearest') => () => tf.dispose(
+      tf.engine().runKernel(GridSampleGrad, {dy: t.dy, input: t.x, grid: t.grid},
+          {mode, paddingMode: 'zeros', alignCorners: false, computeInputGrad,
+            computeGridGrad: true}) as tf.Tensor[]);
+  switch (pass) {
+    case 'fwd': return () => stn.gridSample(t.x, t.grid).dispose();
+    case 'fwd-nearest': return () => stn.gridSample(t.x, t.grid, {mode: 'nearest'}).dispose();
+    case 'bwd': return grad(true, 'bilinear');
+    case 'bwd-nearest': return grad(true, 'nearest');
+    case 'bwd-grid': return grad(false, 'bilinear');
+    case 'step': return () => tf.grad(
+        (th: tf.Tensor) => stn.gridSample(t.x, stn.affineGrid(th, size())))(t.theta, t.dy).dispose();
+    case 'step-fused': return () => tf.grad(
+        (th: tf.Tensor) => stn.affineSample(t.x, th, size()))(t.theta, t.dy).dispose();
+  }
+}
+
+/** The stock-tfjs composite, or null where it has no such pass (it is bilinear only, and unfused). */
+export function compositeCall(t: TfData, pass: Pass): (() => void)|null {
+  switch (pass) {
+    case 'fwd': return () => compositeGridSample(t.x, t.grid).dispose();
+    case 'bwd': return () => tf.dispose(tf.grads(
+        (a: tf.Tensor, b: tf.Tensor) => compositeGridSample(a as tf.Tensor4D, b as tf.Tensor4D))(
+        [t.x, t.grid], t.dy));
+    case 'bwd-grid': return () => tf.grad(
+        (b: tf.Tensor) => compositeGridSample(t.x, b as tf.Tensor4D))(t.grid, t.dy).dispose();
+    case 'step': return () => tf.grad((th: tf.Tensor) => compositeGridSample(t.x,
+        compositeAffineGrid(th as tf.Tensor3D, t.x.shape[1], t.x.shape[2])))(t.theta, t.dy).dispose();
+    default: return null;
+  }
+}
+
+/** A contender that runs a tfjs call on `backend` (switching to it first), or null where `make` has none. */
+export function tfContender(name: string, backend: string, data: () => TfData,
+    make: (t: TfData) => (() => void)|null, maxRounds: number, threads: number): Contender|null {
+  let call: (() => void)|null = null;
+  const probe = make({} as TfData);
+  if (probe === null) return null;
+  return {name, threads, maxRounds,
+    setup: async () => {
+      await tf.setBackend(backend);
+      call ??= make(data());
+    },
+    run: () => {
+      native.setNumThreads(threads);
+      return timeIt(call!);
+    }};
+}
