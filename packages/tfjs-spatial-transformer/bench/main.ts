@@ -4,19 +4,22 @@
 // take turns, one call each, for several rounds (measure.ts); the table gives
 // the median, the spread (min–max), the rate, the fraction of the
 // memory-bandwidth bound, and the speed-ups over the stock-tfjs composite and
-// over PyTorch at equal threads (report.ts). Flags: cli.ts.
+// over PyTorch at equal threads (report.ts). Flags: cli.ts. Each window (the
+// triad, each shape and pass) is watched for other processes competing for
+// the CPU (competition.ts); a run where one was gets a warning not to quote it.
 import * as os from 'os';
 
 import * as tf from '@tensorflow/tfjs-node';
 
-import {native} from '../lib/native';
+import {getBestIsa, getIsa} from '../lib/index';
 import {parseArgs, usage} from './cli';
+import {BUSY_CORES, CompetitionMonitor} from './competition';
 import {Contender} from './contender';
 import {makeData} from './data';
-import {cpuModel} from './machine';
+import {cpuModel, lastLevelCache} from './machine';
 import {measure} from './measure';
 import {baseline, rawContender} from './native_contender';
-import {formatTable, legend, looksBusy, Measured, notes, rowsOf, writeJson} from './report';
+import {competitionLines, formatTable, legend, Measured, notes, Report, rowsOf, writeJson} from './report';
 import {compositeCall, disposeTfData, makeTfData, oursCall, TfData, tfContender} from './tfjs_contenders';
 import {Torch} from './torch';
 import {measureBandwidth} from './triad';
@@ -34,16 +37,25 @@ export async function main(argv: string[]): Promise<void> {
   }
   const cores = os.cpus().length;
   const allThreads = Math.max(...o.threads);
+  const cpu = cpuModel(), cache = lastLevelCache();
   const torch = o.torch ? await Torch.start() : null;
-  const bandwidth = await measureBandwidth(o.threads);
+  const monitor = new CompetitionMonitor(async () => (torch ? await torch.cpuMs() : 0));
+  const loadAtStart = os.loadavg()[0];
+  const triad = await monitor.watch(() => measureBandwidth(o.threads, cache.bytes));
+  const bandwidth = triad.result;
+  const windows = [{name: 'triad', load: triad.load}];
 
+  const isa = getIsa(), bestIsa = getBestIsa();
   const header = [
-    `machine: ${cpuModel()}, ${cores} cores; node ${process.version}, tfjs-node ${tf.version_core}; ` +
-        `native ISA: ${native.getIsa()}`,
-    `PyTorch: ${torch ? torch.version : o.torch ?
+    `machine: ${cpu}, ${cores} cores; last-level cache ${cache.text}`,
+    `native ISA: ${isa}` + (isa === bestIsa ? ' (the best this CPU has)' : ` (forced; the best this CPU has: ${bestIsa})`),
+    `software: node ${process.version}, tfjs-node ${tf.version_core}; PyTorch: ${torch ? torch.version : o.torch ?
         'not found (set STN_BENCH_PYTHON to a python with torch; tried ' + Torch.candidates().join(', ') + ')' : 'off'}`,
+    `threads: native and torch at ${o.threads.join(', ')}; tfjs (our kernels) at ${allThreads}; ` +
+        `composite cpu at 1, composite tensorflow at TF's own pools (${cores})`,
     `memory bandwidth (triad): ${o.threads.map((t) => `${t}t ${(bandwidth.get(t)! / 1e9).toFixed(1)} GB/s`).join(', ')}`,
-    `rounds: ${o.rounds} (interleaved, after warm-up); times are per call, ms`,
+    `rounds: ${o.rounds} (interleaved, after warm-up); times are per call, ms; ` +
+        `load average at start ${loadAtStart.toFixed(2)}`,
   ];
   for (const line of header) console.log(line);
 
@@ -90,9 +102,10 @@ export async function main(argv: string[]): Promise<void> {
           if (c) contenders.push(c);
         }
       }
-      const times = await measure(contenders, o.rounds);
-      results.push({shape: s, pass, entries: contenders.map((c) => ({contender: c.name, threads: c.threads,
-        times: times.get(c)!, note: c.note}))});
+      const {result: times, load} = await monitor.watch(() => measure(contenders, o.rounds));
+      windows.push({name: `${s.name} ${pass}`, load});
+      results.push({shape: s, pass, load, entries: contenders.map((c) => ({contender: c.name,
+        threads: c.threads, times: times.get(c)!, note: c.note}))});
     }
     for (const t of Object.values(tfData)) disposeTfData(t);
   }
@@ -103,14 +116,16 @@ export async function main(argv: string[]): Promise<void> {
   console.log('');
   for (const line of formatTable(results, bandwidth, o.rounds)) console.log(line);
   console.log('');
-  for (const line of [...legend(o.shapes, o.passes), ...notes(results)]) console.log(line);
-  if (looksBusy(results, cores)) {
-    console.log(`WARNING: the machine looks busy: native ${cores}t was slower than native 1t ` +
-        'somewhere; the figures are unreliable.');
+  for (const line of [...legend(o.shapes, o.passes), ...notes(results), ...competitionLines(windows)]) {
+    console.log(line);
   }
   if (o.json) {
-    const rows = rowsOf(results);
-    writeJson(o.json, rows);
-    console.log(`wrote ${rows.length} rows to ${o.json}`);
+    const report: Report = {
+      machine: {cpu, cores, isa, bestIsa, lastLevelCacheBytes: cache.bytes, node: process.version,
+        tfjs: tf.version_core, torch: torch ? torch.version : null},
+      threads: o.threads, bandwidth: Object.fromEntries(bandwidth), rounds: o.rounds,
+      busy: windows.some((w) => w.load.busy), busyCores: BUSY_CORES, rows: rowsOf(results)};
+    writeJson(o.json, report);
+    console.log(`wrote ${report.rows.length} rows to ${o.json}`);
   }
 }

@@ -1,23 +1,42 @@
 // What the bench prints and writes: the table, its legend, the JSON rows.
 import * as fs from 'fs';
 
+import {BUSY_CORES, Load} from './competition';
 import {median} from './measure';
 import {outputElements, Pass, PASS_TEXT, passBytes, Shape} from './workload';
 
 /** One contender's timed calls in one shape and pass (none: skipped, with `note`). */
 export interface Entry {contender: string; threads: number; times: number[]; note?: string}
-export interface Measured {shape: Shape; pass: Pass; entries: Entry[]}
+/** One shape and pass: its contenders, and what other processes used meanwhile. */
+export interface Measured {shape: Shape; pass: Pass; entries: Entry[]; load: Load}
 
-/** A row of the JSON output. */
+/** A row of the JSON output: one contender in one shape and pass. */
 export interface Row {
   shape: string; pass: Pass; contender: string; threads: number;
   medianMs: number; minMs: number; maxMs: number;
+  /** Cores other processes used on average while this shape and pass ran; `busy` above BUSY_CORES. */
+  otherCores: number; busy: boolean;
+}
+
+/** The JSON output. */
+export interface Report {
+  machine: {cpu: string; cores: number; isa: string; bestIsa: string; lastLevelCacheBytes: number;
+    node: string; tfjs: string; torch: string|null};
+  threads: number[];
+  /** Triad bytes/s by thread count. */
+  bandwidth: Record<string, number>;
+  rounds: number;
+  /** True when other processes competed during any window (then the figures must not be quoted). */
+  busy: boolean;
+  busyCores: number;
+  rows: Row[];
 }
 
 export function rowsOf(results: Measured[]): Row[] {
-  return results.flatMap(({shape, pass, entries}) => entries.filter((e) => e.times.length > 0).map((e) => ({
+  return results.flatMap(({shape, pass, entries, load}) => entries.filter((e) => e.times.length > 0).map((e) => ({
     shape: shape.name, pass, contender: e.contender, threads: e.threads,
-    medianMs: median(e.times), minMs: Math.min(...e.times), maxMs: Math.max(...e.times)})));
+    medianMs: median(e.times), minMs: Math.min(...e.times), maxMs: Math.max(...e.times),
+    otherCores: load.otherCores, busy: load.busy})));
 }
 
 /** The table: one line per contender, groups per shape and pass. */
@@ -87,17 +106,24 @@ export function notes(results: Measured[]): string[] {
       .map((e) => `note: ${shape.name} ${pass} ${e.contender}: ${e.note}`)))];
 }
 
-/** True when native at all threads was slower than at 1 thread somewhere (a busy machine). */
-export function looksBusy(results: Measured[], cores: number): boolean {
-  return cores > 1 && results.some(({entries}) => {
-    const at = (t: number) => entries.find((e) => e.contender === `native ${t}t`);
-    const one = at(1), all = at(cores);
-    if (!one?.times.length || !all?.times.length) return false;
-    const m1 = median(one.times), mAll = median(all.times);
-    return mAll > m1 && m1 > 0.5;
-  });
+/**
+ * The verdict on competition: a warning naming the busy windows, or the quiet figure.
+ * @param windows every measured window: the triad's and each shape and pass's.
+ */
+export function competitionLines(windows: {name: string, load: Load}[]): string[] {
+  const busy = windows.filter((w) => w.load.busy);
+  const worst = Math.max(0, ...windows.map((w) => w.load.otherCores));
+  if (busy.length === 0) {
+    return [`competition: none; other processes used at most ${worst.toFixed(2)} cores in any window ` +
+        `(a window is busy above ${BUSY_CORES})`];
+  }
+  return [
+    `WARNING: other processes competed for the CPU in ${busy.length} of ${windows.length} windows (` +
+        busy.map((w) => `${w.name} ${w.load.otherCores.toFixed(2)} cores`).join(', ') + ').',
+    'WARNING: the figures of this run must not be quoted; rerun when the machine is quiet.',
+  ];
 }
 
-export function writeJson(file: string, rows: Row[]): void {
-  fs.writeFileSync(file, JSON.stringify(rows, null, 1));
+export function writeJson(file: string, report: Report): void {
+  fs.writeFileSync(file, JSON.stringify(report, null, 1));
 }

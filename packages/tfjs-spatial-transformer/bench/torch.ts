@@ -62,6 +62,11 @@ export class Torch {
       run: async () => (await this.request({cmd: 'run', pass, threads, reps: 1})).ms[0]};
   }
 
+  /** CPU ms the subprocess has used (all its threads), for the competition monitor. */
+  async cpuMs(): Promise<number> {
+    return (await this.request({cmd: 'cpu'})).cpuMs;
+  }
+
   close(): void {
     this.child.stdin.end();
   }

@@ -5,6 +5,7 @@ repetitions with its own contenders: each request is one JSON line, each reply
 one JSON line.
   {"cmd": "setup", "n":, "h":, "w":, "c":, "seed":}    -> {"ok": true}
   {"cmd": "run", "pass":, "threads":, "reps":}         -> {"ms": [...]}
+  {"cmd": "cpu"}                                       -> {"cpuMs": CPU time used so far}
 Tensors are NCHW contiguous (PyTorch's own layout); grids are random affine
 grids as in the bench. Passes: fwd, bwd (input and grid), bwd-grid (grid
 only), step (affine_grid + grid_sample forward and backward to theta),
@@ -91,6 +92,8 @@ def main():
             if req["cmd"] == "setup":
                 setup(req)
                 reply = {"ok": True}
+            elif req["cmd"] == "cpu":  # every thread's user + system time
+                reply = {"cpuMs": time.process_time() * 1e3}
             else:
                 reply = run(req)
         except Exception as e:  # reported to the bench, which prints it

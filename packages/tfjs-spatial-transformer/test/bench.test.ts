@@ -1,19 +1,46 @@
-// `npm run bench -- --quick` as a child process: every contender produces rows.
-import {execFileSync} from 'child_process';
+// `npm run bench -- --quick` as a child process: every contender produces rows,
+// the report says what it ran on, and competition for the CPU is detected.
+import {ChildProcess, execFileSync, spawn} from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import {expect, test} from 'vitest';
+import {afterEach, describe, expect, test} from 'vitest';
 
-test('the bench runs (--quick) and writes a row per shape, pass and contender', () => {
-  const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'stn-bench-')), 'rows.json');
-  const root = path.join(__dirname, '..');
-  const out = execFileSync(process.execPath,
-      [path.join(root, 'bench', 'run.js'), '--quick', '--no-torch', '--json', json],
+import {loadBetween} from '../bench/competition';
+import type {Report} from '../bench/report';
+import {native} from '../lib/native';
+
+const root = path.join(__dirname, '..');
+
+/** Runs the bench with `args` and `--json`; returns what it printed and wrote. */
+function bench(args: string[]): {out: string, report: Report} {
+  const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'stn-bench-')), 'report.json');
+  const out = execFileSync(process.execPath, [path.join(root, 'bench', 'run.js'), ...args, '--json', json],
       {cwd: root, encoding: 'utf8', env: {...process.env, TF_CPP_MIN_LOG_LEVEL: '2'},
         stdio: ['ignore', 'pipe', 'pipe']});
+  return {out, report: JSON.parse(fs.readFileSync(json, 'utf8')) as Report};
+}
+
+function expectWarningIffBusy({out, report}: {out: string, report: Report}): void {
+  expect(typeof report.busy).toBe('boolean');
+  expect(report.busy).toBe(report.rows.some((r) => r.busy));
+  expect(out.includes('WARNING: the figures of this run must not be quoted')).toBe(report.busy);
+  expect(out.includes('competition: none')).toBe(!report.busy);
+}
+
+test('the bench runs (--quick) and writes a row per shape, pass and contender', () => {
+  const run = bench(['--quick', '--no-torch']);
+  const {out, report} = run;
   expect(out).toContain('memory bandwidth (triad)');
-  const rows = JSON.parse(fs.readFileSync(json, 'utf8')) as Record<string, unknown>[];
+  expect(report.machine.cpu.length).toBeGreaterThan(0);
+  expect(out).toContain(`machine: ${report.machine.cpu}, ${os.cpus().length} cores`);
+  expect(report.machine.isa).toBe(native.getIsa());
+  expect(report.machine.bestIsa).toBe(native.getBestIsa());
+  expect(out).toContain(`native ISA: ${native.getIsa()}`);
+  expect(report.machine.lastLevelCacheBytes).toBeGreaterThan(0);
+  expect(report.threads).toEqual([...new Set([1, os.cpus().length])]);
+  for (const t of report.threads) expect(report.bandwidth[String(t)]).toBeGreaterThan(0);
+  const rows = report.rows;
   const passes = ['fwd', 'bwd', 'bwd-grid', 'step', 'step-fused', 'fwd-nearest', 'bwd-nearest'];
   for (const shape of ['Q1', 'Q2']) {
     for (const pass of passes) {
@@ -28,9 +55,39 @@ test('the bench runs (--quick) and writes a row per shape, pass and contender', 
   }
   for (const r of rows) {
     expect(Object.keys(r).sort()).toEqual(
-        ['contender', 'maxMs', 'medianMs', 'minMs', 'pass', 'shape', 'threads']);
-    expect(r.minMs as number).toBeLessThanOrEqual(r.medianMs as number);
-    expect(r.medianMs as number).toBeLessThanOrEqual(r.maxMs as number);
-    expect(r.minMs as number).toBeGreaterThanOrEqual(0);
+        ['busy', 'contender', 'maxMs', 'medianMs', 'minMs', 'otherCores', 'pass', 'shape', 'threads']);
+    expect(r.minMs).toBeLessThanOrEqual(r.medianMs);
+    expect(r.medianMs).toBeLessThanOrEqual(r.maxMs);
+    expect(r.minMs).toBeGreaterThanOrEqual(0);
+    expect(r.otherCores).toBeGreaterThanOrEqual(0);
+    expect(r.busy).toBe(r.otherCores > report.busyCores);
   }
+  expectWarningIffBusy(run);
 }, 180_000);
+
+describe('competition for the CPU', () => {
+  let spinners: ChildProcess[] = [];
+  afterEach(() => {
+    for (const s of spinners) s.kill();
+    spinners = [];
+  });
+
+  test('a process spinning on one core makes the run warn', () => {
+    spinners = [spawn(process.execPath, ['-e', 'for (;;) {}'], {stdio: 'ignore'})];
+    const run = bench(['--quick', '--no-torch', '--no-composite', '--shapes', 'Q1', '--passes', 'fwd']);
+    expect(run.report.busy).toBe(true);
+    expect(run.report.rows.every((r) => r.busy)).toBe(true);
+    expectWarningIffBusy(run);
+  }, 120_000);
+
+  test('what other processes used: machine time minus ours, less two ticks per CPU', () => {
+    const at = (wallMs: number, busyMs: number, stealMs: number, ownMs: number) =>
+      ({wallMs, machine: {busyMs, stealMs}, ownMs});
+    // 1 s; the machine busy 1500 ms of which 900 ours, 100 stolen: 700 ms others, 40 forgiven (2 CPUs).
+    const load = loadBetween(at(0, 10_000, 50, 300), at(1000, 11_500, 150, 1200), 2);
+    expect(load.otherCores).toBeCloseTo(0.66, 10);
+    expect(load.busy).toBe(true);
+    // Within the counters' resolution: nothing.
+    expect(loadBetween(at(0, 0, 0, 0), at(200, 540, 0, 500), 2)).toEqual({wallMs: 200, otherCores: 0, busy: false});
+  });
+});
