@@ -6,9 +6,13 @@ export interface Contender {
   /** Rounds to run (the composite may get fewer); 0 = skipped with `note`. */
   maxRounds: number;
   note?: string;
-  /** Runs one call; returns its ms (the torch contender reports its own timing). */
-  run(): Promise<number>|number;
-  setup?(): Promise<void>;
+  /**
+   * Runs one call on buffer set `set` (0: the warm set; 1..: the cold ones);
+   * returns its ms (the torch contender reports its own timing).
+   */
+  run(set: number): Promise<number>|number;
+  /** Called before every call: makes the buffer sets on first use (untimed), switches backends. */
+  setup?(): Promise<void>|void;
 }
 
 export function timeIt(fn: () => void): number {

@@ -1,5 +1,6 @@
 // The bench's input data: seeded random images, affine maps and their grids,
-// output gradients, and the raw calls' scratch outputs, as plain Float32Arrays.
+// output gradients, and the raw calls' scratch outputs, as plain Float32Arrays;
+// several sets of them per shape, for the cold calls to rotate through.
 import seedrandom from 'seedrandom';
 
 import {native, SamplerShape} from '../lib/native';
@@ -27,8 +28,9 @@ export interface Data {
   out: Float32Array; gin: Float32Array; ggrid: Float32Array; gtheta: Float32Array; grid2: Float32Array;
 }
 
-export function makeData(s: Shape): Data {
-  const random = rng(1234);
+/** Buffer set `set` of shape `s` (each set its own seed). */
+function makeData(s: Shape, set: number): Data {
+  const random = rng(1234 + set);
   const count = outputElements(s);
   const uniform = (k: number) => Float32Array.from({length: k}, () => random() * 2 - 1);
   const theta = randomTheta(s.n, random);
@@ -38,4 +40,15 @@ export function makeData(s: Shape): Data {
     gout: uniform(count), out: new Float32Array(count), gin: new Float32Array(count),
     ggrid: new Float32Array(grid.length), gtheta: new Float32Array(s.n * 6),
     grid2: new Float32Array(grid.length)};
+}
+
+/** A shape's buffer sets, made on first use: set 0 is the warm calls', 1.. the cold calls'. */
+export class DataPool {
+  private sets: Data[] = [];
+  constructor(readonly shape: Shape) {}
+
+  get(set: number): Data {
+    while (this.sets.length <= set) this.sets.push(makeData(this.shape, this.sets.length));
+    return this.sets[set];
+  }
 }

@@ -1,7 +1,8 @@
 // `npm run bench`: the sampler's contenders side by side in one process.
 //
 // For every shape and pass, each contender is warmed up, then the contenders
-// take turns, one call each, for several rounds (measure.ts); the table gives
+// take turns, one warm call (same buffers) and one cold call (buffers rotated
+// beyond the last-level cache) each, for several rounds (measure.ts); the table gives
 // the median, the spread (min–max), the rate, the fraction of the
 // memory-bandwidth bound, and the speed-ups over the stock-tfjs composite and
 // over PyTorch at equal threads (report.ts). Flags: cli.ts. Each window (the
@@ -15,14 +16,15 @@ import {getBestIsa, getIsa} from '../lib/index';
 import {parseArgs, usage} from './cli';
 import {BUSY_CORES, CompetitionMonitor} from './competition';
 import {Contender} from './contender';
-import {makeData} from './data';
+import {DataPool} from './data';
 import {cpuModel, lastLevelCache} from './machine';
-import {measure} from './measure';
+import {CACHE_STATES, coldSets, measure} from './measure';
 import {baseline, rawContender} from './native_contender';
 import {competitionLines, formatTable, legend, Measured, notes, Report, rowsOf, writeJson} from './report';
-import {compositeCall, disposeTfData, makeTfData, oursCall, TfData, tfContender} from './tfjs_contenders';
+import {compositeCall, oursCall, tfContender, TfPool} from './tfjs_contenders';
 import {Torch} from './torch';
 import {measureBandwidth} from './triad';
+import {passBytes} from './workload';
 
 function progress(text: string): void {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
@@ -63,27 +65,26 @@ export async function main(argv: string[]): Promise<void> {
   const total = o.shapes.length * o.passes.length;
   let done = 0;
   for (const s of o.shapes) {
-    const d = makeData(s);
-    const tfData: Record<string, TfData> = {};
-    const dataFor = (backend: string) => () => (tfData[backend] ??= makeTfData(d));
+    const data = new DataPool(s), tfData = new TfPool(data);
     if (torch) await torch.setup(s);
     for (const pass of o.passes) {
       progress(`bench [${++done}/${total}] ${s.name} ${pass}`);
+      const cold = coldSets(passBytes(s, pass), cache.bytes), sets = 1 + cold;
       const contenders: Contender[] = [];
       for (const t of o.threads) {
-        const raw = rawContender(d, pass, t);
+        const raw = rawContender(data, pass, t, sets);
         if (raw) contenders.push(raw);
-        const base = baseline && rawContender(d, pass, t, baseline, 'baseline');
+        const base = baseline && rawContender(data, pass, t, sets, baseline, 'baseline');
         if (base) contenders.push(base);
       }
       for (const backend of ['tensorflow', 'cpu']) {
-        const c = tfContender(`tfjs ${backend}`, backend, dataFor(backend), (t) => oursCall(t, pass),
+        const c = tfContender(`tfjs ${backend}`, backend, tfData, sets, (t) => oursCall(t, pass),
             Infinity, allThreads);
         if (c) contenders.push(c);
       }
       if (o.composite) {
         for (const backend of ['tensorflow', 'cpu']) {
-          const c = tfContender(`composite ${backend}`, backend, dataFor(backend),
+          const c = tfContender(`composite ${backend}`, backend, tfData, sets,
               (t) => compositeCall(t, pass), o.quick ? 1 : 3, backend === 'cpu' ? 1 : cores);
           if (!c) continue;
           // tfjs-cpu's gather gradient (UnsortedSegmentSum) loops over every segment:
@@ -98,25 +99,27 @@ export async function main(argv: string[]): Promise<void> {
       }
       if (torch) {
         for (const t of o.threads) {
-          const c = torch.contender(pass, t);
+          const c = torch.contender(pass, t, sets);
           if (c) contenders.push(c);
         }
       }
-      const {result: times, load} = await monitor.watch(() => measure(contenders, o.rounds));
+      const {result: times, load} = await monitor.watch(() => measure(contenders, o.rounds, cold));
       windows.push({name: `${s.name} ${pass}`, load});
-      results.push({shape: s, pass, load, entries: contenders.map((c) => ({contender: c.name,
-        threads: c.threads, times: times.get(c)!, note: c.note}))});
+      results.push({shape: s, pass, load, entries: contenders.flatMap((c) => CACHE_STATES.map((state) => ({
+        contender: c.name, threads: c.threads, cache: state, sets: state === 'warm' ? 1 : cold,
+        times: times.get(c)![state], note: c.note})))});
     }
-    for (const t of Object.values(tfData)) disposeTfData(t);
+    tfData.dispose();
   }
   progress('');
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   torch?.close();
 
   console.log('');
-  for (const line of formatTable(results, bandwidth, o.rounds)) console.log(line);
+  for (const line of formatTable(results, bandwidth, o.rounds, cache.bytes)) console.log(line);
   console.log('');
-  for (const line of [...legend(o.shapes, o.passes), ...notes(results), ...competitionLines(windows)]) {
+  for (const line of [...legend(o.shapes, o.passes, results, cache.bytes), ...notes(results),
+    ...competitionLines(windows)]) {
     console.log(line);
   }
   if (o.json) {

@@ -2,17 +2,22 @@
 import * as fs from 'fs';
 
 import {BUSY_CORES, Load} from './competition';
-import {median} from './measure';
+import {CacheState, MAX_COLD_SETS, median} from './measure';
 import {outputElements, Pass, PASS_TEXT, passBytes, Shape} from './workload';
 
-/** One contender's timed calls in one shape and pass (none: skipped, with `note`). */
-export interface Entry {contender: string; threads: number; times: number[]; note?: string}
+/** One contender's timed calls, warm or cold, in one shape and pass (none: skipped, with `note`). */
+export interface Entry {
+  contender: string; threads: number; cache: CacheState;
+  /** Buffer sets the calls rotated through (1 when warm). */
+  sets: number;
+  times: number[]; note?: string;
+}
 /** One shape and pass: its contenders, and what other processes used meanwhile. */
 export interface Measured {shape: Shape; pass: Pass; entries: Entry[]; load: Load}
 
-/** A row of the JSON output: one contender in one shape and pass. */
+/** A row of the JSON output: one contender, warm or cold, in one shape and pass. */
 export interface Row {
-  shape: string; pass: Pass; contender: string; threads: number;
+  shape: string; pass: Pass; contender: string; threads: number; cache: CacheState; sets: number;
   medianMs: number; minMs: number; maxMs: number;
   /** Cores other processes used on average while this shape and pass ran; `busy` above BUSY_CORES. */
   otherCores: number; busy: boolean;
@@ -34,42 +39,59 @@ export interface Report {
 
 export function rowsOf(results: Measured[]): Row[] {
   return results.flatMap(({shape, pass, entries, load}) => entries.filter((e) => e.times.length > 0).map((e) => ({
-    shape: shape.name, pass, contender: e.contender, threads: e.threads,
+    shape: shape.name, pass, contender: e.contender, threads: e.threads, cache: e.cache, sets: e.sets,
     medianMs: median(e.times), minMs: Math.min(...e.times), maxMs: Math.max(...e.times),
     otherCores: load.otherCores, busy: load.busy})));
 }
 
-/** The table: one line per contender, groups per shape and pass. */
-export function formatTable(results: Measured[], bandwidth: Map<number, number>, rounds: number): string[] {
+/** A speed-up column: a reference contender's median over this one's, in the same cache state. */
+interface RatioColumn {
+  head: string;
+  /** The reference entries for an entry at `threads` (the fastest is taken); none: blank. */
+  isReference(name: string, threads: number): boolean;
+  digits: number;
+}
+
+const RATIOS: RatioColumn[] = [
+  {head: '× composite', isReference: (name) => name.startsWith('composite'), digits: 1},
+  {head: '× torch', isReference: (name, threads) => name === `torch ${threads}t`, digits: 2},
+];
+
+/** Cold entries that rotated less than twice the cache are marked: they are not DRAM figures. */
+const NOT_COLD_MARK = '*';
+
+/** The table: one line per contender and cache state, groups per shape and pass. */
+export function formatTable(results: Measured[], bandwidth: Map<number, number>, rounds: number,
+    cacheBytes: number): string[] {
+  const head = ['shape', 'pass', 'contender', 'thr', 'cache', 'median ms', 'min–max', 'Melem/s', '% of bw bound',
+    ...RATIOS.map((c) => c.head)];
+  const blank = Array<string>(head.length - 6).fill('');
   const allThreads = Math.max(...bandwidth.keys());
   const table: string[][] = [];
   for (const {shape: s, pass, entries} of results) {
     const med = new Map(entries.map((e) => [e, e.times.length ? median(e.times) : NaN]));
-    const composite = Math.min(...entries.filter((e) => e.contender.startsWith('composite'))
-        .map((e) => med.get(e)!).filter((x) => !Number.isNaN(x)));
-    const torchAt = (threads: number) => {
-      const e = entries.find((x) => x.contender === `torch ${threads}t`);
-      return e ? med.get(e)! : NaN;
+    const ratio = (col: RatioColumn, e: Entry) => {
+      if (col.isReference(e.contender, e.threads)) return '';
+      const ref = Math.min(...entries.filter((x) => x.cache === e.cache && col.isReference(x.contender, e.threads))
+          .map((x) => med.get(x)!).filter((x) => !Number.isNaN(x)));
+      return Number.isFinite(ref) ? `${(ref / med.get(e)!).toFixed(col.digits)}×` : '';
     };
     for (const e of entries) {
       if (e.times.length === 0) {
-        table.push([s.name, pass, e.contender, '', 'skipped', '', '', '', '', '']);
+        if (e.cache === 'warm') table.push([s.name, pass, e.contender, '', '', 'skipped', ...blank]);
         continue;
       }
       const m = med.get(e)!;
       const bw = bandwidth.get(e.threads) ?? bandwidth.get(allThreads)!;
       const boundMs = passBytes(s, pass) / bw * 1e3;
-      table.push([s.name, pass, e.contender, String(e.threads), m.toFixed(3),
-        `${Math.min(...e.times).toFixed(2)}–${Math.max(...e.times).toFixed(2)}` +
+      const notCold = e.cache === 'cold' && e.sets * passBytes(s, pass) < 2 * cacheBytes;
+      table.push([s.name, pass, e.contender, String(e.threads), e.cache + (notCold ? NOT_COLD_MARK : ''),
+        m.toFixed(3), `${Math.min(...e.times).toFixed(2)}–${Math.max(...e.times).toFixed(2)}` +
             (e.times.length < rounds ? ` (${e.times.length})` : ''),
         (outputElements(s) / m / 1e3).toFixed(0), `${(100 * boundMs / m).toFixed(0)}%`,
-        Number.isFinite(composite) && !e.contender.startsWith('composite') ? `${(composite / m).toFixed(1)}×` : '',
-        e.contender.startsWith('torch') || Number.isNaN(torchAt(e.threads)) ? '' :
-            `${(torchAt(e.threads) / m).toFixed(2)}×`]);
+        ...RATIOS.map((col) => ratio(col, e))]);
     }
   }
-  const head = ['shape', 'pass', 'contender', 'thr', 'median ms', 'min–max', 'Melem/s', '% of bw bound',
-    '× composite', '× torch'];
   const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((x, i) => (i < 3 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join('  ');
   const out = [line(head)];
@@ -84,11 +106,21 @@ export function formatTable(results: Measured[], bandwidth: Map<number, number>,
 }
 
 /** What the table's shapes, passes, columns and contenders are. */
-export function legend(shapes: Shape[], passes: Pass[]): string[] {
+export function legend(shapes: Shape[], passes: Pass[], results: Measured[], cacheBytes: number): string[] {
+  const capped = results.some(({shape, pass, entries}) => entries.some((e) =>
+    e.cache === 'cold' && e.sets * passBytes(shape, pass) < 2 * cacheBytes));
   return [
     'shapes: ' + shapes.map((s) => `${s.name} N=${s.n} C=${s.c} ${s.h}×${s.w}`).join(' · ') +
         ' (output size = input size; random affine grids: rotation <= 30°, scale 0.8–1.2, shift <= 0.2)',
     ...passes.map((p) => `${p}: ${PASS_TEXT[p]}`),
+    'warm: an untimed call, then the timed one, on the same buffers: the inputs are in the caches as far as ' +
+        'they fit, so % of bw bound may pass 100% (a cache figure). cold: each call on the next of the pass\'s ' +
+        'buffer sets, so many that between two calls on one set the other calls move at least twice the ' +
+        'last-level cache (as XNNPACK\'s benchmarks rotate): the inputs come from memory, and % of bw bound is a ' +
+        'DRAM figure. The raw addon\'s outputs rotate too; tfjs and torch allocate theirs. The × columns compare ' +
+        'contenders in the same state.',
+    ...(capped ? [`cold${NOT_COLD_MARK}: the rotation stopped at ${MAX_COLD_SETS} sets, less than twice the ` +
+        'last-level cache: not a DRAM figure.'] : []),
     'Melem/s: million output elements (N·Ho·Wo·C) per second. % of bw bound: the time the pass\'s ' +
         'minimum traffic (inputs read once, outputs written once) takes at the triad bandwidth of the same ' +
         'thread count, over the median.',

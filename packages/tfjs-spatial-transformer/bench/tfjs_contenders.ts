@@ -7,13 +7,13 @@ import * as stn from '../lib/index';
 import {GridSampleGrad} from '../lib/kernel_names';
 import {native} from '../lib/native';
 import {Contender, timeIt} from './contender';
-import {Data} from './data';
+import {Data, DataPool} from './data';
 import {Pass} from './workload';
 
 export interface TfData {x: tf.Tensor4D, grid: tf.Tensor4D, theta: tf.Tensor3D, dy: tf.Tensor4D}
 
 /** Tensors held by the backend itself (TF-held on 'tensorflow', as a model's tensors are). */
-export function makeTfData(d: Data): TfData {
+function makeTfData(d: Data): TfData {
   const s = d.shape;
   const held = <T extends tf.Tensor>(t: T): T => {
     const out = tf.add(t, 0) as T;
@@ -28,8 +28,22 @@ export function makeTfData(d: Data): TfData {
   };
 }
 
-export function disposeTfData(t: TfData): void {
-  tf.dispose([t.x, t.grid, t.theta, t.dy]);
+/** The tensors of a shape's buffer sets, per backend, made on first use (on the current backend). */
+export class TfPool {
+  private sets = new Map<string, TfData[]>();
+  constructor(private readonly data: DataPool) {}
+
+  get(backend: string, set: number): TfData {
+    const list = this.sets.get(backend) ?? [];
+    this.sets.set(backend, list);
+    while (list.length <= set) list.push(makeTfData(this.data.get(list.length)));
+    return list[set];
+  }
+
+  dispose(): void {
+    for (const list of this.sets.values()) for (const t of list) tf.dispose([t.x, t.grid, t.theta, t.dy]);
+    this.sets.clear();
+  }
 }
 
 /** Our ops through tfjs, or null where the pass has none. */
@@ -67,19 +81,21 @@ export function compositeCall(t: TfData, pass: Pass): (() => void)|null {
   }
 }
 
-/** A contender that runs a tfjs call on `backend` (switching to it first), or null where `make` has none. */
-export function tfContender(name: string, backend: string, data: () => TfData,
+/**
+ * A contender that runs a tfjs call on `backend` (switching to it first) on
+ * `sets` buffer sets of `pool`, or null where `make` has none.
+ */
+export function tfContender(name: string, backend: string, pool: TfPool, sets: number,
     make: (t: TfData) => (() => void)|null, maxRounds: number, threads: number): Contender|null {
-  let call: (() => void)|null = null;
-  const probe = make({} as TfData);
-  if (probe === null) return null;
+  if (make({} as TfData) === null) return null;
+  const calls: (() => void)[] = [];
   return {name, threads, maxRounds,
     setup: async () => {
       await tf.setBackend(backend);
-      call ??= make(data());
+      while (calls.length < sets) calls.push(make(pool.get(backend, calls.length))!);
     },
-    run: () => {
+    run: (set) => {
       native.setNumThreads(threads);
-      return timeIt(call!);
+      return timeIt(calls[set]);
     }};
 }

@@ -11,6 +11,8 @@ import {Pass, Shape} from './workload';
 export class Torch {
   private lines: AsyncIterableIterator<string>;
   version = '';
+  /** Buffer sets the subprocess holds for the current shape. */
+  private sets = 0;
   private constructor(private child: ChildProcessWithoutNullStreams) {
     this.lines = readline.createInterface({input: child.stdout})[Symbol.asyncIterator]();
   }
@@ -50,16 +52,22 @@ export class Torch {
     return reply;
   }
 
-  /** Makes the subprocess's tensors for shape `s` (NCHW, its own layout). */
+  /** Switches the subprocess to shape `s` (its tensors NCHW, its own layout; made by `contender`s' setup). */
   async setup(s: Shape): Promise<void> {
     await this.request({cmd: 'setup', n: s.n, h: s.h, w: s.w, c: s.c, seed: 1});
+    this.sets = 0;
   }
 
-  /** PyTorch at `threads`, or null for a pass it has no counterpart of (the fused step). */
-  contender(pass: Pass, threads: number): Contender|null {
+  /** PyTorch at `threads` on `sets` buffer sets, or null for a pass it has no counterpart of (the fused step). */
+  contender(pass: Pass, threads: number, sets: number): Contender|null {
     if (pass === 'step-fused') return null;
     return {name: `torch ${threads}t`, threads, maxRounds: Infinity,
-      run: async () => (await this.request({cmd: 'run', pass, threads, reps: 1})).ms[0]};
+      setup: async () => {
+        if (this.sets >= sets) return;
+        await this.request({cmd: 'prepare', sets});
+        this.sets = sets;
+      },
+      run: async (set) => (await this.request({cmd: 'run', pass, threads, set, reps: 1})).ms[0]};
   }
 
   /** CPU ms the subprocess has used (all its threads), for the competition monitor. */

@@ -7,7 +7,9 @@ import * as path from 'path';
 import {afterEach, describe, expect, test} from 'vitest';
 
 import {loadBetween} from '../bench/competition';
+import {coldSets, MAX_COLD_SETS} from '../bench/measure';
 import type {Report} from '../bench/report';
+import {passBytes, QUICK_SHAPES} from '../bench/workload';
 import {native} from '../lib/native';
 
 const root = path.join(__dirname, '..');
@@ -44,18 +46,26 @@ test('the bench runs (--quick) and writes a row per shape, pass and contender', 
   const passes = ['fwd', 'bwd', 'bwd-grid', 'step', 'step-fused', 'fwd-nearest', 'bwd-nearest'];
   for (const shape of ['Q1', 'Q2']) {
     for (const pass of passes) {
-      const contenders = rows.filter((r) => r.shape === shape && r.pass === pass).map((r) => r.contender);
-      expect(contenders, `${shape} ${pass}`).toEqual(expect.arrayContaining(
-          ['native 1t', `native ${os.cpus().length}t`, 'tfjs tensorflow', 'tfjs cpu']));
-      if (['fwd', 'bwd', 'bwd-grid', 'step'].includes(pass)) {
-        expect(contenders, `${shape} ${pass}`).toEqual(expect.arrayContaining(
-            ['composite tensorflow', 'composite cpu']));
+      for (const cache of ['warm', 'cold']) {
+        const contenders = rows.filter((r) => r.shape === shape && r.pass === pass && r.cache === cache)
+            .map((r) => r.contender);
+        expect(contenders, `${shape} ${pass} ${cache}`).toEqual(expect.arrayContaining(
+            ['native 1t', `native ${os.cpus().length}t`, 'tfjs tensorflow', 'tfjs cpu']));
+        if (['fwd', 'bwd', 'bwd-grid', 'step'].includes(pass)) {
+          expect(contenders, `${shape} ${pass} ${cache}`).toEqual(expect.arrayContaining(
+              ['composite tensorflow', 'composite cpu']));
+        }
       }
     }
   }
+  // The quick shapes are far smaller than any cache: their cold rotation is capped, and marked.
+  for (const r of rows.filter((x) => x.cache === 'cold')) expect(r.sets).toBe(MAX_COLD_SETS);
+  expect(out).toMatch(/ cold\* /);
+  expect(out).toContain(`cold*: the rotation stopped at ${MAX_COLD_SETS} sets`);
   for (const r of rows) {
-    expect(Object.keys(r).sort()).toEqual(
-        ['busy', 'contender', 'maxMs', 'medianMs', 'minMs', 'otherCores', 'pass', 'shape', 'threads']);
+    expect(Object.keys(r).sort()).toEqual(['busy', 'cache', 'contender', 'maxMs', 'medianMs', 'minMs',
+      'otherCores', 'pass', 'sets', 'shape', 'threads']);
+    if (r.cache === 'warm') expect(r.sets).toBe(1);
     expect(r.minMs).toBeLessThanOrEqual(r.medianMs);
     expect(r.medianMs).toBeLessThanOrEqual(r.maxMs);
     expect(r.minMs).toBeGreaterThanOrEqual(0);
@@ -64,6 +74,14 @@ test('the bench runs (--quick) and writes a row per shape, pass and contender', 
   }
   expectWarningIffBusy(run);
 }, 180_000);
+
+test('cold calls rotate through enough sets to move twice the last-level cache between two uses', () => {
+  expect(coldSets(1 << 20, 8 << 20)).toBe(17);  // 16 other calls of 1 MiB between two on one set
+  expect(coldSets(3 << 20, 8 << 20)).toBe(7);   // 6 × 3 MiB >= 16 MiB
+  expect(coldSets(64 << 20, 8 << 20)).toBe(2);  // a call larger than the cache: alternate two sets
+  const tiny = passBytes(QUICK_SHAPES[0], 'fwd');
+  expect(coldSets(tiny, 32 << 20)).toBe(MAX_COLD_SETS);
+});
 
 describe('competition for the CPU', () => {
   let spinners: ChildProcess[] = [];
