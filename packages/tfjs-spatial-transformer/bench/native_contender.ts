@@ -4,7 +4,7 @@ import * as path from 'path';
 import {native} from '../lib/native';
 import {Contender, timeIt} from './contender';
 import {Data, DataPool} from './data';
-import {Pass} from './workload';
+import {FORWARD, Pass} from './workload';
 
 /** STN_BENCH_BASELINE=path/to/other/stn_native.node adds its raw calls as "baseline" contenders. */
 export const baseline: typeof native|null = process.env.STN_BENCH_BASELINE ?
@@ -15,9 +15,12 @@ function rawCall(addon: typeof native, d: Data, pass: Pass): (() => void)|null {
   const {dims: sh, input, grid, gout, theta} = d;
   const B = addon.Interpolation.bilinear, N = addon.Interpolation.nearest, Z = addon.Padding.zeros;
   const [n, , , , ho, wo] = sh;
+  const forward = FORWARD[pass];
+  if (forward) {
+    const mode = addon.Interpolation[forward.mode], padding = addon.Padding[forward.padding];
+    return () => addon.gridSampleForward(input, grid, d.out, sh, mode, padding, false);
+  }
   switch (pass) {
-    case 'fwd': return () => addon.gridSampleForward(input, grid, d.out, sh, B, Z, false);
-    case 'fwd-nearest': return () => addon.gridSampleForward(input, grid, d.out, sh, N, Z, false);
     case 'bwd': return () => addon.gridSampleBackward(gout, input, grid, d.gin, d.ggrid, sh, B, Z, false);
     case 'bwd-nearest': return () => addon.gridSampleBackward(gout, input, grid, d.gin, d.ggrid, sh, N, Z, false);
     case 'bwd-grid': return () => addon.gridSampleBackward(gout, input, grid, null, d.ggrid, sh, B, Z, false);
@@ -33,6 +36,7 @@ function rawCall(addon: typeof native, d: Data, pass: Pass): (() => void)|null {
         addon.affineSampleForward(input, theta, d.out, sh, B, Z, false);
         addon.affineSampleBackward(gout, input, theta, null, d.gtheta, sh, B, Z, false);
       };
+    default: throw new Error(`bench: no raw call for pass '${pass}'`);
   }
 }
 

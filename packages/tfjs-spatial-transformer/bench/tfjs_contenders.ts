@@ -8,7 +8,7 @@ import {GridSampleGrad} from '../lib/kernel_names';
 import {native} from '../lib/native';
 import {Contender, timeIt} from './contender';
 import {Data, DataPool} from './data';
-import {Pass} from './workload';
+import {FORWARD, Pass} from './workload';
 
 export interface TfData {x: tf.Tensor4D, grid: tf.Tensor4D, theta: tf.Tensor3D, dy: tf.Tensor4D}
 
@@ -53,9 +53,12 @@ export function oursCall(t: TfData, pass: Pass): (() => void)|null {
       tf.engine().runKernel(GridSampleGrad, {dy: t.dy, input: t.x, grid: t.grid},
           {mode, paddingMode: 'zeros', alignCorners: false, computeInputGrad,
             computeGridGrad: true}) as tf.Tensor[]);
+  const forward = FORWARD[pass];
+  if (forward) {
+    const options = {mode: forward.mode, paddingMode: forward.padding};
+    return () => stn.gridSample(t.x, t.grid, options).dispose();
+  }
   switch (pass) {
-    case 'fwd': return () => stn.gridSample(t.x, t.grid).dispose();
-    case 'fwd-nearest': return () => stn.gridSample(t.x, t.grid, {mode: 'nearest'}).dispose();
     case 'bwd': return grad(true, 'bilinear');
     case 'bwd-nearest': return grad(true, 'nearest');
     case 'bwd-grid': return grad(false, 'bilinear');
@@ -63,13 +66,15 @@ export function oursCall(t: TfData, pass: Pass): (() => void)|null {
         (th: tf.Tensor) => stn.gridSample(t.x, stn.affineGrid(th, size())))(t.theta, t.dy).dispose();
     case 'step-fused': return () => tf.grad(
         (th: tf.Tensor) => stn.affineSample(t.x, th, size()))(t.theta, t.dy).dispose();
+    default: throw new Error(`bench: no tfjs call for pass '${pass}'`);
   }
 }
 
-/** The stock-tfjs composite, or null where it has no such pass (it is bilinear only, and unfused). */
+/** The stock-tfjs composite, or null where it has no such pass (it is bilinear, zeros or border, unfused). */
 export function compositeCall(t: TfData, pass: Pass): (() => void)|null {
   switch (pass) {
     case 'fwd': return () => compositeGridSample(t.x, t.grid).dispose();
+    case 'fwd-border': return () => compositeGridSample(t.x, t.grid, 'border').dispose();
     case 'bwd': return () => tf.dispose(tf.grads(
         (a: tf.Tensor, b: tf.Tensor) => compositeGridSample(a as tf.Tensor4D, b as tf.Tensor4D))(
         [t.x, t.grid], t.dy));

@@ -1,4 +1,5 @@
 // What the bench measures: the shapes, the passes, and the bytes each pass must move.
+import type {InterpolationMode, PaddingMode} from '../lib/index';
 
 export interface Shape {name: string, n: number, h: number, w: number, c: number}
 
@@ -13,7 +14,8 @@ export const QUICK_SHAPES: Shape[] = [
   {name: 'Q2', n: 2, h: 8, w: 8, c: 20},
 ];
 
-export const PASSES = ['fwd', 'bwd', 'bwd-grid', 'step', 'step-fused', 'fwd-nearest', 'bwd-nearest'] as const;
+export const PASSES = ['fwd', 'bwd', 'bwd-grid', 'step', 'step-fused', 'fwd-nearest', 'bwd-nearest',
+  'fwd-border', 'fwd-reflection'] as const;
 export type Pass = typeof PASSES[number];
 export const PASS_TEXT: Record<Pass, string> = {
   'fwd': 'forward (bilinear, zeros, alignCorners=false)',
@@ -23,6 +25,18 @@ export const PASS_TEXT: Record<Pass, string> = {
   'step-fused': 'training step: fused affineSample forward, backward to theta',
   'fwd-nearest': 'forward, nearest',
   'bwd-nearest': 'backward, nearest (input and grid)',
+  'fwd-border': 'forward, bilinear, border padding',
+  'fwd-reflection': 'forward, bilinear, reflection padding',
+};
+
+export interface SamplerOptions {mode: InterpolationMode, padding: PaddingMode}
+
+/** The forward passes and how they sample (every pass uses alignCorners=false). */
+export const FORWARD: Partial<Record<Pass, SamplerOptions>> = {
+  'fwd': {mode: 'bilinear', padding: 'zeros'},
+  'fwd-nearest': {mode: 'nearest', padding: 'zeros'},
+  'fwd-border': {mode: 'bilinear', padding: 'border'},
+  'fwd-reflection': {mode: 'bilinear', padding: 'reflection'},
 };
 
 /** Elements of the sampled output (N·Ho·Wo·C; output size = input size here). */
@@ -34,7 +48,7 @@ export function outputElements(s: Shape): number {
 export function passBytes(s: Shape, pass: Pass): number {
   const inp = outputElements(s) * 4, out = outputElements(s) * 4, grid = s.n * s.h * s.w * 8;
   switch (pass) {
-    case 'fwd': case 'fwd-nearest': return inp + grid + out;
+    case 'fwd': case 'fwd-nearest': case 'fwd-border': case 'fwd-reflection': return inp + grid + out;
     case 'bwd': return out + inp + grid + inp + grid;
     case 'bwd-grid': return out + inp + grid + grid;
     case 'bwd-nearest': return out + grid + inp + grid;

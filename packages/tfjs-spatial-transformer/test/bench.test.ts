@@ -43,7 +43,8 @@ test('the bench runs (--quick) and writes a row per shape, pass and contender', 
   expect(report.threads).toEqual([...new Set([1, os.cpus().length])]);
   for (const t of report.threads) expect(report.bandwidth[String(t)]).toBeGreaterThan(0);
   const rows = report.rows;
-  const passes = ['fwd', 'bwd', 'bwd-grid', 'step', 'step-fused', 'fwd-nearest', 'bwd-nearest'];
+  const passes = ['fwd', 'bwd', 'bwd-grid', 'step', 'step-fused', 'fwd-nearest', 'bwd-nearest',
+    'fwd-border', 'fwd-reflection'];
   for (const shape of ['Q1', 'Q2']) {
     for (const pass of passes) {
       for (const cache of ['warm', 'cold']) {
@@ -51,7 +52,7 @@ test('the bench runs (--quick) and writes a row per shape, pass and contender', 
             .map((r) => r.contender);
         expect(contenders, `${shape} ${pass} ${cache}`).toEqual(expect.arrayContaining(
             ['native 1t', `native ${os.cpus().length}t`, 'tfjs tensorflow', 'tfjs cpu']));
-        if (['fwd', 'bwd', 'bwd-grid', 'step'].includes(pass)) {
+        if (['fwd', 'bwd', 'bwd-grid', 'step', 'fwd-border'].includes(pass)) {
           expect(contenders, `${shape} ${pass} ${cache}`).toEqual(expect.arrayContaining(
               ['composite tensorflow', 'composite cpu']));
         }
