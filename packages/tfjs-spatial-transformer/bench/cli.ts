@@ -5,7 +5,7 @@ import {Pass, PASSES, QUICK_SHAPES, Shape, SHAPES} from './workload';
 
 export interface Options {
   quick: boolean; json: string|null; shapes: Shape[]; passes: Pass[]; threads: number[];
-  rounds: number; torch: boolean; composite: boolean;
+  rounds: number; torch: boolean; onnx: boolean; composite: boolean;
 }
 
 export function usage(): string {
@@ -18,7 +18,7 @@ export function usage(): string {
 export function parseArgs(argv: string[]): Options|null {
   const cores = os.cpus().length;
   const o: Options = {quick: false, json: null, shapes: SHAPES, passes: [...PASSES],
-    threads: [...new Set([1, cores])], rounds: 7, torch: true, composite: true};
+    threads: [...new Set([1, cores])], rounds: 7, torch: true, onnx: true, composite: true};
   const list = (v: string|undefined, flag: string) => {
     if (v === undefined) throw new Error(`bench: ${flag} needs a value`);
     return v.split(',').filter((x) => x !== '');
@@ -39,6 +39,7 @@ export function parseArgs(argv: string[]): Options|null {
       if (!o.threads.every((t) => Number.isInteger(t) && t >= 1)) throw new Error('bench: --threads takes integers >= 1');
     } else if (a === '--rounds') o.rounds = Number(argv[++i]);
     else if (a === '--no-torch') o.torch = false;
+    else if (a === '--no-onnx') o.onnx = false;
     else if (a === '--no-composite') o.composite = false;
     else if (a === '--help' || a === '-h') return null;
     else throw new Error(`bench: unknown flag '${a}' (try --help)`);

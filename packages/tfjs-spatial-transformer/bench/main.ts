@@ -5,7 +5,7 @@
 // beyond the last-level cache) each, for several rounds (measure.ts); the table gives
 // the median, the spread (min–max), the rate, the fraction of the
 // memory-bandwidth bound, and the speed-ups over the stock-tfjs composite and
-// over PyTorch at equal threads (report.ts). Flags: cli.ts. Each window (the
+// over PyTorch and onnxruntime at equal threads (report.ts). Flags: cli.ts. Each window (the
 // triad, each shape and pass) is watched for other processes competing for
 // the CPU (competition.ts); a run where one was gets a warning not to quote it.
 import * as os from 'os';
@@ -20,6 +20,7 @@ import {DataPool} from './data';
 import {cpuModel, lastLevelCache} from './machine';
 import {CACHE_STATES, coldSets, measure} from './measure';
 import {baseline, rawContender} from './native_contender';
+import {OnnxRuntime} from './onnx_contender';
 import {competitionLines, formatTable, legend, Measured, notes, Report, rowsOf, writeJson} from './report';
 import {compositeCall, oursCall, tfContender, TfPool} from './tfjs_contenders';
 import {Torch} from './torch';
@@ -41,6 +42,8 @@ export async function main(argv: string[]): Promise<void> {
   const allThreads = Math.max(...o.threads);
   const cpu = cpuModel(), cache = lastLevelCache();
   const torch = o.torch ? await Torch.start() : null;
+  const onnx = o.onnx ? OnnxRuntime.load() : 'off';
+  const ort = typeof onnx === 'string' ? null : onnx;
   const monitor = new CompetitionMonitor(async () => (torch ? await torch.cpuMs() : 0));
   const loadAtStart = os.loadavg()[0];
   const triad = await monitor.watch(() => measureBandwidth(o.threads, cache.bytes));
@@ -53,7 +56,8 @@ export async function main(argv: string[]): Promise<void> {
     `native ISA: ${isa}` + (isa === bestIsa ? ' (the best this CPU has)' : ` (forced; the best this CPU has: ${bestIsa})`),
     `software: node ${process.version}, tfjs-node ${tf.version_core}; PyTorch: ${torch ? torch.version : o.torch ?
         'not found (set STN_BENCH_PYTHON to a python with torch; tried ' + Torch.candidates().join(', ') + ')' : 'off'}`,
-    `threads: native and torch at ${o.threads.join(', ')}; tfjs (our kernels) at ${allThreads}; ` +
+    `onnxruntime: ${ort ? ort.version : onnx}`,
+    `threads: native, torch and onnxruntime at ${o.threads.join(', ')}; tfjs (our kernels) at ${allThreads}; ` +
         `composite cpu at 1, composite tensorflow at TF's own pools (${cores})`,
     `memory bandwidth (triad): ${o.threads.map((t) => `${t}t ${(bandwidth.get(t)! / 1e9).toFixed(1)} GB/s`).join(', ')}`,
     `rounds: ${o.rounds} (interleaved, after warm-up); times are per call, ms; ` +
@@ -97,11 +101,13 @@ export async function main(argv: string[]): Promise<void> {
           contenders.push(c);
         }
       }
-      if (torch) {
-        for (const t of o.threads) {
-          const c = torch.contender(pass, t, sets);
-          if (c) contenders.push(c);
-        }
+      for (const t of o.threads) {
+        const c = torch?.contender(pass, t, sets);
+        if (c) contenders.push(c);
+      }
+      for (const t of o.threads) {
+        const c = await ort?.contender(data, pass, t, sets);
+        if (c) contenders.push(c);
       }
       const {result: times, load} = await monitor.watch(() => measure(contenders, o.rounds, cold));
       windows.push({name: `${s.name} ${pass}`, load});
@@ -125,7 +131,7 @@ export async function main(argv: string[]): Promise<void> {
   if (o.json) {
     const report: Report = {
       machine: {cpu, cores, isa, bestIsa, lastLevelCacheBytes: cache.bytes, node: process.version,
-        tfjs: tf.version_core, torch: torch ? torch.version : null},
+        tfjs: tf.version_core, torch: torch ? torch.version : null, onnxruntime: ort ? ort.version : null},
       threads: o.threads, bandwidth: Object.fromEntries(bandwidth), rounds: o.rounds,
       busy: windows.some((w) => w.load.busy), busyCores: BUSY_CORES, rows: rowsOf(results)};
     writeJson(o.json, report);

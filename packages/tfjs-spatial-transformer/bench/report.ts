@@ -26,7 +26,7 @@ export interface Row {
 /** The JSON output. */
 export interface Report {
   machine: {cpu: string; cores: number; isa: string; bestIsa: string; lastLevelCacheBytes: number;
-    node: string; tfjs: string; torch: string|null};
+    node: string; tfjs: string; torch: string|null; onnxruntime: string|null};
   threads: number[];
   /** Triad bytes/s by thread count. */
   bandwidth: Record<string, number>;
@@ -55,6 +55,7 @@ interface RatioColumn {
 const RATIOS: RatioColumn[] = [
   {head: '× composite', isReference: (name) => name.startsWith('composite'), digits: 1},
   {head: '× torch', isReference: (name, threads) => name === `torch ${threads}t`, digits: 2},
+  {head: '× onnx', isReference: (name, threads) => name === `onnxruntime ${threads}t`, digits: 2},
 ];
 
 /** Cold entries that rotated less than twice the cache are marked: they are not DRAM figures. */
@@ -128,7 +129,8 @@ export function legend(shapes: Shape[], passes: Pass[], results: Measured[], cac
         'the GridSampleGrad kernel, steps through tf.grad); composite: stock tfjs ops (gather, indices off the ' +
         'tape; its bwd/bwd-grid include its forward, as autodiff needs it); torch: F.grid_sample (backward: ' +
         'aten.grid_sampler_2d_backward alone, step: a whole autograd step; torch has no fused op, so ' +
-        'step-fused rows compare with torch\'s step).',
+        'step-fused rows compare with torch\'s step); onnxruntime: ONNX GridSample in onnxruntime-node\'s CPU ' +
+        'provider, forward passes only, NCHW inputs and a preallocated output, timed as session.run is awaited.',
   ];
 }
 

@@ -13,6 +13,9 @@ import {passBytes, QUICK_SHAPES} from '../bench/workload';
 import {native} from '../lib/native';
 
 const root = path.join(__dirname, '..');
+/** onnxruntime-node's platforms: there the repository root installs it (an optional dependency). */
+const ONNX_PLATFORMS = ['linux', 'darwin', 'win32'];
+const FORWARD_PASSES = ['fwd', 'fwd-nearest', 'fwd-border', 'fwd-reflection'];
 
 /** Runs the bench with `args` and `--json`; returns what it printed and wrote. */
 function bench(args: string[]): {out: string, report: Report} {
@@ -41,6 +44,12 @@ test('the bench runs (--quick) and writes a row per shape, pass and contender', 
   expect(out).toContain(`native ISA: ${native.getIsa()}`);
   expect(report.machine.lastLevelCacheBytes).toBeGreaterThan(0);
   expect(report.threads).toEqual([...new Set([1, os.cpus().length])]);
+  if (ONNX_PLATFORMS.includes(process.platform)) {
+    expect(report.machine.onnxruntime).toMatch(/^onnxruntime-node \d+\.\d+\.\d+ \(GridSample, opset 16, CPU\)$/);
+  } else {
+    expect(report.machine.onnxruntime).toBe(null);
+    expect(out).toContain('onnxruntime: not installed');
+  }
   for (const t of report.threads) expect(report.bandwidth[String(t)]).toBeGreaterThan(0);
   const rows = report.rows;
   const passes = ['fwd', 'bwd', 'bwd-grid', 'step', 'step-fused', 'fwd-nearest', 'bwd-nearest',
@@ -55,6 +64,12 @@ test('the bench runs (--quick) and writes a row per shape, pass and contender', 
         if (['fwd', 'bwd', 'bwd-grid', 'step', 'fwd-border'].includes(pass)) {
           expect(contenders, `${shape} ${pass} ${cache}`).toEqual(expect.arrayContaining(
               ['composite tensorflow', 'composite cpu']));
+        }
+        const onnx = report.threads.map((t) => `onnxruntime ${t}t`);
+        if (FORWARD_PASSES.includes(pass) && ONNX_PLATFORMS.includes(process.platform)) {
+          expect(contenders, `${shape} ${pass} ${cache}`).toEqual(expect.arrayContaining(onnx));
+        } else {
+          for (const name of onnx) expect(contenders, `${shape} ${pass} ${cache}`).not.toContain(name);
         }
       }
     }
