@@ -1,13 +1,14 @@
 // `npm run bench`: the sampler's contenders side by side in one process.
 //
 // For every shape and pass, each contender is warmed up, then the contenders
-// take turns, one warm call (same buffers) and one cold call (buffers rotated
-// beyond the last-level cache) each, for several rounds (measure.ts); the table gives
-// the median, the spread (min–max), the rate, the fraction of the
+// take turns for several rounds, one warm call (same buffers) and one cold
+// call (buffers rotated beyond the last-level cache) each (measure.ts). The
+// table gives the median, the spread (min–max), the rate, the fraction of the
 // memory-bandwidth bound, and the speed-ups over the stock-tfjs composite and
-// over PyTorch and onnxruntime at equal threads (report.ts). Flags: cli.ts. Each window (the
-// triad, each shape and pass) is watched for other processes competing for
-// the CPU (competition.ts); a run where one was gets a warning not to quote it.
+// over PyTorch and onnxruntime at equal threads (report.ts); flags: cli.ts.
+// Each window (the triad, each shape and pass) is watched for other processes
+// competing for the CPU (competition.ts); a run where one was ends with a
+// warning not to quote its figures.
 import * as os from 'os';
 
 import * as tf from '@tensorflow/tfjs-node';
