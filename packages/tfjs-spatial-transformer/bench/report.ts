@@ -140,6 +140,9 @@ export function notes(results: Measured[]): string[] {
       .map((e) => `note: ${shape.name} ${pass} ${e.contender}: ${e.note}`)))];
 }
 
+/** The busy windows the warning names, the worst first. */
+const NAMED_WINDOWS = 5;
+
 /**
  * The verdict on competition: a warning naming the busy windows, or the quiet figure.
  * @param windows every measured window: the triad's and each shape and pass's.
@@ -151,9 +154,11 @@ export function competitionLines(windows: {name: string, load: Load}[]): string[
     return [`competition: none; other processes used at most ${worst.toFixed(2)} cores in any window ` +
         `(a window is busy above ${BUSY_CORES})`];
   }
+  const named = [...busy].sort((a, b) => b.load.otherCores - a.load.otherCores).slice(0, NAMED_WINDOWS);
   return [
-    `WARNING: other processes competed for the CPU in ${busy.length} of ${windows.length} windows (` +
-        busy.map((w) => `${w.name} ${w.load.otherCores.toFixed(2)} cores`).join(', ') + ').',
+    `WARNING: other processes competed for the CPU in ${busy.length} of ${windows.length} windows, ` +
+        `using up to ${worst.toFixed(2)} cores (` + named.map((w) => `${w.name} ${w.load.otherCores.toFixed(2)}`)
+        .join(', ') + (busy.length > named.length ? ', …' : '') + '; each row\'s figure is in --json).',
     'WARNING: the figures of this run must not be quoted; rerun when the machine is quiet.',
   ];
 }
