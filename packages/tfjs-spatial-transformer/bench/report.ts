@@ -47,7 +47,7 @@ export function rowsOf(results: Measured[]): Row[] {
 /** A speed-up column: a reference contender's median over this one's, in the same cache state. */
 interface RatioColumn {
   head: string;
-  /** The reference entries for an entry at `threads` (the fastest is taken); none: blank. */
+  /** Whether `name` is a reference for an entry at `threads` (the fastest reference is taken; none: blank). */
   isReference(name: string, threads: number): boolean;
   digits: number;
 }
