@@ -39,6 +39,11 @@ export interface NativeAddon extends NativeKernels {
   setIsa(isa: Isa): void;
   getIsa(): Isa;
   getBestIsa(): Isa;
+  /**
+   * Registers the kernels as TensorFlow ops in the libtensorflow already loaded
+   * in the process, once per process (native/tf_ops.cc); 'not-loaded' is retried.
+   */
+  attachTensorflowOps(): {state: 'active'|'failed'|'not-loaded', reason: string, ops: Record<string, string>};
   Interpolation: {bilinear: number, nearest: number};
   Padding: {zeros: number, border: number, reflection: number};
 }
