@@ -24,6 +24,7 @@ import {compositeAffineGrid, compositeGridSample} from '../lib/composite';
 import * as stn from '../lib/index';
 import {GridSampleGrad} from '../lib/kernel_names';
 import {native, SamplerShape} from '../lib/native';
+import {useTensorflowOps} from '../lib/tensorflow_ops';
 import {measureBandwidth} from './triad';
 
 // ---------------------------------------------------------------- shapes, passes
@@ -407,6 +408,7 @@ export async function main(argv: string[]): Promise<void> {
         'not found (set STN_BENCH_PYTHON to a python with torch; tried ' + Torch.candidates().join(', ') + ')' : 'off'}`,
     `memory bandwidth (triad): ${o.threads.map((t) => `${t}t ${(bandwidth.get(t)! / 1e9).toFixed(1)} GB/s`).join(', ')}`,
     `rounds: ${o.rounds} (interleaved, after warm-up); times are per call, ms`,
+    `tfjs tensorflow: ${(({active, reason}) => `${active ? 'TF ops' : 'copying JS path'} (${reason})`)(stn.tensorflowOps())}`,
   ];
   for (const line of header) console.log(line);
 
@@ -430,9 +432,22 @@ export async function main(argv: string[]): Promise<void> {
         const base = baseline && rawContender(d, pass, t, baseline, 'baseline');
         if (base) contenders.push(base);
       }
-      for (const backend of ['tensorflow', 'cpu']) {
-        const c = tfContender(`tfjs ${backend}`, backend, dataFor(backend), (t) => oursCall(t, pass),
-            Infinity, allThreads);
+      // 'tfjs tensorflow' takes the TF-op path (when active); 'tfjs tensorflow copying'
+      // is the JS path on the same backend: readSync in, JS-held outputs.
+      for (const [name, backend, ops] of [['tfjs tensorflow', 'tensorflow', true],
+        ['tfjs tensorflow copying', 'tensorflow', false], ['tfjs cpu', 'cpu', true]] as const) {
+        if (!ops && !stn.tensorflowOps().active) continue;
+        const c = tfContender(name, backend, dataFor(backend), (t) => {
+          const call = oursCall(t, pass);
+          return call && (() => {
+            useTensorflowOps(ops);
+            try {
+              call();
+            } finally {
+              useTensorflowOps(true);
+            }
+          });
+        }, Infinity, allThreads);
         if (c) contenders.push(c);
       }
       if (o.composite) {

@@ -419,6 +419,13 @@ Napi::Value AttachTensorflowOps(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// tensorflowKernelsCreated(): see tf_ops.h.
+Napi::Value TensorflowKernelsCreated(const Napi::CallbackInfo& info) {
+  Args args(info, "tensorflowKernelsCreated", 0);
+  return Napi::Number::New(info.Env(),
+                           static_cast<double>(stn::tensorflow_kernels_created()));
+}
+
 template <ForwardKernel kF, BackwardKernel kB, AffineKernel kAF,
           AffineKernel kAB, AffineSampleForwardKernel kSF,
           AffineSampleBackwardKernel kSB>
@@ -473,6 +480,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getBestIsa", Napi::Function::New(env, GetBestIsa, "getBestIsa"));
   exports.Set("attachTensorflowOps",
               Napi::Function::New(env, AttachTensorflowOps, "attachTensorflowOps"));
+  exports.Set("tensorflowKernelsCreated",
+              Napi::Function::New(env, TensorflowKernelsCreated,
+                                  "tensorflowKernelsCreated"));
 
   exports.Set("Interpolation", enum_object(env, stn::kInterpolationNames,
                                            stn::kInterpolationCount));

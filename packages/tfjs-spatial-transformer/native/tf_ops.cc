@@ -28,6 +28,7 @@
 //   that each op has a fixed list of outputs.
 #include "tf_ops.h"
 
+#include <atomic>
 #include <cstring>
 #include <mutex>
 #include <new>
@@ -58,6 +59,10 @@ tf::Api api;
 
 std::string op_name(const char* kernel) { return std::string(kernel) + kAbi; }
 
+// Kernels TF has constructed from this copy's ops: one per distinct set of
+// attribute values, each kept by the eager runtime's cache.
+std::atomic<int64_t> kernels_created{0};
+
 // ---------------------------------------------------------------- attributes
 
 struct Attrs {
@@ -78,7 +83,9 @@ std::string choice_attr(const char* name, const char* const* values,
 class AttrReader {
  public:
   explicit AttrReader(TF_OpKernelConstruction* ctx)
-      : ctx_(ctx), status_(api.TF_NewStatus()) {}
+      : ctx_(ctx), status_(api.TF_NewStatus()) {
+    ++kernels_created;
+  }
   ~AttrReader() { api.TF_DeleteStatus(status_); }
 
   bool boolean(const char* name, bool* value) {
@@ -607,6 +614,8 @@ TensorflowOpsStatus attach_tensorflow_ops() {
   done = result.state != TensorflowOpsState::kNotLoaded;
   return result;
 }
+
+int64_t tensorflow_kernels_created() { return kernels_created; }
 
 std::vector<std::pair<std::string, std::string>> tensorflow_op_names() {
   std::vector<std::pair<std::string, std::string>> names;

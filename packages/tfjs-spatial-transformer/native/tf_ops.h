@@ -24,6 +24,10 @@ struct TensorflowOpsStatus {
 // kNotLoaded is retried on the next call.
 TensorflowOpsStatus attach_tensorflow_ops();
 
+// How many kernels TF has constructed from the ops this copy registered: one
+// per distinct set of attribute values, which the eager runtime caches.
+int64_t tensorflow_kernels_created();
+
 // (tfjs kernel name, TensorFlow op name) of every op, in registration order.
 std::vector<std::pair<std::string, std::string>> tensorflow_op_names();
 

@@ -62,10 +62,11 @@ interface Copy {
   equal: boolean;
 }
 
-function runChild(args: object): Record<string, Copy> {
+function runChild(args: object, env: Record<string, string> = {}): Record<string, Copy> {
   const script = path.join(COPIES, 'child.js');
   const out = execFileSync(process.execPath, [script, JSON.stringify(args)],
-      {cwd: COPIES, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000});
+      {cwd: COPIES, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000,
+        env: {...process.env, ...env}});
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
@@ -104,6 +105,11 @@ describe('two copies of the package in one process', () => {
     }
     expect(r.b).toEqual({status: {active: true, reason: expect.stringMatching(registered)}, equal: true});
     expect(r.a).toEqual({status: {active: true, reason: expect.stringMatching(another)}, equal: true});
+  });
+
+  test('STN_TF_OPS=0 keeps the copying path, with the same results', () => {
+    const r = runChild({copies, steps: ['tfjs', 'a']}, {STN_TF_OPS: '0'});
+    expect(r.a).toEqual({status: {active: false, reason: 'turned off by STN_TF_OPS=0'}, equal: true});
   });
 
   test('worker_threads loading tfjs-node and either copy at the same time', () => {
