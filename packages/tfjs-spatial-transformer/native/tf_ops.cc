@@ -194,7 +194,7 @@ class Call {
   // Input `index`, float32 of rank `rank`; `shape` is for the message.
   Floats floats(int index, const char* name, int rank, const char* shape) {
     TF_Tensor* t = input(index, name);
-    const std::vector<int64_t> d = dims(t);
+    std::vector<int64_t> d = dims(t);  // moved into the result
     if (api.TF_TensorType(t) != tf::kFloat || static_cast<int>(d.size()) != rank)
       fail(std::string(name) + " must be a float32 tensor " + shape +
            " but has dtype " + std::to_string(api.TF_TensorType(t)) +
@@ -205,7 +205,7 @@ class Call {
       fail(std::string(name) + " holds " + std::to_string(api.TF_TensorByteSize(t)) +
            " bytes, not the " + std::to_string(count * sizeof(float)) +
            " its shape " + shape_string(d) + " needs");
-    return {static_cast<const float*>(api.TF_TensorData(t)), d};
+    return {static_cast<const float*>(api.TF_TensorData(t)), std::move(d)};
   }
 
   // Input `index`: `count` non-negative int32 sizes.
@@ -219,7 +219,8 @@ class Call {
            std::to_string(count) + "] " + what + " but has dtype " +
            std::to_string(api.TF_TensorType(t)) + " and shape " + shape_string(d));
     const auto* v = static_cast<const int32_t*>(api.TF_TensorData(t));
-    std::vector<int64_t> out(v, v + count);
+    std::vector<int64_t> out;
+    for (int i = 0; i < count; ++i) out.push_back(v[i]);
     for (int64_t x : out)
       if (x < 0) fail(std::string(name) + " must hold sizes >= 0 " + what + " but has " + shape_string(out));
     return out;
@@ -272,8 +273,8 @@ class Call {
   }
 
   std::vector<int64_t> dims(const TF_Tensor* t) {
-    std::vector<int64_t> d(api.TF_NumDims(t));
-    for (size_t i = 0; i < d.size(); ++i) d[i] = api.TF_Dim(t, static_cast<int>(i));
+    std::vector<int64_t> d;
+    for (int i = 0; i < api.TF_NumDims(t); ++i) d.push_back(api.TF_Dim(t, i));
     return d;
   }
 
@@ -413,48 +414,53 @@ struct OpSpec {
   void (*compute)(void*, TF_OpKernelContext*);
 };
 
-const std::vector<std::string>& sampler_attrs() {
-  static const std::vector<std::string> attrs = {
-      choice_attr("mode", kInterpolationNames, kInterpolationCount),
-      choice_attr("padding_mode", kPaddingNames, kPaddingCount),
-      "align_corners: bool"};
+// The sampler's attributes, then `extra`.
+std::vector<std::string> sampler_attrs(const char* extra1 = nullptr,
+                                       const char* extra2 = nullptr) {
+  std::vector<std::string> attrs;
+  attrs.push_back(choice_attr("mode", kInterpolationNames, kInterpolationCount));
+  attrs.push_back(choice_attr("padding_mode", kPaddingNames, kPaddingCount));
+  attrs.push_back("align_corners: bool");
+  for (const char* e : {extra1, extra2})
+    if (e) attrs.push_back(e);
   return attrs;
-}
-
-std::vector<std::string> plus(std::vector<std::string> a,
-                              const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
 }
 
 #define STN_COMPUTE(body, kernel) \
   [](void* a, TF_OpKernelContext* ctx) { compute<body>(a, ctx, kernel); }
 
+// Built with push_back of temporaries: copying a vector (as an
+// initializer_list would) pulls in libstdc++'s GLIBCXX_3.4.29
+// __throw_bad_array_new_length, newer than the prebuilt may need.
+std::vector<OpSpec> make_op_specs() {
+  std::vector<OpSpec> specs;
+  specs.push_back({"StnGridSample", {"input: float", "grid: float"},
+                   {"output: float"}, sampler_attrs(), create_sampler,
+                   STN_COMPUTE(grid_sample, "StnGridSample")});
+  specs.push_back({"StnGridSampleGrad", {"dy: float", "input: float", "grid: float"},
+                   {"grad_input: float", "grad_grid: float"},
+                   sampler_attrs("compute_input_grad: bool", "compute_grid_grad: bool"),
+                   create_sampler_grad<kGridGrad>,
+                   STN_COMPUTE(grid_sample_grad, "StnGridSampleGrad")});
+  specs.push_back({"StnAffineGrid", {"theta: float", "size: int32"},
+                   {"grid: float"}, {"align_corners: bool"}, create_align,
+                   STN_COMPUTE(affine_grid, "StnAffineGrid")});
+  specs.push_back({"StnAffineGridGrad", {"dy: float"}, {"grad_theta: float"},
+                   {"align_corners: bool"}, create_align,
+                   STN_COMPUTE(affine_grid_grad, "StnAffineGridGrad")});
+  specs.push_back({"StnAffineSample", {"input: float", "theta: float", "size: int32"},
+                   {"output: float"}, sampler_attrs(), create_sampler,
+                   STN_COMPUTE(affine_sample, "StnAffineSample")});
+  specs.push_back({"StnAffineSampleGrad", {"dy: float", "input: float", "theta: float"},
+                   {"grad_input: float", "grad_theta: float"},
+                   sampler_attrs("compute_input_grad: bool", "compute_theta_grad: bool"),
+                   create_sampler_grad<kThetaGrad>,
+                   STN_COMPUTE(affine_sample_grad, "StnAffineSampleGrad")});
+  return specs;
+}
+
 const std::vector<OpSpec>& op_specs() {
-  static const std::vector<OpSpec> specs = {
-      {"StnGridSample", {"input: float", "grid: float"}, {"output: float"},
-       sampler_attrs(), create_sampler,
-       STN_COMPUTE(grid_sample, "StnGridSample")},
-      {"StnGridSampleGrad", {"dy: float", "input: float", "grid: float"},
-       {"grad_input: float", "grad_grid: float"},
-       plus(sampler_attrs(), {"compute_input_grad: bool", "compute_grid_grad: bool"}),
-       create_sampler_grad<kGridGrad>,
-       STN_COMPUTE(grid_sample_grad, "StnGridSampleGrad")},
-      {"StnAffineGrid", {"theta: float", "size: int32"}, {"grid: float"},
-       {"align_corners: bool"}, create_align,
-       STN_COMPUTE(affine_grid, "StnAffineGrid")},
-      {"StnAffineGridGrad", {"dy: float"}, {"grad_theta: float"},
-       {"align_corners: bool"}, create_align,
-       STN_COMPUTE(affine_grid_grad, "StnAffineGridGrad")},
-      {"StnAffineSample", {"input: float", "theta: float", "size: int32"},
-       {"output: float"}, sampler_attrs(), create_sampler,
-       STN_COMPUTE(affine_sample, "StnAffineSample")},
-      {"StnAffineSampleGrad", {"dy: float", "input: float", "theta: float"},
-       {"grad_input: float", "grad_theta: float"},
-       plus(sampler_attrs(), {"compute_input_grad: bool", "compute_theta_grad: bool"}),
-       create_sampler_grad<kThetaGrad>,
-       STN_COMPUTE(affine_sample_grad, "StnAffineSampleGrad")},
-  };
+  static const std::vector<OpSpec> specs = make_op_specs();
   return specs;
 }
 
