@@ -13,7 +13,8 @@ import * as os from 'os';
 
 import * as tf from '@tensorflow/tfjs-node';
 
-import {getBestIsa, getIsa} from '../lib/index';
+import {getBestIsa, getIsa, tensorflowOps} from '../lib/index';
+import {useTensorflowOps} from '../lib/tensorflow_ops';
 import {parseArgs, usage} from './cli';
 import {BUSY_CORES, CompetitionMonitor} from './competition';
 import {Contender} from './contender';
@@ -63,6 +64,7 @@ export async function main(argv: string[]): Promise<void> {
     `memory bandwidth (triad): ${o.threads.map((t) => `${t}t ${(bandwidth.get(t)! / 1e9).toFixed(1)} GB/s`).join(', ')}`,
     `rounds: ${o.rounds} (interleaved, after warm-up); times are per call, ms; ` +
         `load average at start ${loadAtStart.toFixed(2)}`,
+    `tfjs tensorflow: ${(({active, reason}) => `${active ? 'TF ops' : 'copying JS path'} (${reason})`)(tensorflowOps())}`,
   ];
   for (const line of header) console.log(line);
 
@@ -82,9 +84,22 @@ export async function main(argv: string[]): Promise<void> {
         const base = baseline && rawContender(data, pass, t, sets, baseline, 'baseline');
         if (base) contenders.push(base);
       }
-      for (const backend of ['tensorflow', 'cpu']) {
-        const c = tfContender(`tfjs ${backend}`, backend, tfData, sets, (t) => oursCall(t, pass),
-            Infinity, allThreads);
+      // 'tfjs tensorflow' takes the TF-op path (when active); 'tfjs tensorflow copying'
+      // is the JS path on the same backend: readSync in, JS-held outputs.
+      for (const [name, backend, ops] of [['tfjs tensorflow', 'tensorflow', true],
+        ['tfjs tensorflow copying', 'tensorflow', false], ['tfjs cpu', 'cpu', true]] as const) {
+        if (!ops && !tensorflowOps().active) continue;
+        const c = tfContender(name, backend, tfData, sets, (t) => {
+          const call = oursCall(t, pass);
+          return call && (() => {
+            useTensorflowOps(ops);
+            try {
+              call();
+            } finally {
+              useTensorflowOps(true);
+            }
+          });
+        }, Infinity, allThreads);
         if (c) contenders.push(c);
       }
       if (o.composite) {

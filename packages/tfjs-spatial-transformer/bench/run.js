@@ -42,7 +42,10 @@ require.extensions['.ts'] = (module, filename) => {
   if (js === undefined) throw new Error(`bench: ${filename} is not part of the checked program`);
   module._compile(js, filename);
 };
-require('./main.ts').main(process.argv.slice(2)).catch((err) => {
+// `node bench/run.js train-step [flags]` runs bench/train_step.ts instead.
+const [entry, args] = process.argv[2] === 'train-step' ?
+  ['./train_step.ts', process.argv.slice(3)] : ['./main.ts', process.argv.slice(2)];
+require(entry).main(args).catch((err) => {
   console.error(err && err.stack || err);
   process.exit(1);
 });
