@@ -10,9 +10,6 @@ export const AffineGridGrad = 'StnAffineGridGrad';
 export const AffineSample = 'StnAffineSample';
 export const AffineSampleGrad = 'StnAffineSampleGrad';
 
-/** The tfjs backends that get our kernels. */
-export const BACKENDS = ['tensorflow', 'cpu'] as const;
-
 export interface GridSampleAttrs extends NamedAttrMap {
   mode: InterpolationMode;
   paddingMode: PaddingMode;

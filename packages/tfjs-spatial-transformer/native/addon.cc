@@ -8,12 +8,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <memory>
-#include <new>
 #include <string>
 #include <vector>
 
 #include "grid_sampler.h"
+#include "kernel_calls.h"
+#include "tf_ops.h"
 
 namespace {
 
@@ -62,15 +62,6 @@ std::string describe(const Napi::Value& v) {
   if (v.IsArray()) return "an Array";
   if (v.IsArrayBuffer()) return "an ArrayBuffer";
   return "an object";
-}
-
-std::string shape_string(const std::vector<int64_t>& dims) {
-  std::string s = "[";
-  for (size_t i = 0; i < dims.size(); ++i) {
-    if (i) s += ",";
-    s += std::to_string(dims[i]);
-  }
-  return s + "]";
 }
 
 // One call's arguments, with the function name for messages.
@@ -160,7 +151,7 @@ class Args {
     const size_t length = arr.ElementLength();
     if (static_cast<uint64_t>(expected) != length)
       throw range_error(name + " must have " + std::to_string(expected) +
-                        " float32 elements (shape " + shape_string(dims) +
+                        " float32 elements (shape " + stn::shape_string(dims) +
                         ") but has " + std::to_string(length));
     float* data = arr.Data();
     if (length > 0) views_.push_back({name, data, length});
@@ -198,16 +189,11 @@ class Args {
 // largest index the kernels form), does not fit in 53 bits.
 int64_t element_count(const Args& args, const std::vector<int64_t>& dims,
                       const std::string& name) {
-  uint64_t count = 1, bound = 1;
-  for (int64_t d : dims) {
-    const uint64_t u = static_cast<uint64_t>(d);
-    if (__builtin_mul_overflow(bound, u == 0 ? 1 : u, &bound) ||
-        bound > static_cast<uint64_t>(kMaxSafeInteger))
-      throw args.range_error(name + " shape " + shape_string(dims) +
-                             " is too large");
-    count *= u;
-  }
-  return static_cast<int64_t>(count);
+  const int64_t count = stn::bounded_element_count(dims);
+  if (count < 0)
+    throw args.range_error(name + " shape " + stn::shape_string(dims) +
+                           " is too large");
+  return count;
 }
 
 // The values of enum E (vocabulary.h) for messages: "0 (bilinear) or 1
@@ -261,10 +247,10 @@ SamplerArgs sampler_args(const Args& args, size_t shape_at, size_t mode_at) {
     throw args.range_error("shape[6] (the grid's batch size) must be N (" + std::to_string(n) +
                            ") or 1 but got " + std::to_string(grid_n));
   a.shape = {n, sh[1], sh[2], sh[3], sh[4], sh[5], grid_n != n};
-  a.input_dims = {n, sh[1], sh[2], sh[3]};
-  a.grid_dims = {grid_n, sh[4], sh[5], 2};
-  a.output_dims = {n, sh[4], sh[5], sh[3]};
-  a.theta_dims = {grid_n, 2, 3};
+  a.input_dims = stn::input_dims(a.shape);
+  a.grid_dims = stn::grid_dims(a.shape);
+  a.output_dims = stn::output_dims(a.shape);
+  a.theta_dims = stn::theta_dims(grid_n);
   a.input_count = element_count(args, a.input_dims, "input");
   a.grid_count = element_count(args, a.grid_dims, "grid");
   a.output_count = element_count(args, a.output_dims, "output");
@@ -274,69 +260,6 @@ SamplerArgs sampler_args(const Args& args, size_t shape_at, size_t mode_at) {
   a.options.align_corners = args.boolean(mode_at + 2, "alignCorners");
   return a;
 }
-
-// STN_SCRATCH_LIMIT_BYTES (tests): a scratch allocation above it fails as if
-// the memory were exhausted.
-size_t scratch_limit() {
-  const char* v = std::getenv("STN_SCRATCH_LIMIT_BYTES");
-  if (v == nullptr || *v == '\0') return SIZE_MAX;
-  return static_cast<size_t>(std::strtoull(v, nullptr, 10));
-}
-
-// The scratch memory of one kernel call, allocated here, before the kernel
-// runs (kernels never allocate): out of memory is a RangeError naming the op.
-class ScratchMemory {
- public:
-  ScratchMemory(const Args& args, size_t bytes) : bytes_(bytes) {
-    if (bytes == 0) return;
-    if (bytes <= scratch_limit())
-      data_.reset(new (std::nothrow) double[(bytes + sizeof(double) - 1) / sizeof(double)]);
-    if (!data_)
-      throw args.range_error("out of memory: the kernel needs " + std::to_string(bytes) +
-                             " bytes of scratch memory, which could not be allocated");
-  }
-  stn::Scratch get() const { return {data_.get(), bytes_}; }
-
- private:
-  size_t bytes_;
-  std::unique_ptr<double[]> data_;
-};
-
-// The kernels an exported object calls: the threaded ones, or the scalar
-// references, with the scratch each needs.
-struct FastKernels {
-  static constexpr auto grid_forward = &stn::grid_sample_forward;
-  static constexpr auto grid_backward = &stn::grid_sample_backward;
-  static size_t grid_backward_scratch(const stn::SamplerShape& s, bool grad_input) {
-    return stn::grid_sample_backward_scratch(s, grad_input);
-  }
-  static constexpr auto affine_grid_forward = &stn::affine_grid_forward;
-  static constexpr auto affine_grid_backward = &stn::affine_grid_backward;
-  static constexpr auto affine_forward = &stn::affine_sample_forward;
-  static constexpr auto affine_backward = &stn::affine_sample_backward;
-  static size_t affine_forward_scratch(const stn::SamplerShape& s) {
-    return stn::affine_sample_forward_scratch(s);
-  }
-  static size_t affine_backward_scratch(const stn::SamplerShape& s, bool gi, bool gt) {
-    return stn::affine_sample_backward_scratch(s, gi, gt);
-  }
-};
-
-struct ReferenceKernels {
-  static constexpr auto grid_forward = &stn::grid_sample_forward_ref;
-  static constexpr auto grid_backward = &stn::grid_sample_backward_ref;
-  static size_t grid_backward_scratch(const stn::SamplerShape&, bool) { return 0; }
-  static constexpr auto affine_grid_forward = &stn::affine_grid_forward_ref;
-  static constexpr auto affine_grid_backward = &stn::affine_grid_backward_ref;
-  static constexpr auto affine_forward = &stn::affine_sample_forward_ref;
-  static constexpr auto affine_backward = &stn::affine_sample_backward_ref;
-  static size_t affine_forward_scratch(const stn::SamplerShape& s) {
-    return stn::affine_sample_ref_scratch(s);
-  }
-  static size_t affine_backward_scratch(const stn::SamplerShape& s, bool, bool) {
-    return stn::affine_sample_ref_scratch(s);
-  }
-};
 
 // gridSampleForward(input, grid, output, shape, mode, padding, alignCorners)
 template <class K>
@@ -348,7 +271,7 @@ Napi::Value GridSampleForward(const Napi::CallbackInfo& info) {
   const size_t outputs = args.view_count();
   float* output = args.floats(2, "output", a.output_count, a.output_dims);
   args.check_outputs_disjoint(outputs);
-  if (a.output_count > 0) K::grid_forward(a.shape, a.options, input, grid, output);
+  stn::call_grid_sample_forward<K>(a.shape, a.options, input, grid, output);
   return info.Env().Undefined();
 }
 
@@ -367,13 +290,8 @@ Napi::Value GridSampleBackward(const Napi::CallbackInfo& info) {
       args.floats(3, "gradInput", a.input_count, a.input_dims, true);
   float* grad_grid = args.floats(4, "gradGrid", a.grid_count, a.grid_dims, true);
   args.check_outputs_disjoint(outputs);
-  // Empty outputs need no work (and may have no data pointer).
-  if (a.input_count == 0) grad_input = nullptr;
-  if (a.grid_count == 0) grad_grid = nullptr;
-  if (!grad_input && !grad_grid) return info.Env().Undefined();
-  const ScratchMemory scratch(args, K::grid_backward_scratch(a.shape, grad_input != nullptr));
-  K::grid_backward(a.shape, a.options, grad_output, input, grid, grad_input, grad_grid,
-                   scratch.get());
+  stn::call_grid_sample_backward<K>(a.shape, a.options, grad_output, input, grid, grad_input,
+                                    grad_grid);
   return info.Env().Undefined();
 }
 
@@ -384,14 +302,15 @@ Napi::Value AffineGridForward(const Napi::CallbackInfo& info) {
   const int64_t n = args.size(2, "n"), ho = args.size(3, "ho"),
                 wo = args.size(4, "wo");
   const bool align = args.boolean(5, "alignCorners");
-  const std::vector<int64_t> theta_dims = {n, 2, 3}, grid_dims = {n, ho, wo, 2};
+  const std::vector<int64_t> theta_dims = stn::theta_dims(n),
+                             grid_dims = {n, ho, wo, 2};
   const int64_t theta_count = element_count(args, theta_dims, "theta");
   const int64_t grid_count = element_count(args, grid_dims, "grid");
   const float* theta = args.floats(0, "theta", theta_count, theta_dims);
   const size_t outputs = args.view_count();
   float* grid = args.floats(1, "grid", grid_count, grid_dims);
   args.check_outputs_disjoint(outputs);
-  if (grid_count > 0) K::affine_grid_forward(n, ho, wo, align, theta, grid);
+  stn::call_affine_grid_forward<K>(n, ho, wo, align, theta, grid);
   return info.Env().Undefined();
 }
 
@@ -402,15 +321,15 @@ Napi::Value AffineGridBackward(const Napi::CallbackInfo& info) {
   const int64_t n = args.size(2, "n"), ho = args.size(3, "ho"),
                 wo = args.size(4, "wo");
   const bool align = args.boolean(5, "alignCorners");
-  const std::vector<int64_t> theta_dims = {n, 2, 3}, grid_dims = {n, ho, wo, 2};
+  const std::vector<int64_t> theta_dims = stn::theta_dims(n),
+                             grid_dims = {n, ho, wo, 2};
   const int64_t theta_count = element_count(args, theta_dims, "gradTheta");
   const int64_t grid_count = element_count(args, grid_dims, "gradGrid");
   const float* grad_grid = args.floats(0, "gradGrid", grid_count, grid_dims);
   const size_t outputs = args.view_count();
   float* grad_theta = args.floats(1, "gradTheta", theta_count, theta_dims);
   args.check_outputs_disjoint(outputs);
-  // An empty grid still defines gradTheta (zeros).
-  if (theta_count > 0) K::affine_grid_backward(n, ho, wo, align, grad_grid, grad_theta);
+  stn::call_affine_grid_backward<K>(n, ho, wo, align, grad_grid, grad_theta);
   return info.Env().Undefined();
 }
 
@@ -424,9 +343,7 @@ Napi::Value AffineSampleForward(const Napi::CallbackInfo& info) {
   const size_t outputs = args.view_count();
   float* output = args.floats(2, "output", a.output_count, a.output_dims);
   args.check_outputs_disjoint(outputs);
-  if (a.output_count == 0) return info.Env().Undefined();
-  const ScratchMemory scratch(args, K::affine_forward_scratch(a.shape));
-  K::affine_forward(a.shape, a.options, input, theta, output, scratch.get());
+  stn::call_affine_sample_forward<K>(a.shape, a.options, input, theta, output);
   return info.Env().Undefined();
 }
 
@@ -446,13 +363,8 @@ Napi::Value AffineSampleBackward(const Napi::CallbackInfo& info) {
   float* grad_theta =
       args.floats(4, "gradTheta", a.theta_count, a.theta_dims, true);
   args.check_outputs_disjoint(outputs);
-  if (a.input_count == 0) grad_input = nullptr;
-  if (a.theta_count == 0) grad_theta = nullptr;
-  if (!grad_input && !grad_theta) return info.Env().Undefined();
-  const ScratchMemory scratch(
-      args, K::affine_backward_scratch(a.shape, grad_input != nullptr, grad_theta != nullptr));
-  K::affine_backward(a.shape, a.options, grad_output, input, theta, grad_input, grad_theta,
-                     scratch.get());
+  stn::call_affine_sample_backward<K>(a.shape, a.options, grad_output, input, theta, grad_input,
+                                      grad_theta);
   return info.Env().Undefined();
 }
 
@@ -503,20 +415,48 @@ Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), stn::get_num_threads());
 }
 
-// An exported function: a std::bad_alloc from the few small allocations of
-// argument checking becomes a RangeError naming the function (the kernels'
-// memory is allocated by ScratchMemory, which names its size).
+// attachTensorflowOps(): {state: 'active' | 'failed' | 'not-loaded', reason,
+// ops: {kernelName: tfOpName}} (tf_ops.h).
+Napi::Value AttachTensorflowOps(const Napi::CallbackInfo& info) {
+  Args args(info, "attachTensorflowOps", 0);
+  const stn::TensorflowOpsStatus status = stn::attach_tensorflow_ops();
+  Napi::Env env = info.Env();
+  Napi::Object result = Napi::Object::New(env);
+  const char* state = status.state == stn::TensorflowOpsState::kActive   ? "active"
+                      : status.state == stn::TensorflowOpsState::kFailed ? "failed"
+                                                                         : "not-loaded";
+  result.Set("state", state);
+  result.Set("reason", status.reason);
+  Napi::Object ops = Napi::Object::New(env);
+  for (const auto& [kernel, op] : stn::tensorflow_op_names()) ops.Set(kernel, op);
+  result.Set("ops", ops);
+  return result;
+}
+
+// tensorflowKernelsCreated(): see tf_ops.h.
+Napi::Value TensorflowKernelsCreated(const Napi::CallbackInfo& info) {
+  Args args(info, "tensorflowKernelsCreated", 0);
+  return Napi::Number::New(info.Env(),
+                           static_cast<double>(stn::tensorflow_kernels_created()));
+}
+
+// An exported function: a failed scratch allocation (kernel_calls.h), or a
+// std::bad_alloc from the few small allocations of argument checking,
+// becomes a RangeError naming the function.
 template <Napi::Value (*F)(const Napi::CallbackInfo&)>
 Napi::Function exported(Napi::Env env, const char* name) {
   return Napi::Function::New(
       env,
       [](const Napi::CallbackInfo& info) -> Napi::Value {
+        const std::string fn = info.Data() ? static_cast<const char*>(info.Data()) : "";
         try {
           return F(info);
-        } catch (const std::bad_alloc&) {
+        } catch (const stn::OutOfScratchMemory& e) {
           throw Napi::RangeError::New(
-              info.Env(), std::string(info.Data() ? static_cast<const char*>(info.Data()) : "") +
-                              ": out of memory");
+              info.Env(), fn + ": out of memory: the kernel needs " + std::to_string(e.bytes) +
+                              " bytes of scratch memory, which could not be allocated");
+        } catch (const std::bad_alloc&) {
+          throw Napi::RangeError::New(info.Env(), fn + ": out of memory");
         }
       },
       name, const_cast<char*>(name));
@@ -533,10 +473,10 @@ void export_kernels(Napi::Env env, Napi::Object target) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  export_kernels<FastKernels>(env, exports);
+  export_kernels<stn::FastKernels>(env, exports);
 
   Napi::Object reference = Napi::Object::New(env);
-  export_kernels<ReferenceKernels>(env, reference);
+  export_kernels<stn::ReferenceKernels>(env, reference);
   reference.Freeze();
   exports.Set("reference", reference);
 
@@ -547,6 +487,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
   exports.Set("getIsa", Napi::Function::New(env, GetIsa, "getIsa"));
   exports.Set("getBestIsa", Napi::Function::New(env, GetBestIsa, "getBestIsa"));
+  exports.Set("attachTensorflowOps",
+              Napi::Function::New(env, AttachTensorflowOps, "attachTensorflowOps"));
+  exports.Set("tensorflowKernelsCreated",
+              Napi::Function::New(env, TensorflowKernelsCreated,
+                                  "tensorflowKernelsCreated"));
 
   exports.Set("Interpolation", vocabulary_object<stn::Interpolation>(env));
   exports.Set("Padding", vocabulary_object<stn::Padding>(env));

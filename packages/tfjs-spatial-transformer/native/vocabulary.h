@@ -2,8 +2,9 @@
 //
 // The option names of the kernels, listed once for C++: each X-macro below
 // defines an enum's values, their numbers (the order), their names, the
-// addon's exported name -> number objects (addon.cc), the messages that list
-// the allowed values, and what the C++ tests and fuzzers iterate over. The
+// addon's exported name -> number objects (addon.cc), the TensorFlow ops'
+// attribute values (tf_ops.cc), the messages that list the allowed values,
+// and what the C++ tests and fuzzers iterate over. The
 // TypeScript side has the same lists once, in lib/vocabulary.ts (its types,
 // validators, layer options and JS tests); test/vocabulary.test.ts checks
 // that the addon's exported objects equal them, and lib/native.ts refuses an

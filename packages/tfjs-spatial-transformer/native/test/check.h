@@ -6,11 +6,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "../grid_sampler.h"
+#include "../kernel_calls.h"
 
 namespace stn_test {
 
@@ -76,22 +76,10 @@ inline std::vector<float> nan_filled(int64_t count) {
   return std::vector<float>(static_cast<size_t>(count), std::nanf(""));
 }
 
-// Scratch memory of exactly `bytes`, as the addon allocates it for a kernel.
-class ScratchBuffer {
- public:
-  explicit ScratchBuffer(size_t bytes)
-      : data_(new double[(bytes + sizeof(double) - 1) / sizeof(double)]), bytes_(bytes) {}
-  stn::Scratch get() const { return {data_.get(), bytes_}; }
-
- private:
-  std::unique_ptr<double[]> data_;
-  size_t bytes_;
-};
-
 // Calls kernel(args..., scratch) with `bytes` of scratch.
 template <class Kernel, class... Args>
 void with_scratch(size_t bytes, Kernel kernel, Args... args) {
-  const ScratchBuffer scratch(bytes);
+  const stn::ScratchMemory scratch(bytes);  // as both front doors allocate it
   kernel(args..., scratch.get());
 }
 

@@ -46,6 +46,7 @@
 #include "../coordinates.h"
 #include "../grid_sampler.h"
 #include "../grid_sampler_rows.h"
+#include "../kernel_calls.h"
 #include "sampler_bounds.h"
 
 namespace stn_fuzz {
@@ -108,17 +109,8 @@ struct Case {
   int64_t transform_count() const { return affine ? theta_count(shape) : grid_count(shape); }
 };
 
-// Scratch of exactly `bytes` (rounded up to doubles), as the addon allocates it.
-class ScratchMemory {
- public:
-  explicit ScratchMemory(size_t bytes)
-      : data_(new double[(bytes + sizeof(double) - 1) / sizeof(double)]), bytes_(bytes) {}
-  stn::Scratch get() const { return {data_.get(), bytes_}; }
-
- private:
-  std::unique_ptr<double[]> data_;
-  size_t bytes_;
-};
+// Scratch of exactly `bytes`, as both front doors allocate it.
+using stn::ScratchMemory;
 
 // One implementation of the kernels: the scalar reference or a fast path.
 // backward's last pointer is the transform's gradient (grid or theta).
