@@ -9,6 +9,10 @@ export const AffineGrid = 'StnAffineGrid';
 export const AffineGridGrad = 'StnAffineGridGrad';
 export const AffineSample = 'StnAffineSample';
 export const AffineSampleGrad = 'StnAffineSampleGrad';
+export const GridSample3d = 'StnGridSample3d';
+export const GridSample3dGrad = 'StnGridSample3dGrad';
+export const AffineGrid3d = 'StnAffineGrid3d';
+export const AffineGrid3dGrad = 'StnAffineGrid3dGrad';
 
 export interface GridSampleAttrs extends NamedAttrMap {
   mode: InterpolationMode;
@@ -38,4 +42,10 @@ export interface AffineSampleAttrs extends GridSampleAttrs {
 export interface AffineSampleGradAttrs extends AffineSampleAttrs {
   computeInputGrad: boolean;
   computeThetaGrad: boolean;
+}
+
+/** The volume affine grid: the output's NDHWC shape [N, Do, Ho, Wo, C]. */
+export interface AffineGrid3dAttrs extends NamedAttrMap {
+  size: number[];
+  alignCorners: boolean;
 }

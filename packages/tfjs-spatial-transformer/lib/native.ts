@@ -13,6 +13,13 @@ import {INTERPOLATION_MODES, Isa, ISAS, NativeEnum, PADDING_MODES, vocabularyMis
 export type SamplerShape = [number, number, number, number, number, number] |
     [number, number, number, number, number, number, number];
 
+/**
+ * [n, d, h, w, c, od, ho, wo] or with gridN appended: input [N,D,H,W,C]
+ * sampled on a grid [gridN,Do,Ho,Wo,3]; gridN is N (the default) or 1.
+ */
+export type VolumeShape = [number, number, number, number, number, number, number, number] |
+    [number, number, number, number, number, number, number, number, number];
+
 export interface NativeKernels {
   gridSampleForward(input: Float32Array, grid: Float32Array, output: Float32Array,
       shape: SamplerShape, mode: number, padding: number, alignCorners: boolean): void;
@@ -31,6 +38,17 @@ export interface NativeKernels {
   affineSampleBackward(gradOutput: Float32Array, input: Float32Array, theta: Float32Array,
       gradInput: Float32Array|null, gradTheta: Float32Array|null, shape: SamplerShape,
       mode: number, padding: number, alignCorners: boolean): void;
+  /** The volume sampler (bilinear, i.e. trilinear, or nearest). */
+  gridSample3dForward(input: Float32Array, grid: Float32Array, output: Float32Array,
+      shape: VolumeShape, mode: number, padding: number, alignCorners: boolean): void;
+  /** Either gradient may be null: it is then not computed. */
+  gridSample3dBackward(gradOutput: Float32Array, input: Float32Array, grid: Float32Array,
+      gradInput: Float32Array|null, gradGrid: Float32Array|null, shape: VolumeShape,
+      mode: number, padding: number, alignCorners: boolean): void;
+  affineGrid3dForward(theta: Float32Array, grid: Float32Array, n: number, od: number, ho: number,
+      wo: number, alignCorners: boolean): void;
+  affineGrid3dBackward(gradGrid: Float32Array, gradTheta: Float32Array, n: number, od: number,
+      ho: number, wo: number, alignCorners: boolean): void;
 }
 
 export interface NativeAddon extends NativeKernels {

@@ -1,21 +1,29 @@
 // Importing this module registers every kernel on both backends and every gradient.
 import * as tf from '@tensorflow/tfjs-core';
 
+import {affineGrid3dGradConfig} from './gradients/AffineGrid3d_grad';
 import {affineGridGradConfig} from './gradients/AffineGrid_grad';
 import {affineSampleGradConfig} from './gradients/AffineSample_grad';
+import {gridSample3dGradConfig} from './gradients/GridSample3d_grad';
 import {gridSampleGradConfig} from './gradients/GridSample_grad';
 import {affineGridConfigs} from './kernels/AffineGrid';
+import {affineGrid3dConfigs} from './kernels/AffineGrid3d';
+import {affineGrid3dGradConfigs} from './kernels/AffineGrid3dGrad';
 import {affineGridGradConfigs} from './kernels/AffineGridGrad';
 import {affineSampleConfigs} from './kernels/AffineSample';
 import {affineSampleGradConfigs} from './kernels/AffineSampleGrad';
 import {gridSampleConfigs} from './kernels/GridSample';
+import {gridSample3dConfigs} from './kernels/GridSample3d';
+import {gridSample3dGradConfigs} from './kernels/GridSample3dGrad';
 import {gridSampleGradConfigs} from './kernels/GridSampleGrad';
 
 const kernels = [
   ...gridSampleConfigs, ...gridSampleGradConfigs, ...affineGridConfigs, ...affineGridGradConfigs,
   ...affineSampleConfigs, ...affineSampleGradConfigs,
+  ...gridSample3dConfigs, ...gridSample3dGradConfigs, ...affineGrid3dConfigs, ...affineGrid3dGradConfigs,
 ];
 for (const config of kernels) tf.registerKernel(config);
-for (const config of [gridSampleGradConfig, affineGridGradConfig, affineSampleGradConfig]) {
+for (const config of [gridSampleGradConfig, affineGridGradConfig, affineSampleGradConfig,
+  gridSample3dGradConfig, affineGrid3dGradConfig]) {
   tf.registerGradient(config);
 }

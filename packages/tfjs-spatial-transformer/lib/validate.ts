@@ -44,10 +44,11 @@ export function toFloat32Tensor(value: unknown, op: string, name: string,
   return tensor;
 }
 
-/** Throws unless `size` is [N, Ho, Wo, C] of non-negative integers. */
-export function checkGridSize(op: string, size: unknown): asserts size is number[] {
-  if (!Array.isArray(size) || size.length !== 4 || !size.every(isSize)) {
-    fail(op, 'size', 'an array of 4 non-negative integers [N, Ho, Wo, C]', size);
+/** Throws unless `size` is [N, Ho, Wo, C] (or the given axes) of non-negative integers. */
+export function checkGridSize(op: string, size: unknown,
+    axes: readonly string[] = ['N', 'Ho', 'Wo', 'C']): asserts size is number[] {
+  if (!Array.isArray(size) || size.length !== axes.length || !size.every(isSize)) {
+    fail(op, 'size', `an array of ${axes.length} non-negative integers [${axes.join(', ')}]`, size);
   }
 }
 

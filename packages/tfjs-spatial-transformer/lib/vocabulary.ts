@@ -12,6 +12,10 @@
 export const INTERPOLATION_MODES = ['bilinear', 'nearest', 'bicubic'] as const;
 export type InterpolationMode = typeof INTERPOLATION_MODES[number];
 
+/** The modes of the volume (3-D) kernels: PyTorch has no 5-D bicubic (native: volume_mode_supported). */
+export const VOLUME_INTERPOLATION_MODES = ['bilinear', 'nearest'] as const satisfies readonly InterpolationMode[];
+export type VolumeInterpolationMode = typeof VOLUME_INTERPOLATION_MODES[number];
+
 /** What lies outside the input. */
 export const PADDING_MODES = ['zeros', 'border', 'reflection'] as const;
 export type PaddingMode = typeof PADDING_MODES[number];

@@ -14,6 +14,7 @@
 #include "grid_sampler.h"
 #include "kernel_calls.h"
 #include "tf_ops.h"
+#include "volume_sampler.h"
 
 namespace {
 
@@ -368,6 +369,107 @@ Napi::Value AffineSampleBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+struct VolumeArgs {
+  stn::VolumeShape shape;
+  stn::SamplerOptions options;
+  std::vector<int64_t> input_dims, grid_dims, output_dims;
+  int64_t input_count, grid_count, output_count;
+};
+
+// shape: [n, d, h, w, c, od, ho, wo] or with gridN appended (N or 1), as
+// sampler_args; the mode must be one the volume kernels implement.
+VolumeArgs volume_args(const Args& args, size_t shape_at, size_t mode_at) {
+  const auto sh = args.sizes(shape_at, "shape", 8, 9);
+  VolumeArgs a;
+  const int64_t n = sh[0], grid_n = sh.size() == 9 ? sh[8] : n;
+  if (grid_n != n && grid_n != 1)
+    throw args.range_error("shape[8] (the grid's batch size) must be N (" + std::to_string(n) +
+                           ") or 1 but got " + std::to_string(grid_n));
+  a.shape = {n, sh[1], sh[2], sh[3], sh[4], sh[5], sh[6], sh[7], grid_n != n};
+  a.input_dims = stn::input_dims(a.shape);
+  a.grid_dims = stn::grid_dims(a.shape);
+  a.output_dims = stn::output_dims(a.shape);
+  a.input_count = element_count(args, a.input_dims, "input");
+  a.grid_count = element_count(args, a.grid_dims, "grid");
+  a.output_count = element_count(args, a.output_dims, "output");
+  a.options.mode = enum_arg<stn::Interpolation>(args, mode_at);
+  if (!stn::volume_mode_supported(a.options.mode))
+    throw args.range_error(std::string("mode must be 0 (bilinear) or 1 (nearest) for volumes but got ") +
+                           std::to_string(static_cast<int32_t>(a.options.mode)) + " (" +
+                           stn::name_of(a.options.mode) + ")");
+  a.options.padding = enum_arg<stn::Padding>(args, mode_at + 1);
+  a.options.align_corners = args.boolean(mode_at + 2, "alignCorners");
+  return a;
+}
+
+// gridSample3dForward(input, grid, output, shape, mode, padding, alignCorners)
+template <class K>
+Napi::Value GridSample3dForward(const Napi::CallbackInfo& info) {
+  Args args(info, "gridSample3dForward", 7);
+  const VolumeArgs a = volume_args(args, 3, 4);
+  const float* input = args.floats(0, "input", a.input_count, a.input_dims);
+  const float* grid = args.floats(1, "grid", a.grid_count, a.grid_dims);
+  const size_t outputs = args.view_count();
+  float* output = args.floats(2, "output", a.output_count, a.output_dims);
+  args.check_outputs_disjoint(outputs);
+  stn::call_grid_sample_3d_forward<K>(a.shape, a.options, input, grid, output);
+  return info.Env().Undefined();
+}
+
+// gridSample3dBackward(gradOutput, input, grid, gradInput | null,
+//                      gradGrid | null, shape, mode, padding, alignCorners)
+template <class K>
+Napi::Value GridSample3dBackward(const Napi::CallbackInfo& info) {
+  Args args(info, "gridSample3dBackward", 9);
+  const VolumeArgs a = volume_args(args, 5, 6);
+  const float* grad_output = args.floats(0, "gradOutput", a.output_count, a.output_dims);
+  const float* input = args.floats(1, "input", a.input_count, a.input_dims);
+  const float* grid = args.floats(2, "grid", a.grid_count, a.grid_dims);
+  const size_t outputs = args.view_count();
+  float* grad_input = args.floats(3, "gradInput", a.input_count, a.input_dims, true);
+  float* grad_grid = args.floats(4, "gradGrid", a.grid_count, a.grid_dims, true);
+  args.check_outputs_disjoint(outputs);
+  stn::call_grid_sample_3d_backward<K>(a.shape, a.options, grad_output, input, grid,
+                                       grad_input, grad_grid);
+  return info.Env().Undefined();
+}
+
+// affineGrid3dForward(theta, grid, n, od, ho, wo, alignCorners)
+template <class K>
+Napi::Value AffineGrid3dForward(const Napi::CallbackInfo& info) {
+  Args args(info, "affineGrid3dForward", 7);
+  const int64_t n = args.size(2, "n"), od = args.size(3, "od"), ho = args.size(4, "ho"),
+                wo = args.size(5, "wo");
+  const bool align = args.boolean(6, "alignCorners");
+  const std::vector<int64_t> theta_dims = stn::theta_3d_dims(n), grid_dims = {n, od, ho, wo, 3};
+  const int64_t theta_count = element_count(args, theta_dims, "theta");
+  const int64_t grid_count = element_count(args, grid_dims, "grid");
+  const float* theta = args.floats(0, "theta", theta_count, theta_dims);
+  const size_t outputs = args.view_count();
+  float* grid = args.floats(1, "grid", grid_count, grid_dims);
+  args.check_outputs_disjoint(outputs);
+  stn::call_affine_grid_3d_forward<K>(n, od, ho, wo, align, theta, grid);
+  return info.Env().Undefined();
+}
+
+// affineGrid3dBackward(gradGrid, gradTheta, n, od, ho, wo, alignCorners)
+template <class K>
+Napi::Value AffineGrid3dBackward(const Napi::CallbackInfo& info) {
+  Args args(info, "affineGrid3dBackward", 7);
+  const int64_t n = args.size(2, "n"), od = args.size(3, "od"), ho = args.size(4, "ho"),
+                wo = args.size(5, "wo");
+  const bool align = args.boolean(6, "alignCorners");
+  const std::vector<int64_t> theta_dims = stn::theta_3d_dims(n), grid_dims = {n, od, ho, wo, 3};
+  const int64_t theta_count = element_count(args, theta_dims, "gradTheta");
+  const int64_t grid_count = element_count(args, grid_dims, "gradGrid");
+  const float* grad_grid = args.floats(0, "gradGrid", grid_count, grid_dims);
+  const size_t outputs = args.view_count();
+  float* grad_theta = args.floats(1, "gradTheta", theta_count, theta_dims);
+  args.check_outputs_disjoint(outputs);
+  stn::call_affine_grid_3d_backward<K>(n, od, ho, wo, align, grad_grid, grad_theta);
+  return info.Env().Undefined();
+}
+
 // setIsa(name): one of vocabulary.h's ISA names, at most getBestIsa().
 Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   Args args(info, "setIsa", 1);
@@ -470,6 +572,10 @@ void export_kernels(Napi::Env env, Napi::Object target) {
   target.Set("gridSampleBackward", exported<GridSampleBackward<K>>(env, "gridSampleBackward"));
   target.Set("affineGridForward", exported<AffineGridForward<K>>(env, "affineGridForward"));
   target.Set("affineGridBackward", exported<AffineGridBackward<K>>(env, "affineGridBackward"));
+  target.Set("gridSample3dForward", exported<GridSample3dForward<K>>(env, "gridSample3dForward"));
+  target.Set("gridSample3dBackward", exported<GridSample3dBackward<K>>(env, "gridSample3dBackward"));
+  target.Set("affineGrid3dForward", exported<AffineGrid3dForward<K>>(env, "affineGrid3dForward"));
+  target.Set("affineGrid3dBackward", exported<AffineGrid3dBackward<K>>(env, "affineGrid3dBackward"));
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {

@@ -26,4 +26,13 @@ inline void affine_point(const float* t, float x, float y, float* out) {
   out[1] = t[3] * x + t[4] * y + t[5];
 }
 
+// One volume grid point: theta (3x4, row-major) * (x, y, z, 1), summed in
+// this order.
+inline void affine_point_3d(const float* t, float x, float y, float z, float* out) {
+  for (int r = 0; r < 3; ++r) {
+    const float* row = t + 4 * r;
+    out[r] = row[0] * x + row[1] * y + row[2] * z + row[3];
+  }
+}
+
 }  // namespace stn

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "grid_sampler.h"
+#include "volume_sampler.h"
 
 namespace stn {
 
@@ -68,6 +69,26 @@ inline SamplerShape sampler_shape(const std::vector<int64_t>& input, int64_t ho,
           grid_n == 1 && input[0] != 1};
 }
 
+// The NDHWC shapes of a volume sampler call's arguments (as above, one more
+// spatial axis; theta is 3x4).
+inline std::vector<int64_t> input_dims(const VolumeShape& s) {
+  return {s.n, s.d, s.h, s.w, s.c};
+}
+inline std::vector<int64_t> grid_dims(const VolumeShape& s) {
+  return {grid_batch(s), s.od, s.ho, s.wo, 3};
+}
+inline std::vector<int64_t> output_dims(const VolumeShape& s) {
+  return {s.n, s.od, s.ho, s.wo, s.c};
+}
+inline std::vector<int64_t> theta_3d_dims(int64_t n) { return {n, 3, 4}; }
+
+// As sampler_shape, for an input [N,D,H,W,C] and an output Do x Ho x Wo.
+inline VolumeShape volume_shape(const std::vector<int64_t>& input, int64_t od, int64_t ho,
+                                int64_t wo, int64_t grid_n) {
+  return {input[0], input[1], input[2], input[3], input[4], od, ho, wo,
+          grid_n == 1 && input[0] != 1};
+}
+
 // A failed scratch allocation: the front door reports it (a RangeError, a
 // TF ResourceExhausted) naming the op and `bytes`.
 struct OutOfScratchMemory {
@@ -117,6 +138,13 @@ struct FastKernels {
   static size_t affine_backward_scratch(const SamplerShape& s, bool gi, bool gt) {
     return affine_sample_backward_scratch(s, gi, gt);
   }
+  static constexpr auto volume_forward = &grid_sample_3d_forward;
+  static constexpr auto volume_backward = &grid_sample_3d_backward;
+  static size_t volume_backward_scratch(const VolumeShape& s, bool grad_input) {
+    return grid_sample_3d_backward_scratch(s, grad_input);
+  }
+  static constexpr auto affine_grid_3d_forward = &stn::affine_grid_3d_forward;
+  static constexpr auto affine_grid_3d_backward = &stn::affine_grid_3d_backward;
 };
 
 struct ReferenceKernels {
@@ -133,6 +161,15 @@ struct ReferenceKernels {
   static size_t affine_backward_scratch(const SamplerShape& s, bool, bool) {
     return affine_sample_ref_scratch(s);
   }
+  static constexpr auto volume_forward = &grid_sample_3d_forward_ref;
+  static void volume_backward(const VolumeShape& s, const SamplerOptions& o, const float* gout,
+                              const float* input, const float* grid, float* ginp, float* ggrid,
+                              Scratch) {
+    grid_sample_3d_backward_ref(s, o, gout, input, grid, ginp, ggrid);
+  }
+  static size_t volume_backward_scratch(const VolumeShape&, bool) { return 0; }
+  static constexpr auto affine_grid_3d_forward = &affine_grid_3d_forward_ref;
+  static constexpr auto affine_grid_3d_backward = &affine_grid_3d_backward_ref;
 };
 
 // The calls, for arguments of the shapes above whose counts are within
@@ -196,6 +233,37 @@ void call_affine_sample_backward(const SamplerShape& s, const SamplerOptions& o,
       K::affine_backward_scratch(s, grad_input != nullptr, grad_theta != nullptr));
   K::affine_backward(s, o, grad_output, input, theta, grad_input, grad_theta,
                      scratch.get());
+}
+
+template <class K>
+void call_grid_sample_3d_forward(const VolumeShape& s, const SamplerOptions& o,
+                                 const float* input, const float* grid, float* output) {
+  if (bounded_element_count(output_dims(s)) > 0) K::volume_forward(s, o, input, grid, output);
+}
+
+template <class K>
+void call_grid_sample_3d_backward(const VolumeShape& s, const SamplerOptions& o,
+                                  const float* grad_output, const float* input,
+                                  const float* grid, float* grad_input, float* grad_grid) {
+  if (bounded_element_count(input_dims(s)) == 0) grad_input = nullptr;
+  if (bounded_element_count(grid_dims(s)) == 0) grad_grid = nullptr;
+  if (!grad_input && !grad_grid) return;
+  const ScratchMemory scratch(K::volume_backward_scratch(s, grad_input != nullptr));
+  K::volume_backward(s, o, grad_output, input, grid, grad_input, grad_grid, scratch.get());
+}
+
+template <class K>
+void call_affine_grid_3d_forward(int64_t n, int64_t od, int64_t ho, int64_t wo, bool align,
+                                 const float* theta, float* grid) {
+  if (bounded_element_count({n, od, ho, wo, 3}) > 0)
+    K::affine_grid_3d_forward(n, od, ho, wo, align, theta, grid);
+}
+
+// An empty grid still defines gradTheta (zeros).
+template <class K>
+void call_affine_grid_3d_backward(int64_t n, int64_t od, int64_t ho, int64_t wo, bool align,
+                                  const float* grad_grid, float* grad_theta) {
+  if (n > 0) K::affine_grid_3d_backward(n, od, ho, wo, align, grad_grid, grad_theta);
 }
 
 }  // namespace stn

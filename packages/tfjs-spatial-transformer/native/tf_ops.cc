@@ -373,6 +373,68 @@ void affine_sample_grad(Call& c, const Attrs& a) {
                                            grad_input, grad_theta);
 }
 
+// The volume sampler's shape from input [N,D,H,W,C], as checked_sampler_shape.
+VolumeShape checked_volume_shape(Call& c, const Attrs& a, const std::vector<int64_t>& input,
+                                 const std::vector<int64_t>& grid) {
+  if (!volume_mode_supported(a.options.mode))
+    c.fail(std::string("mode must be 'bilinear' or 'nearest' for volumes but is '") +
+           name_of(a.options.mode) + "'");
+  if (input[1] == 0 || input[2] == 0 || input[3] == 0)
+    c.fail("input must be non-empty in D, H and W but has shape " + shape_string(input));
+  const VolumeShape s = volume_shape(input, grid[1], grid[2], grid[3], grid[0]);
+  for (const auto& d : {grid_dims(s), output_dims(s)})
+    if (bounded_element_count(d) < 0) c.fail("shape " + shape_string(d) + " is too large");
+  require_dims(c, "grid", grid, grid_dims(s), "input's N or 1, (x, y, z) last");
+  return s;
+}
+
+// GridSample3d(input [N,D,H,W,C], grid [N or 1,Do,Ho,Wo,3]) -> output [N,Do,Ho,Wo,C]
+void grid_sample_3d(Call& c, const Attrs& a) {
+  const auto input = c.floats(0, "input", 5, "[N,D,H,W,C]");
+  const auto grid = c.floats(1, "grid", 5, "[N,Do,Ho,Wo,3]");
+  const VolumeShape s = checked_volume_shape(c, a, input.dims, grid.dims);
+  float* output = c.output(0, "output", output_dims(s));
+  call_grid_sample_3d_forward<FastKernels>(s, a.options, input.data, grid.data, output);
+}
+
+// GridSample3dGrad(dy [N,Do,Ho,Wo,C], input, grid) -> grad_input, grad_grid
+void grid_sample_3d_grad(Call& c, const Attrs& a) {
+  const auto dy = c.floats(0, "dy", 5, "[N,Do,Ho,Wo,C]");
+  const auto input = c.floats(1, "input", 5, "[N,D,H,W,C]");
+  const auto grid = c.floats(2, "grid", 5, "[N,Do,Ho,Wo,3]");
+  const VolumeShape s = checked_volume_shape(c, a, input.dims, grid.dims);
+  require_dims(c, "dy", dy.dims, output_dims(s), "the forward's output");
+  float* grad_input = nullptr;
+  float* grad_grid = nullptr;
+  if (a.first_grad) grad_input = c.output(0, "grad_input", input_dims(s));
+  else c.empty_output(0, "grad_input");
+  if (a.second_grad) grad_grid = c.output(1, "grad_grid", grid_dims(s));
+  else c.empty_output(1, "grad_grid");
+  call_grid_sample_3d_backward<FastKernels>(s, a.options, dy.data, input.data, grid.data,
+                                            grad_input, grad_grid);
+}
+
+// AffineGrid3d(theta [N,3,4], size [Do,Ho,Wo]) -> grid [N,Do,Ho,Wo,3]
+void affine_grid_3d(Call& c, const Attrs& a) {
+  const auto theta = c.floats(0, "theta", 3, "[N,3,4]");
+  const auto size = c.sizes(1, "size", 3, "[Do,Ho,Wo]");
+  const int64_t n = theta.dims[0];
+  require_dims(c, "theta", theta.dims, theta_3d_dims(n), "3x4 matrices");
+  float* grid = c.output(0, "grid", {n, size[0], size[1], size[2], 3});
+  call_affine_grid_3d_forward<FastKernels>(n, size[0], size[1], size[2],
+                                           a.options.align_corners, theta.data, grid);
+}
+
+// AffineGrid3dGrad(dy [N,Do,Ho,Wo,3]) -> grad_theta [N,3,4]
+void affine_grid_3d_grad(Call& c, const Attrs& a) {
+  const auto dy = c.floats(0, "dy", 5, "[N,Do,Ho,Wo,3]");
+  const auto& d = dy.dims;
+  require_dims(c, "dy", d, {d[0], d[1], d[2], d[3], 3}, "(x, y, z) last");
+  float* grad_theta = c.output(0, "grad_theta", theta_3d_dims(d[0]));
+  call_affine_grid_3d_backward<FastKernels>(d[0], d[1], d[2], d[3], a.options.align_corners,
+                                            dy.data, grad_theta);
+}
+
 using Body = void (*)(Call&, const Attrs&);
 
 // The TF compute function of `kBody`: runs it, and reports what went wrong
@@ -448,6 +510,20 @@ std::vector<OpSpec> make_op_specs() {
                    sampler_attrs("compute_input_grad: bool", "compute_theta_grad: bool"),
                    create_sampler_grad<kThetaGrad>,
                    STN_COMPUTE(affine_sample_grad, "StnAffineSampleGrad")});
+  specs.push_back({"StnGridSample3d", {"input: float", "grid: float"},
+                   {"output: float"}, sampler_attrs(), create_sampler,
+                   STN_COMPUTE(grid_sample_3d, "StnGridSample3d")});
+  specs.push_back({"StnGridSample3dGrad", {"dy: float", "input: float", "grid: float"},
+                   {"grad_input: float", "grad_grid: float"},
+                   sampler_attrs("compute_input_grad: bool", "compute_grid_grad: bool"),
+                   create_sampler_grad<kGridGrad>,
+                   STN_COMPUTE(grid_sample_3d_grad, "StnGridSample3dGrad")});
+  specs.push_back({"StnAffineGrid3d", {"theta: float", "size: int32"},
+                   {"grid: float"}, {"align_corners: bool"}, create_align,
+                   STN_COMPUTE(affine_grid_3d, "StnAffineGrid3d")});
+  specs.push_back({"StnAffineGrid3dGrad", {"dy: float"}, {"grad_theta: float"},
+                   {"align_corners: bool"}, create_align,
+                   STN_COMPUTE(affine_grid_3d_grad, "StnAffineGrid3dGrad")});
   return specs;
 }
 

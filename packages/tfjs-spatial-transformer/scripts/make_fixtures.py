@@ -33,6 +33,16 @@ affine_grid.json: {"torchVersion", "seed", "cases": [{
   grid      = F.affine_grid(theta, (N, C, Ho, Wo), align_corners) (already NHWC);
   gradTheta = gradient of sum(grid * gradGrid).
 
+volume_grid_sample.json: as grid_sample.json for volumes (5-D F.grid_sample,
+    modes bilinear and nearest): "inputShape": [N,D,H,W,C], "gridShape":
+    [N,Do,Ho,Wo,3] holding (x, y, z) triples, the output [N,Do,Ho,Wo,C]; the
+    input is input.permute(0,4,1,2,3) in NCDHW; specialPoints index the
+    N*Do*Ho*Wo grid points.
+affine_grid_3d.json: as affine_grid.json with "size": [N,Do,Ho,Wo,C] and
+    theta [N*3*4]: grid = F.affine_grid(theta, (N, C, Do, Ho, Wo)).
+The volume cases draw from their own generator (seeded [SEED, 100]), so the
+2-D files stay byte for byte as they were.
+
 All computation is float32 on the CPU. Every number is written as the
 shortest decimal that parses back (via float64, then rounding to float32,
 i.e. Float32Array / Math.fround) to exactly the float32 value; compare after
@@ -80,6 +90,17 @@ SAMPLER_SHAPES = [
 ]
 # (N, Ho, Wo, C)
 AFFINE_SIZES = [(2, 5, 7, 3), (1, 1, 1, 1), (1, 1, 4, 1), (3, 6, 2, 2), (1, 8, 8, 1)]
+
+# Volumes: PyTorch's 5-D modes; (N, D, H, W, C, Do, Ho, Wo).
+VOLUME_MODES = ["bilinear", "nearest"]
+VOLUME_SHAPES = [
+    (2, 3, 4, 5, 2, 2, 3, 4),
+    (1, 1, 1, 1, 2, 2, 2, 2),  # a single voxel
+    (1, 4, 3, 2, 1, 5, 2, 3),
+]
+# (N, Do, Ho, Wo, C)
+AFFINE_3D_SIZES = [(2, 3, 4, 5, 2), (1, 1, 1, 1, 1), (1, 2, 1, 4, 1), (3, 5, 3, 2, 1)]
+VOLUME_SEED_INDEX = 100
 
 F32 = np.float32
 
@@ -267,6 +288,78 @@ def affine_grid_case(rng, align, size):
     }
 
 
+# ---------------------------------------------------------------- volumes
+
+
+def volume_grid_sample_case(rng, mode, padding, align, shape):
+    n, d, h, w, c, do, ho, wo = shape
+    inp = rng.uniform(-1, 1, (n, d, h, w, c)).astype(F32)
+    grid = rng.uniform(-1.3, 1.3, (n, do, ho, wo, 3)).astype(F32)
+    grad_out = rng.uniform(-1, 1, (n, do, ho, wo, c)).astype(F32)
+
+    axes = [special_values(w, align), special_values(h, align), special_values(d, align)]
+    points = n * do * ho * wo
+    count = min(max(len(a) for a in axes), (3 * points) // 4)
+    where = np.sort(rng.permutation(points)[:count])
+    flat = grid.reshape(points, 3)
+    for k, p in enumerate(where):  # different strides per axis, so combinations vary
+        for a, stride in enumerate([1, 3, 5]):
+            flat[p, a] = axes[a][(stride * k + a) % len(axes[a])]
+
+    x = torch.from_numpy(inp).permute(0, 4, 1, 2, 3).contiguous().requires_grad_(True)
+    g = torch.from_numpy(grid.copy()).requires_grad_(True)
+    out = F.grid_sample(x, g, mode=mode, padding_mode=padding, align_corners=align)
+    (out * torch.from_numpy(grad_out).permute(0, 4, 1, 2, 3)).sum().backward()
+
+    output = out.detach().permute(0, 2, 3, 4, 1).contiguous().numpy()
+    grad_input = x.grad.permute(0, 2, 3, 4, 1).contiguous().numpy()
+    grad_grid = g.grad.numpy()
+    for name, a in [("output", output), ("gradInput", grad_input), ("gradGrid", grad_grid)]:
+        assert a.dtype == F32 and np.all(np.isfinite(a)), name
+
+    return {
+        "name": f"{mode}/{padding}/alignCorners={str(align).lower()}/"
+                f"{n}x{d}x{h}x{w}x{c}->{do}x{ho}x{wo}",
+        "mode": mode,
+        "paddingMode": padding,
+        "alignCorners": align,
+        "inputShape": [n, d, h, w, c],
+        "gridShape": [n, do, ho, wo, 3],
+        "specialPoints": [int(p) for p in where],
+        "input": inp,
+        "grid": grid,
+        "gradOutput": grad_out,
+        "output": output,
+        "gradInput": grad_input,
+        "gradGrid": grad_grid,
+    }
+
+
+def affine_grid_3d_case(rng, align, size):
+    n, do, ho, wo, c = size
+    theta = (np.tile(np.eye(3, 4), (n, 1, 1)) + rng.uniform(-0.6, 0.6, (n, 3, 4))).astype(F32)
+    grad_grid = rng.uniform(-1, 1, (n, do, ho, wo, 3)).astype(F32)
+
+    t = torch.from_numpy(theta).requires_grad_(True)
+    grid = F.affine_grid(t, [n, c, do, ho, wo], align_corners=align)
+    assert tuple(grid.shape) == (n, do, ho, wo, 3)
+    (grid * torch.from_numpy(grad_grid)).sum().backward()
+    out = grid.detach().numpy()
+    grad_theta = t.grad.numpy()
+    for name, a in [("grid", out), ("gradTheta", grad_theta)]:
+        assert a.dtype == F32 and np.all(np.isfinite(a)), name
+
+    return {
+        "name": f"alignCorners={str(align).lower()}/{n}x{do}x{ho}x{wo}x{c}",
+        "alignCorners": align,
+        "size": [n, do, ho, wo, c],
+        "theta": theta,
+        "grid": out,
+        "gradGrid": grad_grid,
+        "gradTheta": grad_theta,
+    }
+
+
 def main():
     torch.set_num_threads(1)
     torch.manual_seed(SEED)
@@ -282,6 +375,14 @@ def main():
 
     cases = [affine_grid_case(rng, align, size) for align in ALIGNS for size in AFFINE_SIZES]
     write("affine_grid.json", {"torchVersion": torch.__version__, "seed": SEED, "cases": cases})
+
+    vrng = np.random.default_rng([SEED, VOLUME_SEED_INDEX])
+    cases = [volume_grid_sample_case(vrng, mode, padding, align, shape)
+             for mode in VOLUME_MODES for padding in PADDINGS for align in ALIGNS
+             for shape in VOLUME_SHAPES]
+    write("volume_grid_sample.json", {"torchVersion": torch.__version__, "seed": SEED, "cases": cases})
+    cases = [affine_grid_3d_case(vrng, align, size) for align in ALIGNS for size in AFFINE_3D_SIZES]
+    write("affine_grid_3d.json", {"torchVersion": torch.__version__, "seed": SEED, "cases": cases})
     return 0
 
 

@@ -112,7 +112,8 @@ export function weightedSum(t: tf.Tensor, weights: Float32Array): number {
   return sum;
 }
 
-type NativeKernel = 'gridSampleForward'|'gridSampleBackward'|'affineSampleForward'|'affineSampleBackward';
+type NativeKernel = 'gridSampleForward'|'gridSampleBackward'|'affineSampleForward'|'affineSampleBackward'|
+    'gridSample3dBackward';
 
 /**
  * The calls of one native kernel on the active backend, through whichever

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-node';
 import {afterEach, describe, expect, test, vi} from 'vitest';
 
-import {affineGrid, affineSample, gridSample, tensorflowOps} from '../lib';
+import {affineGrid, affineGrid3d, affineSample, gridSample, gridSample3d, tensorflowOps} from '../lib';
 import {native} from '../lib/native';
 import {tensorflowOpName, useTensorflowOps} from '../lib/tensorflow_ops';
 import {expectBitwise, randomArray, rng, SAMPLER_CASES, useBackend} from './helpers';
@@ -64,7 +64,7 @@ describe('the TF-op path on tensorflow', () => {
   test('is active, and says which TensorFlow took the ops', async () => {
     await useBackend('tensorflow');
     const status = tensorflowOps();
-    expect(status.reason).toMatch(/^6 ops registered in TensorFlow \d+\.\d+/);
+    expect(status.reason).toMatch(/^10 ops registered in TensorFlow \d+\.\d+/);
     expect(status.active).toBe(true);
     expect(tensorflowOpName('StnGridSample')).toBe('StnGridSampleAbi2');
   });
@@ -94,6 +94,61 @@ describe('the TF-op path on tensorflow', () => {
             expect.arrayContaining([tensorflowOpName('StnGridSample'), tensorflowOpName('StnAffineSample')]));
         actual.forEach((a, k) => expectBitwise(a, expected[k], `result ${k}`));
       });
+
+  test.each(SAMPLER_CASES.flatMap(({mode, ...rest}) => mode === 'bicubic' ? [] : [{mode, ...rest}]))(
+      'volumes ($mode, $paddingMode, alignCorners $alignCorners): every output and gradient equals cpu, via the ops',
+      async (options) => {
+        const volumes = (shared: boolean) => {
+          const [n, d, h, w, c, od, ho, wo] = [2, 4, 5, 3, 3, 3, 4, 5];
+          const gn = shared ? 1 : n;
+          const random = rng(shared ? 31 : 30);
+          return tf.tidy(() => {
+            const x = tf.tensor5d(randomArray(random, n * d * h * w * c), [n, d, h, w, c]);
+            const grid = tf.tensor5d(randomArray(random, gn * od * ho * wo * 3, -1.4, 1.4), [gn, od, ho, wo, 3]);
+            const theta = tf.tensor3d(randomArray(random, gn * 12, -1.2, 1.2), [gn, 3, 4]);
+            const dy = tf.tensor5d(randomArray(random, n * od * ho * wo * c), [n, od, ho, wo, c]);
+            const dGrid = tf.tensor5d(randomArray(random, gn * od * ho * wo * 3), [gn, od, ho, wo, 3]);
+            const sample = (a: tf.Tensor, b: tf.Tensor) => gridSample3d(a, b, options);
+            const toGrid = (t: tf.Tensor) => affineGrid3d(t, [gn, od, ho, wo, c], {alignCorners: options.alignCorners});
+            return [sample(x, grid), ...tf.grads(sample)([x, grid], dy), tf.grad((g: tf.Tensor) => sample(x, g))(grid, dy),
+              toGrid(theta), tf.grad(toGrid)(theta, dGrid)].map((t) => t.dataSync() as Float32Array);
+          });
+        };
+        for (const shared of [false, true]) {
+          await useBackend('cpu');
+          const expected = volumes(shared);
+          await useBackend('tensorflow');
+          const forward = vi.spyOn(native, 'gridSample3dForward');
+          const backward = vi.spyOn(native, 'gridSample3dBackward');
+          const actual = volumes(shared);
+          expect(forward).not.toHaveBeenCalled();
+          expect(backward).not.toHaveBeenCalled();
+          vi.restoreAllMocks();
+          actual.forEach((a, k) => expectBitwise(a, expected[k], `result ${k}${shared ? ' (shared)' : ''}`));
+        }
+      });
+
+  test('the volume ops check their tensors themselves', async () => {
+    await useBackend('tensorflow');
+    const backend = nodeBackend();
+    const {TF_ATTR_STRING: string, TF_ATTR_BOOL: bool} = backend.binding;
+    const sampler = (mode: string) => [{name: 'mode', type: string, value: mode},
+      {name: 'padding_mode', type: string, value: 'zeros'}, {name: 'align_corners', type: bool, value: false}];
+    const run = (kernel: string, inputs: tf.Tensor[], attrs: unknown[]) =>
+      () => backend.executeSingleOutput(tensorflowOpName(kernel)!, attrs, inputs);
+    const x = tf.zeros([1, 2, 3, 4, 1]);
+    expect(run('StnGridSample3d', [x, tf.zeros([1, 2, 2, 2, 3])], sampler('bicubic')))
+        .toThrow(/StnGridSample3dAbi2: mode must be 'bilinear' or 'nearest' for volumes but is 'bicubic'/);
+    expect(run('StnGridSample3d', [x, tf.zeros([1, 2, 2, 2, 2])], sampler('bilinear')))
+        .toThrow(/StnGridSample3dAbi2: grid must have shape \[1,2,2,2,3\]/);
+    expect(run('StnGridSample3d', [tf.zeros([1, 2, 0, 4, 1]), tf.zeros([1, 2, 2, 2, 3])], sampler('nearest')))
+        .toThrow(/StnGridSample3dAbi2: input must be non-empty in D, H and W/);
+    const align = [{name: 'align_corners', type: bool, value: false}];
+    expect(run('StnAffineGrid3d', [tf.zeros([1, 2, 3]), tf.tensor1d([2, 2, 2], 'int32')], align))
+        .toThrow(/StnAffineGrid3dAbi2: theta must have shape \[1,3,4\]/);
+    expect(run('StnAffineGrid3d', [tf.zeros([1, 3, 4]), tf.tensor1d([2, 2], 'int32')], align))
+        .toThrow(/StnAffineGrid3dAbi2: size must be an int32 tensor of shape \[3\]/);
+  });
 
   test('nothing is read back into JS, forward or backward, and outputs stay TF-held', async () => {
     await useBackend('tensorflow');

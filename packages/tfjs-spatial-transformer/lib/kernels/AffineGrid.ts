@@ -16,7 +16,7 @@ const jsKernel: KernelFunc = ({inputs, backend, attrs}) => {
 
 const opCall: TensorflowOpCall = (op, backend, {theta}, attrs) => {
   const {size: [, ho, wo], alignCorners} = attrs as AffineGridAttrs;
-  return withOutputSize(backend, ho, wo, (size) =>
+  return withOutputSize(backend, [ho, wo], (size) =>
     backend.executeSingleOutput(op, [boolAttr(backend, 'align_corners', alignCorners)], [theta, size]));
 };
 

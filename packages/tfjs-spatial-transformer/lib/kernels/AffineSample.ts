@@ -20,7 +20,7 @@ const jsKernel: KernelFunc = ({inputs, backend, attrs}) => {
 
 const opCall: TensorflowOpCall = (op, backend, {input, theta}, attrs) => {
   const a = attrs as AffineSampleAttrs;
-  return withOutputSize(backend, a.size[1], a.size[2], (size) =>
+  return withOutputSize(backend, [a.size[1], a.size[2]], (size) =>
     backend.executeSingleOutput(op, samplerAttrs(backend, a), [input, theta, size]));
 };
 

@@ -58,17 +58,17 @@ export function samplerAttrs(backend: TensorflowBackend, attrs: GridSampleAttrs)
 const INT32_MAX = 2 ** 31 - 1;
 
 /**
- * Runs `run` with the output size [Ho, Wo] as an int32 tensor input (a
- * per-call number is an input, never an attribute: TF keeps one kernel per
- * distinct attribute set), disposed afterwards; null (the JS path) for a size
- * beyond int32.
+ * Runs `run` with the output's spatial size ([Ho, Wo], or [Do, Ho, Wo]) as an
+ * int32 tensor input (a per-call number is an input, never an attribute: TF
+ * keeps one kernel per distinct attribute set), disposed afterwards; null
+ * (the JS path) for a size beyond int32.
  */
-export function withOutputSize<T>(backend: TensorflowBackend, ho: number, wo: number,
+export function withOutputSize<T>(backend: TensorflowBackend, sizes: readonly number[],
     run: (size: TensorInfo) => T): T|null {
-  if (ho > INT32_MAX || wo > INT32_MAX) return null;
-  const dataId = backend.write(Int32Array.of(ho, wo), [2], 'int32');
+  if (sizes.some((s) => s > INT32_MAX)) return null;
+  const dataId = backend.write(Int32Array.from(sizes), [sizes.length], 'int32');
   try {
-    return run({dataId, shape: [2], dtype: 'int32'});
+    return run({dataId, shape: [sizes.length], dtype: 'int32'});
   } finally {
     backend.disposeData(dataId);
   }

@@ -1,0 +1,25 @@
+import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+
+import {readFloat32, sizeOf, uninitialisedFloat32, writeFloat32} from '../backend_io';
+import {GridSample3d, GridSampleAttrs} from '../kernel_names';
+import {native, VolumeShape} from '../native';
+import {kernelConfigs, samplerAttrs, TensorflowOpCall} from './configs';
+
+const jsKernel: KernelFunc = ({inputs, backend, attrs}) => {
+  const {input, grid} = inputs as {input: TensorInfo, grid: TensorInfo};
+  const {mode, paddingMode, alignCorners} = attrs as GridSampleAttrs;
+  const [n, d, h, w, c] = input.shape;
+  const [gridN, od, ho, wo] = grid.shape;
+  const outShape = [n, od, ho, wo, c];
+  const output = uninitialisedFloat32(sizeOf(outShape));
+  native.gridSample3dForward(
+      readFloat32(backend, input, 'input'), readFloat32(backend, grid, 'grid'), output,
+      [n, d, h, w, c, od, ho, wo, gridN] as VolumeShape, native.Interpolation[mode],
+      native.Padding[paddingMode], alignCorners);
+  return writeFloat32(backend, output, outShape);
+};
+
+const opCall: TensorflowOpCall = (op, backend, {input, grid}, attrs) =>
+  backend.executeSingleOutput(op, samplerAttrs(backend, attrs as GridSampleAttrs), [input, grid]);
+
+export const gridSample3dConfigs = kernelConfigs(GridSample3d, jsKernel, opCall);

@@ -1,0 +1,281 @@
+// NOTE [threaded volume sampler]
+//
+// Work is split into output rows (one (n, z, y) line of Wo points). Each
+// point's in-bounds corners are gathered once (volume_coords.h: the same
+// positions and weights as the reference), then each corner is applied to
+// all C channels in a loop the compiler vectorises; the per-channel order of
+// operations is the reference's, so the forward and grad_grid equal it bit
+// for bit.
+//
+// grad_input is a scatter-add, made deterministic as the 2-D sampler's is
+// (grid_sampler.cc): each item's rows are split into `blocks` blocks chosen
+// from the shape alone; block 0 adds into grad_input, the others into scratch
+// slices (zeroed lazily, over the depth planes they touch), which are then
+// added in block order. The same bits for any thread count and run; they can
+// differ from the reference's single sequential sum by rounding only.
+// A shared grid's gradient is a second pass: one task per grid row, adding
+// every item's contribution in batch order (the reference's order).
+#include <omp.h>
+
+#include <algorithm>
+
+#include "volume_coords.h"
+#include "volume_sampler.h"
+
+namespace stn {
+namespace {
+
+using coord::TrilinearCell;
+
+// Tasks per backward call to aim for when the batch alone is too small.
+constexpr int64_t kTargetTasks = 8;
+// Upper bound of the backward's scratch (partial grad_input) memory.
+constexpr int64_t kScratchBytes = int64_t{256} << 20;
+// Elements per task when the partial sums are added.
+constexpr int64_t kReduceChunk = int64_t{1} << 14;
+
+int64_t item_size(const VolumeShape& s) { return s.d * s.h * s.w * s.c; }
+int64_t plane_size(const VolumeShape& s) { return s.h * s.w * s.c; }
+int64_t rows_per_item(const VolumeShape& s) { return s.od * s.ho; }
+
+// The in-bounds corners of a source point, in the reference's order.
+struct Taps {
+  int count = 0;
+  int corner[8];
+  int64_t offset[8];
+  float weight[8];
+};
+
+void gather_taps(const VolumeShape& s, const TrilinearCell& cell, Taps* t) {
+  t->count = 0;
+  for (int k = 0; k < 8; ++k) {
+    if (!cell.in_bounds(k, s)) continue;
+    t->corner[t->count] = k;
+    t->offset[t->count] = cell.offset(k, s);
+    t->weight[t->count] = cell.weight(k);
+    ++t->count;
+  }
+}
+
+void forward_point(const VolumeShape& s, const SamplerOptions& o, const float* inp,
+                   const float* g, float* out) {
+  std::fill(out, out + s.c, 0.0f);
+  float ix, iy, iz;
+  if (!coord::volume_source(s, o, g, &ix, &iy, &iz)) return;
+  if (o.mode == Interpolation::Nearest) {
+    int64_t at;
+    if (coord::nearest_voxel(s, ix, iy, iz, &at)) std::copy(inp + at, inp + at + s.c, out);
+    return;
+  }
+  TrilinearCell cell;
+  if (!coord::trilinear_cell(s, ix, iy, iz, &cell)) return;
+  Taps t;
+  gather_taps(s, cell, &t);
+  for (int i = 0; i < t.count; ++i) {
+    const float* v = inp + t.offset[i];
+    const float w = t.weight[i];
+    for (int64_t c = 0; c < s.c; ++c) out[c] += v[c] * w;
+  }
+}
+
+// The depth planes [begin, end) of a scratch slice zeroed so far.
+struct ZeroedPlanes {
+  int64_t begin = 0, end = 0;
+};
+
+// Zeroes planes [lo, hi) of `slice` that are not yet, keeping one range.
+void cover(const VolumeShape& s, float* slice, ZeroedPlanes* z, int64_t lo, int64_t hi) {
+  const int64_t plane = plane_size(s);
+  auto zero = [&](int64_t a, int64_t b) {
+    std::fill(slice + a * plane, slice + b * plane, 0.0f);
+  };
+  if (z->begin == z->end) {
+    zero(lo, hi);
+    *z = {lo, hi};
+    return;
+  }
+  if (lo < z->begin) {
+    zero(lo, z->begin);
+    z->begin = lo;
+  }
+  if (hi > z->end) {
+    zero(z->end, hi);
+    z->end = hi;
+  }
+}
+
+// One point's gradients: adds into ginp (when not null; `zeroed` when ginp
+// is a lazily zeroed slice) and writes its grid gradient to gg (when not
+// null).
+void backward_point(const VolumeShape& s, const SamplerOptions& o, const float* inp,
+                    const float* g, const float* gout, float* ginp, ZeroedPlanes* zeroed,
+                    float* gg) {
+  float pos[3], mult[3];
+  float gi[3] = {0, 0, 0};
+  const bool finite = coord::volume_source_set_grad(s, o, g, pos, mult);
+  if (finite && o.mode == Interpolation::Nearest) {
+    int64_t at;
+    if (ginp && coord::nearest_voxel(s, pos[0], pos[1], pos[2], &at)) {
+      if (zeroed) {
+        const int64_t z = at / plane_size(s);
+        cover(s, ginp, zeroed, z, z + 1);
+      }
+      for (int64_t c = 0; c < s.c; ++c) ginp[at + c] += gout[c];
+    }
+  }
+  TrilinearCell cell;
+  if (finite && o.mode == Interpolation::Bilinear &&
+      coord::trilinear_cell(s, pos[0], pos[1], pos[2], &cell)) {
+    Taps t;
+    gather_taps(s, cell, &t);
+    if (ginp && t.count > 0) {
+      if (zeroed)
+        cover(s, ginp, zeroed, std::max<int64_t>(cell.z0, 0), std::min(cell.z0 + 2, s.d));
+      for (int i = 0; i < t.count; ++i) {
+        float* dst = ginp + t.offset[i];
+        const float w = t.weight[i];
+        for (int64_t c = 0; c < s.c; ++c) dst[c] += w * gout[c];
+      }
+    }
+    if (gg) {
+      for (int64_t c = 0; c < s.c; ++c) {
+        const float go = gout[c];
+        for (int i = 0; i < t.count; ++i) {
+          const int k = t.corner[i];
+          const float v = inp[t.offset[i] + c];
+          const float gx = v * cell.part(k, 1) * cell.part(k, 2) * go;
+          const float gy = v * cell.part(k, 0) * cell.part(k, 2) * go;
+          const float gz = v * cell.part(k, 0) * cell.part(k, 1) * go;
+          gi[0] = (k & 1) ? gi[0] + gx : gi[0] - gx;
+          gi[1] = (k >> 1 & 1) ? gi[1] + gy : gi[1] - gy;
+          gi[2] = (k >> 2) ? gi[2] + gz : gi[2] - gz;
+        }
+      }
+    }
+  }
+  if (!gg) return;
+  if (!finite || o.mode != Interpolation::Bilinear) mult[0] = mult[1] = mult[2] = 0;
+  for (int a = 0; a < 3; ++a) gg[a] = mult[a] * gi[a];
+}
+
+// Row blocks per item for the grad_input scatter, from the shape only (as
+// grid_sampler.cc's blocks_per_item).
+int64_t blocks_per_item(const VolumeShape& s) {
+  const int64_t item = item_size(s), rows = rows_per_item(s);
+  if (s.n == 0 || s.n >= kTargetTasks || item == 0 || rows < 2) return 1;
+  const int64_t wanted = std::min((kTargetTasks + s.n - 1) / s.n, rows);
+  const int64_t item_bytes = item * static_cast<int64_t>(sizeof(float));
+  return std::max<int64_t>(1, std::min(wanted, 1 + kScratchBytes / (s.n * item_bytes)));
+}
+
+int threads(const VolumeShape& s) {
+  return threads_for(s.n * rows_per_item(s) * s.wo * std::max<int64_t>(s.c, 1));
+}
+
+// A shared grid's gradient: per grid point, the sum over n of each item's.
+void shared_grid_grad(const VolumeShape& s, const SamplerOptions& o,
+                      const float* grad_output, const float* input, const float* grid,
+                      float* grad_grid) {
+  const int64_t rows = rows_per_item(s), points = rows * s.wo;
+#pragma omp parallel for num_threads(threads(s)) schedule(static)
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t x = 0; x < s.wo; ++x) {
+      const int64_t q = r * s.wo + x;
+      float* acc = grad_grid + q * 3;
+      acc[0] = acc[1] = acc[2] = 0;
+      for (int64_t n = 0; n < s.n; ++n) {
+        float gg[3];
+        backward_point(s, o, input + n * item_size(s), grid + q * 3,
+                       grad_output + (n * points + q) * s.c, nullptr, nullptr, gg);
+        for (int a = 0; a < 3; ++a) acc[a] += gg[a];
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void grid_sample_3d_forward(const VolumeShape& s, const SamplerOptions& o,
+                            const float* input, const float* grid, float* output) {
+  const int64_t rows = rows_per_item(s), total = s.n * rows;
+#pragma omp parallel for num_threads(threads(s)) schedule(static)
+  for (int64_t r = 0; r < total; ++r) {
+    const int64_t n = r / rows;
+    const int64_t grid_row = s.shared ? r % rows : r;
+    for (int64_t x = 0; x < s.wo; ++x)
+      forward_point(s, o, input + n * item_size(s), grid + (grid_row * s.wo + x) * 3,
+                    output + (r * s.wo + x) * s.c);
+  }
+}
+
+size_t grid_sample_3d_backward_scratch(const VolumeShape& s, bool grad_input) {
+  const int64_t blocks = grad_input ? blocks_per_item(s) : 1;
+  return static_cast<size_t>(s.n * (blocks - 1) * item_size(s)) * sizeof(float);
+}
+
+void grid_sample_3d_backward(const VolumeShape& s, const SamplerOptions& o,
+                             const float* grad_output, const float* input,
+                             const float* grid, float* grad_input, float* grad_grid,
+                             Scratch scratch) {
+  if (scratch.bytes < grid_sample_3d_backward_scratch(s, grad_input != nullptr)) return;
+  const int64_t rows = rows_per_item(s), item = item_size(s);
+  float* per_point_grad = s.shared ? nullptr : grad_grid;
+  // Rows [r0, r1) of item n.
+  auto run_rows = [&](int64_t n, int64_t r0, int64_t r1, float* ginp, ZeroedPlanes* z) {
+    for (int64_t r = n * rows + r0; r < n * rows + r1; ++r)
+      for (int64_t x = 0; x < s.wo; ++x) {
+        const int64_t p = r * s.wo + x;
+        const int64_t gp = s.shared ? p % (rows * s.wo) : p;
+        backward_point(s, o, input + n * item, grid + gp * 3, grad_output + p * s.c, ginp, z,
+                       per_point_grad ? per_point_grad + p * 3 : nullptr);
+      }
+  };
+
+  if (!grad_input && per_point_grad) {
+#pragma omp parallel for num_threads(threads(s)) schedule(static)
+    for (int64_t t = 0; t < s.n * rows; ++t) run_rows(t / rows, t % rows, t % rows + 1, nullptr, nullptr);
+  }
+
+  if (grad_input) {
+    const int64_t blocks = blocks_per_item(s);
+    float* slices = static_cast<float*>(scratch.data);
+    auto slice_index = [&](int64_t n, int64_t b) { return n * (blocks - 1) + b - 1; };
+    ZeroedPlanes zeroed[kTargetTasks];
+    const int64_t tasks = s.n * blocks;
+#pragma omp parallel for num_threads(threads(s)) schedule(dynamic, 1)
+    for (int64_t t = 0; t < tasks; ++t) {
+      const int64_t n = t / blocks, b = t % blocks;
+      float* dst = grad_input + n * item;
+      ZeroedPlanes* z = nullptr;
+      if (b == 0) {
+        std::fill(dst, dst + item, 0.0f);
+      } else {
+        dst = slices + slice_index(n, b) * item;
+        z = &zeroed[slice_index(n, b)];
+      }
+      run_rows(n, rows * b / blocks, rows * (b + 1) / blocks, dst, z);
+    }
+    if (blocks > 1) {
+      const int64_t chunks = (item + kReduceChunk - 1) / kReduceChunk;
+      const int64_t plane = plane_size(s);
+#pragma omp parallel for num_threads(threads(s)) collapse(2) schedule(static)
+      for (int64_t n = 0; n < s.n; ++n) {
+        for (int64_t k = 0; k < chunks; ++k) {
+          float* dst = grad_input + n * item;
+          const int64_t begin = k * kReduceChunk, end = std::min(item, begin + kReduceChunk);
+          for (int64_t b = 1; b < blocks; ++b) {
+            const int64_t i = slice_index(n, b);
+            const float* src = slices + i * item;
+            const int64_t lo = std::max(begin, zeroed[i].begin * plane);
+            const int64_t hi = std::min(end, zeroed[i].end * plane);
+            for (int64_t e = lo; e < hi; ++e) dst[e] += src[e];
+          }
+        }
+      }
+    }
+  }
+
+  if (s.shared && grad_grid) shared_grid_grad(s, o, grad_output, input, grid, grad_grid);
+}
+
+}  // namespace stn
