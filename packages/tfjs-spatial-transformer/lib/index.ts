@@ -11,13 +11,16 @@ export {affineSample} from './ops/affine_sample';
 export {gridSample3d} from './ops/grid_sample_3d';
 export type {GridSample3dOptions} from './ops/grid_sample_3d';
 export {affineGrid3d} from './ops/affine_grid_3d';
+export {flowWarp} from './ops/flow_warp';
+export type {FlowWarpOptions} from './ops/flow_warp';
 export {getNumThreads, setNumThreads} from './threads';
 export {tensorflowOps} from './tensorflow_ops';
 export type {TensorflowOpsStatus} from './tensorflow_ops';
 export {getBestIsa, getIsa, setIsa} from './isa';
 export type {Isa} from './isa';
 export {AffineGrid, AffineGridGrad, AffineSample, AffineSampleGrad, GridSample, GridSampleGrad} from './kernel_names';
-export {AffineGrid3d, AffineGrid3dGrad, GridSample3d, GridSample3dGrad} from './kernel_names';
+export {AffineGrid3d, AffineGrid3dGrad, FlowWarp, FlowWarp3d, FlowWarp3dGrad, FlowWarpGrad, GridSample3d,
+  GridSample3dGrad} from './kernel_names';
 export {INTERPOLATION_MODES, PADDING_MODES, VOLUME_INTERPOLATION_MODES} from './vocabulary';
 export type {InterpolationMode, PaddingMode, VolumeInterpolationMode} from './vocabulary';
 export {attentionGrid} from './ops/attention_grid';

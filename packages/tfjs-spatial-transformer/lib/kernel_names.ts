@@ -13,6 +13,10 @@ export const GridSample3d = 'StnGridSample3d';
 export const GridSample3dGrad = 'StnGridSample3dGrad';
 export const AffineGrid3d = 'StnAffineGrid3d';
 export const AffineGrid3dGrad = 'StnAffineGrid3dGrad';
+export const FlowWarp = 'StnFlowWarp';
+export const FlowWarpGrad = 'StnFlowWarpGrad';
+export const FlowWarp3d = 'StnFlowWarp3d';
+export const FlowWarp3dGrad = 'StnFlowWarp3dGrad';
 
 export interface GridSampleAttrs extends NamedAttrMap {
   mode: InterpolationMode;
@@ -48,4 +52,16 @@ export interface AffineSampleGradAttrs extends AffineSampleAttrs {
 export interface AffineGrid3dAttrs extends NamedAttrMap {
   size: number[];
   alignCorners: boolean;
+}
+
+/** A displacement-field warp (alignCorners is implied: native/flow_warp.h). */
+export interface FlowWarpAttrs extends NamedAttrMap {
+  mode: InterpolationMode;
+  paddingMode: PaddingMode;
+}
+
+/** Which gradients one backward pass computes; the kernel outputs them in this order. */
+export interface FlowWarpGradAttrs extends FlowWarpAttrs {
+  computeInputGrad: boolean;
+  computeFlowGrad: boolean;
 }

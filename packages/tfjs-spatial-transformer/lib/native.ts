@@ -49,6 +49,21 @@ export interface NativeKernels {
       wo: number, alignCorners: boolean): void;
   affineGrid3dBackward(gradGrid: Float32Array, gradTheta: Float32Array, n: number, od: number,
       ho: number, wo: number, alignCorners: boolean): void;
+  /** Dense displacement fields, fused: shape [n, h, w, c, ho, wo] (flow [N,Ho,Wo,2]). */
+  flowWarpForward(input: Float32Array, flow: Float32Array, output: Float32Array,
+      shape: [number, number, number, number, number, number], mode: number, padding: number): void;
+  /** Either gradient may be null: it is then not computed. */
+  flowWarpBackward(gradOutput: Float32Array, input: Float32Array, flow: Float32Array,
+      gradInput: Float32Array|null, gradFlow: Float32Array|null,
+      shape: [number, number, number, number, number, number], mode: number, padding: number): void;
+  /** Volumes: shape [n, d, h, w, c, od, ho, wo] (flow [N,Do,Ho,Wo,3]). */
+  flowWarp3dForward(input: Float32Array, flow: Float32Array, output: Float32Array,
+      shape: [number, number, number, number, number, number, number, number], mode: number,
+      padding: number): void;
+  flowWarp3dBackward(gradOutput: Float32Array, input: Float32Array, flow: Float32Array,
+      gradInput: Float32Array|null, gradFlow: Float32Array|null,
+      shape: [number, number, number, number, number, number, number, number], mode: number,
+      padding: number): void;
 }
 
 export interface NativeAddon extends NativeKernels {

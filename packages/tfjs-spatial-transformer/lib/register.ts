@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {affineGrid3dGradConfig} from './gradients/AffineGrid3d_grad';
 import {affineGridGradConfig} from './gradients/AffineGrid_grad';
 import {affineSampleGradConfig} from './gradients/AffineSample_grad';
+import {flowWarpGradConfigs as flowWarpGradients} from './gradients/FlowWarp_grad';
 import {gridSample3dGradConfig} from './gradients/GridSample3d_grad';
 import {gridSampleGradConfig} from './gradients/GridSample_grad';
 import {affineGridConfigs} from './kernels/AffineGrid';
@@ -12,6 +13,8 @@ import {affineGrid3dGradConfigs} from './kernels/AffineGrid3dGrad';
 import {affineGridGradConfigs} from './kernels/AffineGridGrad';
 import {affineSampleConfigs} from './kernels/AffineSample';
 import {affineSampleGradConfigs} from './kernels/AffineSampleGrad';
+import {flowWarpConfigs} from './kernels/FlowWarp';
+import {flowWarpGradConfigs} from './kernels/FlowWarpGrad';
 import {gridSampleConfigs} from './kernels/GridSample';
 import {gridSample3dConfigs} from './kernels/GridSample3d';
 import {gridSample3dGradConfigs} from './kernels/GridSample3dGrad';
@@ -21,9 +24,10 @@ const kernels = [
   ...gridSampleConfigs, ...gridSampleGradConfigs, ...affineGridConfigs, ...affineGridGradConfigs,
   ...affineSampleConfigs, ...affineSampleGradConfigs,
   ...gridSample3dConfigs, ...gridSample3dGradConfigs, ...affineGrid3dConfigs, ...affineGrid3dGradConfigs,
+  ...flowWarpConfigs, ...flowWarpGradConfigs,
 ];
 for (const config of kernels) tf.registerKernel(config);
 for (const config of [gridSampleGradConfig, affineGridGradConfig, affineSampleGradConfig,
-  gridSample3dGradConfig, affineGrid3dGradConfig]) {
+  gridSample3dGradConfig, affineGrid3dGradConfig, ...flowWarpGradients]) {
   tf.registerGradient(config);
 }

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "grid_sampler.h"
@@ -470,6 +471,73 @@ Napi::Value AffineGrid3dBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The arguments of a displacement-field call: shape [n, h, w, c, ho, wo]
+// (2-D) or [n, d, h, w, c, od, ho, wo] (volumes), mode, padding; the flow
+// has the grid's dims (batch N: no shared flows). alignCorners is implied.
+template <class Shape>
+struct FlowArgs {
+  Shape shape;
+  stn::SamplerOptions options;
+  std::vector<int64_t> input_dims, flow_dims, output_dims;
+  int64_t input_count, flow_count, output_count;
+};
+
+template <class Shape>
+FlowArgs<Shape> flow_args(const Args& args, size_t shape_at, size_t mode_at) {
+  constexpr bool kVolume = std::is_same_v<Shape, stn::VolumeShape>;
+  const auto sh = args.sizes(shape_at, "shape", kVolume ? 8 : 6, kVolume ? 8 : 6);
+  FlowArgs<Shape> a;
+  if constexpr (kVolume) a.shape = {sh[0], sh[1], sh[2], sh[3], sh[4], sh[5], sh[6], sh[7], false};
+  else a.shape = {sh[0], sh[1], sh[2], sh[3], sh[4], sh[5], false};
+  a.input_dims = stn::input_dims(a.shape);
+  a.flow_dims = stn::grid_dims(a.shape);
+  a.output_dims = stn::output_dims(a.shape);
+  a.input_count = element_count(args, a.input_dims, "input");
+  a.flow_count = element_count(args, a.flow_dims, "flow");
+  a.output_count = element_count(args, a.output_dims, "output");
+  a.options.mode = enum_arg<stn::Interpolation>(args, mode_at);
+  if (kVolume && !stn::volume_mode_supported(a.options.mode))
+    throw args.range_error(std::string("mode must be 0 (bilinear) or 1 (nearest) for volumes but got ") +
+                           std::to_string(static_cast<int32_t>(a.options.mode)) + " (" +
+                           stn::name_of(a.options.mode) + ")");
+  a.options.padding = enum_arg<stn::Padding>(args, mode_at + 1);
+  a.options.align_corners = true;
+  return a;
+}
+
+// flowWarpForward(input, flow, output, shape, mode, padding) and
+// flowWarp3dForward(...), by Shape.
+template <class K, class Shape>
+Napi::Value FlowWarpForward(const Napi::CallbackInfo& info) {
+  Args args(info, std::is_same_v<Shape, stn::VolumeShape> ? "flowWarp3dForward" : "flowWarpForward", 6);
+  const FlowArgs<Shape> a = flow_args<Shape>(args, 3, 4);
+  const float* input = args.floats(0, "input", a.input_count, a.input_dims);
+  const float* flow = args.floats(1, "flow", a.flow_count, a.flow_dims);
+  const size_t outputs = args.view_count();
+  float* output = args.floats(2, "output", a.output_count, a.output_dims);
+  args.check_outputs_disjoint(outputs);
+  stn::call_flow_warp_forward<K>(a.shape, a.options, input, flow, output);
+  return info.Env().Undefined();
+}
+
+// flowWarpBackward(gradOutput, input, flow, gradInput | null, gradFlow | null,
+//                  shape, mode, padding), and flowWarp3dBackward.
+template <class K, class Shape>
+Napi::Value FlowWarpBackward(const Napi::CallbackInfo& info) {
+  Args args(info, std::is_same_v<Shape, stn::VolumeShape> ? "flowWarp3dBackward" : "flowWarpBackward", 8);
+  const FlowArgs<Shape> a = flow_args<Shape>(args, 5, 6);
+  const float* grad_output = args.floats(0, "gradOutput", a.output_count, a.output_dims);
+  const float* input = args.floats(1, "input", a.input_count, a.input_dims);
+  const float* flow = args.floats(2, "flow", a.flow_count, a.flow_dims);
+  const size_t outputs = args.view_count();
+  float* grad_input = args.floats(3, "gradInput", a.input_count, a.input_dims, true);
+  float* grad_flow = args.floats(4, "gradFlow", a.flow_count, a.flow_dims, true);
+  args.check_outputs_disjoint(outputs);
+  stn::call_flow_warp_backward<K>(a.shape, a.options, grad_output, input, flow, grad_input,
+                                  grad_flow);
+  return info.Env().Undefined();
+}
+
 // setIsa(name): one of vocabulary.h's ISA names, at most getBestIsa().
 Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   Args args(info, "setIsa", 1);
@@ -576,6 +644,10 @@ void export_kernels(Napi::Env env, Napi::Object target) {
   target.Set("gridSample3dBackward", exported<GridSample3dBackward<K>>(env, "gridSample3dBackward"));
   target.Set("affineGrid3dForward", exported<AffineGrid3dForward<K>>(env, "affineGrid3dForward"));
   target.Set("affineGrid3dBackward", exported<AffineGrid3dBackward<K>>(env, "affineGrid3dBackward"));
+  target.Set("flowWarpForward", exported<FlowWarpForward<K, stn::SamplerShape>>(env, "flowWarpForward"));
+  target.Set("flowWarpBackward", exported<FlowWarpBackward<K, stn::SamplerShape>>(env, "flowWarpBackward"));
+  target.Set("flowWarp3dForward", exported<FlowWarpForward<K, stn::VolumeShape>>(env, "flowWarp3dForward"));
+  target.Set("flowWarp3dBackward", exported<FlowWarpBackward<K, stn::VolumeShape>>(env, "flowWarp3dBackward"));
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {

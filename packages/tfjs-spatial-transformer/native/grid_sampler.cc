@@ -45,6 +45,8 @@
 #include <cstddef>
 
 #include "affine_coords.h"
+#include "flow_coords.h"
+#include "flow_warp.h"
 #include "grid_sampler.h"
 #include "grid_sampler_rows.h"
 
@@ -139,6 +141,37 @@ struct AffineGridSource {
         acc[3 * k + 1] += gk * y;
         acc[3 * k + 2] += gk;
       }
+    }
+  }
+};
+
+// The grid of a displacement field flow [N,Ho,Wo,2] (flow_warp.h), computed
+// on the fly; its gradient goes to grad_flow (null: not wanted), the grid
+// gradient times flow_grid_scale.
+struct FlowGridSource {
+  static constexpr int64_t kPoints = kChunk;
+  static constexpr bool kRowSpans = false;
+  const float* flow;
+  float* grad_flow;
+  int64_t ho, wo, h, w;
+
+  const float* points(int64_t r, int64_t x0, int64_t n, float* buf) const {
+    const float* f = flow + (r * wo + x0) * 2;
+    const int64_t i = r % ho;
+    for (int64_t j = 0; j < n; ++j) {
+      buf[2 * j] = flow_grid_coord(x0 + j, f[2 * j], w);
+      buf[2 * j + 1] = flow_grid_coord(i, f[2 * j + 1], h);
+    }
+    return buf;
+  }
+  float* grad_points(int64_t, int64_t, float* buf) const { return grad_flow ? buf : nullptr; }
+  void take_grad(int64_t r, int64_t x0, int64_t n, const float* g) const {
+    if (!grad_flow) return;
+    float* out = grad_flow + (r * wo + x0) * 2;
+    const float sx = flow_grid_scale(w), sy = flow_grid_scale(h);
+    for (int64_t j = 0; j < n; ++j) {
+      out[2 * j] = g[2 * j] * sx;
+      out[2 * j + 1] = g[2 * j + 1] * sy;
     }
   }
 };
@@ -405,6 +438,31 @@ void affine_sample_backward(const SamplerShape& s, const SamplerOptions& o,
       for (int k = 0; k < 6; ++k) acc[k] += w.partials[(t * rows_each + i) * 6 + k];
     for (int k = 0; k < 6; ++k) grad_theta[6 * t + k] = static_cast<float>(acc[k]);
   }
+}
+
+// Displacement fields: align_corners is true by definition (flow_warp.h).
+namespace {
+SamplerOptions flow_options(const SamplerOptions& o) { return {o.mode, o.padding, true}; }
+}  // namespace
+
+void flow_warp_forward(const SamplerShape& s, const SamplerOptions& o, const float* input,
+                       const float* flow, float* output) {
+  forward_impl(s, flow_options(o), input, FlowGridSource{flow, nullptr, s.ho, s.wo, s.h, s.w},
+               output);
+}
+
+size_t flow_warp_backward_scratch(const SamplerShape& s, bool grad_input) {
+  return grid_sample_backward_scratch(s, grad_input);
+}
+
+void flow_warp_backward(const SamplerShape& s, const SamplerOptions& o,
+                        const float* grad_output, const float* input, const float* flow,
+                        float* grad_input, float* grad_flow, Scratch scratch) {
+  Carver c(scratch);
+  float* slices = take_block_slices(s, grad_input != nullptr, &c);
+  if (!c.enough()) return;
+  backward_impl(s, flow_options(o), grad_output, input,
+                FlowGridSource{flow, grad_flow, s.ho, s.wo, s.h, s.w}, grad_input, slices);
 }
 
 // The unfused composition, as the oracle of the fused paths.

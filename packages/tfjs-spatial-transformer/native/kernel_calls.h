@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "grid_sampler.h"
+#include "flow_warp.h"
 #include "volume_sampler.h"
 
 namespace stn {
@@ -145,6 +146,31 @@ struct FastKernels {
   }
   static constexpr auto affine_grid_3d_forward = &stn::affine_grid_3d_forward;
   static constexpr auto affine_grid_3d_backward = &stn::affine_grid_3d_backward;
+  // Displacement fields, 2-D (SamplerShape) and volumes (VolumeShape).
+  static size_t flow_forward_scratch(const SamplerShape&) { return 0; }
+  static size_t flow_forward_scratch(const VolumeShape&) { return 0; }
+  static void flow_forward(const SamplerShape& s, const SamplerOptions& o, const float* in,
+                           const float* flow, float* out, Scratch) {
+    flow_warp_forward(s, o, in, flow, out);
+  }
+  static void flow_forward(const VolumeShape& s, const SamplerOptions& o, const float* in,
+                           const float* flow, float* out, Scratch) {
+    flow_warp_3d_forward(s, o, in, flow, out);
+  }
+  static size_t flow_backward_scratch(const SamplerShape& s, bool gi) {
+    return flow_warp_backward_scratch(s, gi);
+  }
+  static size_t flow_backward_scratch(const VolumeShape& s, bool gi) {
+    return flow_warp_3d_backward_scratch(s, gi);
+  }
+  static void flow_backward(const SamplerShape& s, const SamplerOptions& o, const float* go,
+                            const float* in, const float* flow, float* gi, float* gf, Scratch sc) {
+    flow_warp_backward(s, o, go, in, flow, gi, gf, sc);
+  }
+  static void flow_backward(const VolumeShape& s, const SamplerOptions& o, const float* go,
+                            const float* in, const float* flow, float* gi, float* gf, Scratch sc) {
+    flow_warp_3d_backward(s, o, go, in, flow, gi, gf, sc);
+  }
 };
 
 struct ReferenceKernels {
@@ -170,6 +196,26 @@ struct ReferenceKernels {
   static size_t volume_backward_scratch(const VolumeShape&, bool) { return 0; }
   static constexpr auto affine_grid_3d_forward = &affine_grid_3d_forward_ref;
   static constexpr auto affine_grid_3d_backward = &affine_grid_3d_backward_ref;
+  static size_t flow_forward_scratch(const SamplerShape& s) { return flow_warp_ref_scratch(s); }
+  static size_t flow_forward_scratch(const VolumeShape& s) { return flow_warp_3d_ref_scratch(s); }
+  static void flow_forward(const SamplerShape& s, const SamplerOptions& o, const float* in,
+                           const float* flow, float* out, Scratch sc) {
+    flow_warp_forward_ref(s, o, in, flow, out, sc);
+  }
+  static void flow_forward(const VolumeShape& s, const SamplerOptions& o, const float* in,
+                           const float* flow, float* out, Scratch sc) {
+    flow_warp_3d_forward_ref(s, o, in, flow, out, sc);
+  }
+  static size_t flow_backward_scratch(const SamplerShape& s, bool) { return flow_warp_ref_scratch(s); }
+  static size_t flow_backward_scratch(const VolumeShape& s, bool) { return flow_warp_3d_ref_scratch(s); }
+  static void flow_backward(const SamplerShape& s, const SamplerOptions& o, const float* go,
+                            const float* in, const float* flow, float* gi, float* gf, Scratch sc) {
+    flow_warp_backward_ref(s, o, go, in, flow, gi, gf, sc);
+  }
+  static void flow_backward(const VolumeShape& s, const SamplerOptions& o, const float* go,
+                            const float* in, const float* flow, float* gi, float* gf, Scratch sc) {
+    flow_warp_3d_backward_ref(s, o, go, in, flow, gi, gf, sc);
+  }
 };
 
 // The calls, for arguments of the shapes above whose counts are within
@@ -264,6 +310,27 @@ template <class K>
 void call_affine_grid_3d_backward(int64_t n, int64_t od, int64_t ho, int64_t wo, bool align,
                                   const float* grad_grid, float* grad_theta) {
   if (n > 0) K::affine_grid_3d_backward(n, od, ho, wo, align, grad_grid, grad_theta);
+}
+
+// Displacement fields (Shape: SamplerShape or VolumeShape; the flow has the
+// grid's dims, batch N).
+template <class K, class Shape>
+void call_flow_warp_forward(const Shape& s, const SamplerOptions& o, const float* input,
+                            const float* flow, float* output) {
+  if (bounded_element_count(output_dims(s)) == 0) return;
+  const ScratchMemory scratch(K::flow_forward_scratch(s));
+  K::flow_forward(s, o, input, flow, output, scratch.get());
+}
+
+template <class K, class Shape>
+void call_flow_warp_backward(const Shape& s, const SamplerOptions& o, const float* grad_output,
+                             const float* input, const float* flow, float* grad_input,
+                             float* grad_flow) {
+  if (bounded_element_count(input_dims(s)) == 0) grad_input = nullptr;
+  if (bounded_element_count(grid_dims(s)) == 0) grad_flow = nullptr;
+  if (!grad_input && !grad_flow) return;
+  const ScratchMemory scratch(K::flow_backward_scratch(s, grad_input != nullptr));
+  K::flow_backward(s, o, grad_output, input, flow, grad_input, grad_flow, scratch.get());
 }
 
 }  // namespace stn

@@ -108,6 +108,12 @@ class AttrReader {
     return ok();
   }
 
+  // A displacement field's options: align_corners is implied (flow_warp.h).
+  bool flow(SamplerOptions* o) {
+    o->align_corners = true;
+    return choice("mode", &o->mode) && choice("padding_mode", &o->padding);
+  }
+
   bool sampler(SamplerOptions* o) {
     return choice("mode", &o->mode) && choice("padding_mode", &o->padding) &&
            boolean("align_corners", &o->align_corners);
@@ -148,6 +154,22 @@ void* create_sampler_grad(TF_OpKernelConstruction* ctx) {
   return new (std::nothrow) Attrs(a);
 }
 constexpr char kGridGrad[] = "compute_grid_grad";
+
+void* create_flow(TF_OpKernelConstruction* ctx) {
+  AttrReader r(ctx);
+  Attrs a;
+  if (!r.flow(&a.options)) return nullptr;
+  return new (std::nothrow) Attrs(a);
+}
+
+void* create_flow_grad(TF_OpKernelConstruction* ctx) {
+  AttrReader r(ctx);
+  Attrs a;
+  if (!r.flow(&a.options) || !r.boolean("compute_input_grad", &a.first_grad) ||
+      !r.boolean("compute_flow_grad", &a.second_grad))
+    return nullptr;
+  return new (std::nothrow) Attrs(a);
+}
 constexpr char kThetaGrad[] = "compute_theta_grad";
 
 void destroy_attrs(void* attrs) { delete static_cast<Attrs*>(attrs); }
@@ -435,6 +457,72 @@ void affine_grid_3d_grad(Call& c, const Attrs& a) {
                                             dy.data, grad_theta);
 }
 
+// FlowWarp(input [N,H,W,C], flow [N,Ho,Wo,2]) -> output [N,Ho,Wo,C]
+void flow_warp(Call& c, const Attrs& a) {
+  const auto input = c.floats(0, "input", 4, "[N,H,W,C]");
+  const auto flow = c.floats(1, "flow", 4, "[N,Ho,Wo,2]");
+  const SamplerShape s =
+      checked_sampler_shape(c, input.dims, flow.dims[1], flow.dims[2], input.dims[0]);
+  require_dims(c, "flow", flow.dims, grid_dims(s), "input's N, (dx, dy) last");
+  float* output = c.output(0, "output", output_dims(s));
+  call_flow_warp_forward<FastKernels>(s, a.options, input.data, flow.data, output);
+}
+
+// FlowWarpGrad(dy [N,Ho,Wo,C], input, flow) -> grad_input, grad_flow
+void flow_warp_grad(Call& c, const Attrs& a) {
+  const auto dy = c.floats(0, "dy", 4, "[N,Ho,Wo,C]");
+  const auto input = c.floats(1, "input", 4, "[N,H,W,C]");
+  const auto flow = c.floats(2, "flow", 4, "[N,Ho,Wo,2]");
+  const SamplerShape s =
+      checked_sampler_shape(c, input.dims, flow.dims[1], flow.dims[2], input.dims[0]);
+  require_dims(c, "flow", flow.dims, grid_dims(s), "input's N, (dx, dy) last");
+  require_dims(c, "dy", dy.dims, output_dims(s), "the forward's output");
+  float* grad_input = nullptr;
+  float* grad_flow = nullptr;
+  if (a.first_grad) grad_input = c.output(0, "grad_input", input_dims(s));
+  else c.empty_output(0, "grad_input");
+  if (a.second_grad) grad_flow = c.output(1, "grad_flow", grid_dims(s));
+  else c.empty_output(1, "grad_flow");
+  call_flow_warp_backward<FastKernels>(s, a.options, dy.data, input.data, flow.data, grad_input,
+                                       grad_flow);
+}
+
+// The volume shape of a flow warp: the flow's batch must be input's N.
+VolumeShape checked_flow_volume(Call& c, const Attrs& a, const std::vector<int64_t>& input,
+                                const std::vector<int64_t>& flow) {
+  std::vector<int64_t> as_grid = flow;
+  as_grid[0] = input[0];  // no shared flows: require_dims below names a wrong N
+  const VolumeShape s = checked_volume_shape(c, a, input, as_grid);
+  require_dims(c, "flow", flow, grid_dims(s), "input's N, (dx, dy, dz) last");
+  return s;
+}
+
+// FlowWarp3d(input [N,D,H,W,C], flow [N,Do,Ho,Wo,3]) -> output [N,Do,Ho,Wo,C]
+void flow_warp_3d(Call& c, const Attrs& a) {
+  const auto input = c.floats(0, "input", 5, "[N,D,H,W,C]");
+  const auto flow = c.floats(1, "flow", 5, "[N,Do,Ho,Wo,3]");
+  const VolumeShape s = checked_flow_volume(c, a, input.dims, flow.dims);
+  float* output = c.output(0, "output", output_dims(s));
+  call_flow_warp_forward<FastKernels>(s, a.options, input.data, flow.data, output);
+}
+
+// FlowWarp3dGrad(dy [N,Do,Ho,Wo,C], input, flow) -> grad_input, grad_flow
+void flow_warp_3d_grad(Call& c, const Attrs& a) {
+  const auto dy = c.floats(0, "dy", 5, "[N,Do,Ho,Wo,C]");
+  const auto input = c.floats(1, "input", 5, "[N,D,H,W,C]");
+  const auto flow = c.floats(2, "flow", 5, "[N,Do,Ho,Wo,3]");
+  const VolumeShape s = checked_flow_volume(c, a, input.dims, flow.dims);
+  require_dims(c, "dy", dy.dims, output_dims(s), "the forward's output");
+  float* grad_input = nullptr;
+  float* grad_flow = nullptr;
+  if (a.first_grad) grad_input = c.output(0, "grad_input", input_dims(s));
+  else c.empty_output(0, "grad_input");
+  if (a.second_grad) grad_flow = c.output(1, "grad_flow", grid_dims(s));
+  else c.empty_output(1, "grad_flow");
+  call_flow_warp_backward<FastKernels>(s, a.options, dy.data, input.data, flow.data, grad_input,
+                                       grad_flow);
+}
+
 using Body = void (*)(Call&, const Attrs&);
 
 // The TF compute function of `kBody`: runs it, and reports what went wrong
@@ -477,6 +565,19 @@ std::vector<std::string> sampler_attrs(const char* extra1 = nullptr,
   attrs.push_back("align_corners: bool");
   for (const char* e : {extra1, extra2})
     if (e) attrs.push_back(e);
+  return attrs;
+}
+
+// A displacement field's attributes (no align_corners), then the gradient
+// flags when `grad`.
+std::vector<std::string> flow_attrs(bool grad = false) {
+  std::vector<std::string> attrs;
+  attrs.push_back(choice_attr<Interpolation>("mode"));
+  attrs.push_back(choice_attr<Padding>("padding_mode"));
+  if (grad) {
+    attrs.push_back("compute_input_grad: bool");
+    attrs.push_back("compute_flow_grad: bool");
+  }
   return attrs;
 }
 
@@ -524,6 +625,16 @@ std::vector<OpSpec> make_op_specs() {
   specs.push_back({"StnAffineGrid3dGrad", {"dy: float"}, {"grad_theta: float"},
                    {"align_corners: bool"}, create_align,
                    STN_COMPUTE(affine_grid_3d_grad, "StnAffineGrid3dGrad")});
+  specs.push_back({"StnFlowWarp", {"input: float", "flow: float"}, {"output: float"},
+                   flow_attrs(), create_flow, STN_COMPUTE(flow_warp, "StnFlowWarp")});
+  specs.push_back({"StnFlowWarpGrad", {"dy: float", "input: float", "flow: float"},
+                   {"grad_input: float", "grad_flow: float"}, flow_attrs(true), create_flow_grad,
+                   STN_COMPUTE(flow_warp_grad, "StnFlowWarpGrad")});
+  specs.push_back({"StnFlowWarp3d", {"input: float", "flow: float"}, {"output: float"},
+                   flow_attrs(), create_flow, STN_COMPUTE(flow_warp_3d, "StnFlowWarp3d")});
+  specs.push_back({"StnFlowWarp3dGrad", {"dy: float", "input: float", "flow: float"},
+                   {"grad_input: float", "grad_flow: float"}, flow_attrs(true), create_flow_grad,
+                   STN_COMPUTE(flow_warp_3d_grad, "StnFlowWarp3dGrad")});
   return specs;
 }
 

@@ -19,6 +19,8 @@
 
 #include <algorithm>
 
+#include "flow_coords.h"
+#include "flow_warp.h"
 #include "volume_coords.h"
 #include "volume_sampler.h"
 
@@ -158,6 +160,43 @@ void backward_point(const VolumeShape& s, const SamplerOptions& o, const float* 
   for (int a = 0; a < 3; ++a) gg[a] = mult[a] * gi[a];
 }
 
+// Where output point p (of all N * Do * Ho * Wo) finds its grid point, and
+// where its grid gradient goes: a stored grid [N or 1,Do,Ho,Wo,3] ...
+struct StoredVolumeGrid {
+  const float* grid;
+  float* grad_grid;  // null: not wanted here (or summed by shared_grid_grad)
+  int64_t points_per_item;
+  bool shared;
+  const float* point(int64_t p, float*) const {
+    return grid + (shared ? p % points_per_item : p) * 3;
+  }
+  float* grad_target(int64_t p, float*) const { return grad_grid ? grad_grid + p * 3 : nullptr; }
+  void take_grad(int64_t, const float*) const {}
+};
+
+// ... or a displacement field [N,Do,Ho,Wo,3] (flow_warp.h), the grid point
+// computed on the fly, the gradient scaled into grad_flow.
+struct VolumeFlow {
+  const float* flow;
+  float* grad_flow;
+  VolumeShape s;
+  const float* point(int64_t p, float* buf) const {
+    const int64_t j = p % s.wo, i = p / s.wo % s.ho, k = p / (s.wo * s.ho) % s.od;
+    const float* f = flow + p * 3;
+    buf[0] = flow_grid_coord(j, f[0], s.w);
+    buf[1] = flow_grid_coord(i, f[1], s.h);
+    buf[2] = flow_grid_coord(k, f[2], s.d);
+    return buf;
+  }
+  float* grad_target(int64_t, float* buf) const { return grad_flow ? buf : nullptr; }
+  void take_grad(int64_t p, const float* g) const {
+    if (!grad_flow) return;
+    grad_flow[p * 3] = g[0] * flow_grid_scale(s.w);
+    grad_flow[p * 3 + 1] = g[1] * flow_grid_scale(s.h);
+    grad_flow[p * 3 + 2] = g[2] * flow_grid_scale(s.d);
+  }
+};
+
 // Row blocks per item for the grad_input scatter, from the shape only (as
 // grid_sampler.cc's blocks_per_item).
 int64_t blocks_per_item(const VolumeShape& s) {
@@ -193,19 +232,87 @@ void shared_grid_grad(const VolumeShape& s, const SamplerOptions& o,
   }
 }
 
+template <class Source>
+void forward_impl(const VolumeShape& s, const SamplerOptions& o, const float* input,
+                  const Source& src, float* output) {
+  const int64_t rows = rows_per_item(s), total = s.n * rows;
+#pragma omp parallel for num_threads(threads(s)) schedule(static)
+  for (int64_t r = 0; r < total; ++r) {
+    float buf[3];
+    for (int64_t x = 0; x < s.wo; ++x) {
+      const int64_t p = r * s.wo + x;
+      forward_point(s, o, input + r / rows * item_size(s), src.point(p, buf), output + p * s.c);
+    }
+  }
+}
+
+// grad_input (when not null; the block scheme of the NOTE, `slices` the
+// scratch) and the source's per-point gradient.
+template <class Source>
+void backward_impl(const VolumeShape& s, const SamplerOptions& o, const float* grad_output,
+                   const float* input, const Source& src, float* grad_input, float* slices) {
+  const int64_t rows = rows_per_item(s), item = item_size(s);
+  // Rows [r0, r1) of item n.
+  auto run_rows = [&](int64_t n, int64_t r0, int64_t r1, float* ginp, ZeroedPlanes* z) {
+    float buf[3], gbuf[3];
+    for (int64_t r = n * rows + r0; r < n * rows + r1; ++r)
+      for (int64_t x = 0; x < s.wo; ++x) {
+        const int64_t p = r * s.wo + x;
+        float* gg = src.grad_target(p, gbuf);
+        backward_point(s, o, input + n * item, src.point(p, buf), grad_output + p * s.c, ginp, z,
+                       gg);
+        if (gg) src.take_grad(p, gg);
+      }
+  };
+
+  if (!grad_input) {
+#pragma omp parallel for num_threads(threads(s)) schedule(static)
+    for (int64_t t = 0; t < s.n * rows; ++t) run_rows(t / rows, t % rows, t % rows + 1, nullptr, nullptr);
+    return;
+  }
+
+  const int64_t blocks = blocks_per_item(s);
+  auto slice_index = [&](int64_t n, int64_t b) { return n * (blocks - 1) + b - 1; };
+  ZeroedPlanes zeroed[kTargetTasks];
+  const int64_t tasks = s.n * blocks;
+#pragma omp parallel for num_threads(threads(s)) schedule(dynamic, 1)
+  for (int64_t t = 0; t < tasks; ++t) {
+    const int64_t n = t / blocks, b = t % blocks;
+    float* dst = grad_input + n * item;
+    ZeroedPlanes* z = nullptr;
+    if (b == 0) {
+      std::fill(dst, dst + item, 0.0f);
+    } else {
+      dst = slices + slice_index(n, b) * item;
+      z = &zeroed[slice_index(n, b)];
+    }
+    run_rows(n, rows * b / blocks, rows * (b + 1) / blocks, dst, z);
+  }
+  if (blocks == 1) return;
+  const int64_t chunks = (item + kReduceChunk - 1) / kReduceChunk;
+  const int64_t plane = plane_size(s);
+#pragma omp parallel for num_threads(threads(s)) collapse(2) schedule(static)
+  for (int64_t n = 0; n < s.n; ++n) {
+    for (int64_t k = 0; k < chunks; ++k) {
+      float* dst = grad_input + n * item;
+      const int64_t begin = k * kReduceChunk, end = std::min(item, begin + kReduceChunk);
+      for (int64_t b = 1; b < blocks; ++b) {
+        const int64_t i = slice_index(n, b);
+        const float* src = slices + i * item;
+        const int64_t lo = std::max(begin, zeroed[i].begin * plane);
+        const int64_t hi = std::min(end, zeroed[i].end * plane);
+        for (int64_t e = lo; e < hi; ++e) dst[e] += src[e];
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void grid_sample_3d_forward(const VolumeShape& s, const SamplerOptions& o,
                             const float* input, const float* grid, float* output) {
-  const int64_t rows = rows_per_item(s), total = s.n * rows;
-#pragma omp parallel for num_threads(threads(s)) schedule(static)
-  for (int64_t r = 0; r < total; ++r) {
-    const int64_t n = r / rows;
-    const int64_t grid_row = s.shared ? r % rows : r;
-    for (int64_t x = 0; x < s.wo; ++x)
-      forward_point(s, o, input + n * item_size(s), grid + (grid_row * s.wo + x) * 3,
-                    output + (r * s.wo + x) * s.c);
-  }
+  forward_impl(s, o, input, StoredVolumeGrid{grid, nullptr, rows_per_item(s) * s.wo, s.shared},
+               output);
 }
 
 size_t grid_sample_3d_backward_scratch(const VolumeShape& s, bool grad_input) {
@@ -218,64 +325,30 @@ void grid_sample_3d_backward(const VolumeShape& s, const SamplerOptions& o,
                              const float* grid, float* grad_input, float* grad_grid,
                              Scratch scratch) {
   if (scratch.bytes < grid_sample_3d_backward_scratch(s, grad_input != nullptr)) return;
-  const int64_t rows = rows_per_item(s), item = item_size(s);
   float* per_point_grad = s.shared ? nullptr : grad_grid;
-  // Rows [r0, r1) of item n.
-  auto run_rows = [&](int64_t n, int64_t r0, int64_t r1, float* ginp, ZeroedPlanes* z) {
-    for (int64_t r = n * rows + r0; r < n * rows + r1; ++r)
-      for (int64_t x = 0; x < s.wo; ++x) {
-        const int64_t p = r * s.wo + x;
-        const int64_t gp = s.shared ? p % (rows * s.wo) : p;
-        backward_point(s, o, input + n * item, grid + gp * 3, grad_output + p * s.c, ginp, z,
-                       per_point_grad ? per_point_grad + p * 3 : nullptr);
-      }
-  };
-
-  if (!grad_input && per_point_grad) {
-#pragma omp parallel for num_threads(threads(s)) schedule(static)
-    for (int64_t t = 0; t < s.n * rows; ++t) run_rows(t / rows, t % rows, t % rows + 1, nullptr, nullptr);
-  }
-
-  if (grad_input) {
-    const int64_t blocks = blocks_per_item(s);
-    float* slices = static_cast<float*>(scratch.data);
-    auto slice_index = [&](int64_t n, int64_t b) { return n * (blocks - 1) + b - 1; };
-    ZeroedPlanes zeroed[kTargetTasks];
-    const int64_t tasks = s.n * blocks;
-#pragma omp parallel for num_threads(threads(s)) schedule(dynamic, 1)
-    for (int64_t t = 0; t < tasks; ++t) {
-      const int64_t n = t / blocks, b = t % blocks;
-      float* dst = grad_input + n * item;
-      ZeroedPlanes* z = nullptr;
-      if (b == 0) {
-        std::fill(dst, dst + item, 0.0f);
-      } else {
-        dst = slices + slice_index(n, b) * item;
-        z = &zeroed[slice_index(n, b)];
-      }
-      run_rows(n, rows * b / blocks, rows * (b + 1) / blocks, dst, z);
-    }
-    if (blocks > 1) {
-      const int64_t chunks = (item + kReduceChunk - 1) / kReduceChunk;
-      const int64_t plane = plane_size(s);
-#pragma omp parallel for num_threads(threads(s)) collapse(2) schedule(static)
-      for (int64_t n = 0; n < s.n; ++n) {
-        for (int64_t k = 0; k < chunks; ++k) {
-          float* dst = grad_input + n * item;
-          const int64_t begin = k * kReduceChunk, end = std::min(item, begin + kReduceChunk);
-          for (int64_t b = 1; b < blocks; ++b) {
-            const int64_t i = slice_index(n, b);
-            const float* src = slices + i * item;
-            const int64_t lo = std::max(begin, zeroed[i].begin * plane);
-            const int64_t hi = std::min(end, zeroed[i].end * plane);
-            for (int64_t e = lo; e < hi; ++e) dst[e] += src[e];
-          }
-        }
-      }
-    }
-  }
-
+  if (grad_input || per_point_grad)
+    backward_impl(s, o, grad_output, input,
+                  StoredVolumeGrid{grid, per_point_grad, rows_per_item(s) * s.wo, s.shared},
+                  grad_input, static_cast<float*>(scratch.data));
   if (s.shared && grad_grid) shared_grid_grad(s, o, grad_output, input, grid, grad_grid);
+}
+
+// Displacement fields: align_corners is true by definition (flow_warp.h).
+void flow_warp_3d_forward(const VolumeShape& s, const SamplerOptions& o, const float* input,
+                          const float* flow, float* output) {
+  forward_impl(s, {o.mode, o.padding, true}, input, VolumeFlow{flow, nullptr, s}, output);
+}
+
+size_t flow_warp_3d_backward_scratch(const VolumeShape& s, bool grad_input) {
+  return grid_sample_3d_backward_scratch(s, grad_input);
+}
+
+void flow_warp_3d_backward(const VolumeShape& s, const SamplerOptions& o,
+                           const float* grad_output, const float* input, const float* flow,
+                           float* grad_input, float* grad_flow, Scratch scratch) {
+  if (scratch.bytes < grid_sample_3d_backward_scratch(s, grad_input != nullptr)) return;
+  backward_impl(s, {o.mode, o.padding, true}, grad_output, input, VolumeFlow{flow, grad_flow, s},
+                grad_input, static_cast<float*>(scratch.data));
 }
 
 }  // namespace stn

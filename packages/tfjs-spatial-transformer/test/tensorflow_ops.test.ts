@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-node';
 import {afterEach, describe, expect, test, vi} from 'vitest';
 
-import {affineGrid, affineGrid3d, affineSample, gridSample, gridSample3d, tensorflowOps} from '../lib';
+import {affineGrid, affineGrid3d, affineSample, flowWarp, gridSample, gridSample3d, tensorflowOps} from '../lib';
 import {native} from '../lib/native';
 import {tensorflowOpName, useTensorflowOps} from '../lib/tensorflow_ops';
 import {expectBitwise, randomArray, rng, SAMPLER_CASES, useBackend} from './helpers';
@@ -64,7 +64,7 @@ describe('the TF-op path on tensorflow', () => {
   test('is active, and says which TensorFlow took the ops', async () => {
     await useBackend('tensorflow');
     const status = tensorflowOps();
-    expect(status.reason).toMatch(/^10 ops registered in TensorFlow \d+\.\d+/);
+    expect(status.reason).toMatch(/^14 ops registered in TensorFlow \d+\.\d+/);
     expect(status.active).toBe(true);
     expect(tensorflowOpName('StnGridSample')).toBe('StnGridSampleAbi2');
   });
@@ -126,6 +126,31 @@ describe('the TF-op path on tensorflow', () => {
           vi.restoreAllMocks();
           actual.forEach((a, k) => expectBitwise(a, expected[k], `result ${k}${shared ? ' (shared)' : ''}`));
         }
+      });
+
+  test.each(SAMPLER_CASES.filter((o) => !o.alignCorners))(
+      'flowWarp ($mode, $paddingMode), images and volumes: every output and gradient equals cpu, via the ops',
+      async ({mode, paddingMode}) => {
+        const shapes = mode === 'bicubic' ? [[2, 5, 6, 3]] : [[2, 5, 6, 3], [2, 4, 3, 5, 2]];
+        const warps = () => tf.tidy(() => shapes.flatMap((shape) => {
+          const random = rng(shape.length);
+          const n = shape[0], spatial = shape.slice(1, -1), c = shape[shape.length - 1];
+          const x = tf.tensor(randomArray(random, shape.reduce((a, b) => a * b)), shape);
+          const flowShape = [n, ...spatial, spatial.length];
+          const flow = tf.tensor(randomArray(random, flowShape.reduce((a, b) => a * b), -2, 2), flowShape);
+          const dy = tf.tensor(randomArray(random, n * spatial.reduce((a, b) => a * b) * c), [n, ...spatial, c]);
+          const warp = (a: tf.Tensor, b: tf.Tensor) => flowWarp(a, b, {mode, paddingMode});
+          return [warp(x, flow), ...tf.grads(warp)([x, flow], dy), tf.grad((b: tf.Tensor) => warp(x, b))(flow, dy)]
+              .map((t) => t.dataSync() as Float32Array);
+        }));
+        await useBackend('cpu');
+        const expected = warps();
+        await useBackend('tensorflow');
+        const spies = [vi.spyOn(native, 'flowWarpForward'), vi.spyOn(native, 'flowWarpBackward'),
+          vi.spyOn(native, 'flowWarp3dForward'), vi.spyOn(native, 'flowWarp3dBackward')];
+        const actual = warps();
+        spies.forEach((spy) => expect(spy).not.toHaveBeenCalled());
+        actual.forEach((a, k) => expectBitwise(a, expected[k], `result ${k}`));
       });
 
   test('the volume ops check their tensors themselves', async () => {
