@@ -17,11 +17,13 @@ export interface SerializedLocalization {
  * that outputs the transform's parameters is appended by the SpatialTransformer.
  * - 'fc': flatten → dense(32, relu) → dense(32, relu).
  * - 'conv': conv 20 5×5 (relu) → maxpool 2 → conv 20 5×5 (relu) → maxpool 2 →
- *   flatten → dense(20, relu); 'same' padding, so any input size works.
+ *   flatten → dense(20, relu); 'same' padding, so any input size works. For
+ *   volumes (`spatialDims` 3) the convolutions and pools are 3-D (5×5×5, 2×2×2).
  * Names derive from `prefix` (the transformer's name), so a loaded model names
  * (and therefore matches) its weights the same way.
  */
-export function builtInLocalization(kind: BuiltInLocalization, prefix: string): tfl.layers.Layer[] {
+export function builtInLocalization(kind: BuiltInLocalization, prefix: string,
+    spatialDims: 2|3 = 2): tfl.layers.Layer[] {
   const name = (suffix: string) => `${prefix}_loc_${suffix}`;
   if (kind === 'fc') {
     return [
@@ -30,11 +32,13 @@ export function builtInLocalization(kind: BuiltInLocalization, prefix: string): 
       tfl.layers.dense({units: 32, activation: 'relu', name: name('dense2')}),
     ];
   }
+  const conv = spatialDims === 3 ? tfl.layers.conv3d : tfl.layers.conv2d;
+  const pool = spatialDims === 3 ? tfl.layers.maxPooling3d : tfl.layers.maxPooling2d;
   return [
-    tfl.layers.conv2d({filters: 20, kernelSize: 5, padding: 'same', activation: 'relu', name: name('conv1')}),
-    tfl.layers.maxPooling2d({poolSize: 2, strides: 2, padding: 'same', name: name('pool1')}),
-    tfl.layers.conv2d({filters: 20, kernelSize: 5, padding: 'same', activation: 'relu', name: name('conv2')}),
-    tfl.layers.maxPooling2d({poolSize: 2, strides: 2, padding: 'same', name: name('pool2')}),
+    conv({filters: 20, kernelSize: 5, padding: 'same', activation: 'relu', name: name('conv1')}),
+    pool({poolSize: 2, strides: 2, padding: 'same', name: name('pool1')}),
+    conv({filters: 20, kernelSize: 5, padding: 'same', activation: 'relu', name: name('conv2')}),
+    pool({poolSize: 2, strides: 2, padding: 'same', name: name('pool2')}),
     tfl.layers.flatten({name: name('flatten')}),
     tfl.layers.dense({units: 20, activation: 'relu', name: name('dense')}),
   ];

@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
+import type {GridSampleOptions} from '../ops/grid_sample';
 import {checkControlPoints, controlPointsOption} from '../ops/tps_grid';
 import {booleanOption, fail, oneOf} from '../validate';
 import {INTERPOLATION_MODES, InterpolationMode, PADDING_MODES, PaddingMode} from '../vocabulary';
@@ -32,11 +33,11 @@ type Kwargs = Parameters<tfl.layers.Layer['call']>[1];
 type LayerVariable = tfl.LayerVariable;
 
 export interface SpatialTransformerConfig extends LayerArgs {
-  /** The transform family: 'affine' (default, 6 parameters), 'attention' (3: s, tx, ty),
-   * 'projective' (8: a homography with h33 = 1) or 'tps' (2K: a thin-plate spline). */
+  /** The transform family: 'affine' (default, 6 parameters; 12 for volumes), 'attention' (3: s, tx, ty),
+   * 'projective' (8: a homography with h33 = 1) or 'tps' (2K: a thin-plate spline). Volumes: 'affine' only. */
   transform?: TransformName;
-  /** [Ho, Wo] of the output; default the input's [H, W]. Smaller or larger resamples. */
-  outputSize?: [number, number] | null;
+  /** [Ho, Wo] of the output ([Do, Ho, Wo] for volumes); default the input's. Smaller or larger resamples. */
+  outputSize?: [number, number] | [number, number, number] | null;
   /** The localisation net: 'fc' (default), 'conv', or a tfjs LayersModel (or a Layer not
    * built yet) taking the layer's input; its output is flattened and fed to the regression layer. */
   localization?: BuiltInLocalization | tfl.layers.Layer | SerializedLocalization;
@@ -100,7 +101,9 @@ function layerArgsOf(config: unknown): LayerArgs {
 /**
  * A spatial transformer: localisation net → grid generator → sampler, as a
  * tfjs-layers layer. Input [N, H, W, C] (H, W, C known); output
- * [N, Ho, Wo, C], plus the parameters [N, P] with `returnTheta`.
+ * [N, Ho, Wo, C], plus the parameters [N, P] with `returnTheta`. Volumes
+ * [N, D, H, W, C] (known when built): the 'affine' transform with 12
+ * parameters (3×4), output [N, Do, Ho, Wo, C].
  *
  * The regression layer ending the localisation net starts at the identity
  * (zero kernel, identity bias), so before training the layer returns its input
@@ -129,7 +132,7 @@ export class SpatialTransformer extends tfl.layers.Layer {
   static className = 'SpatialTransformer';
 
   readonly transform: TransformName;
-  readonly outputSize: [number, number] | null;
+  readonly outputSize: number[] | null;
   readonly mode: InterpolationMode;
   readonly paddingMode: PaddingMode;
   readonly alignCorners: boolean;
@@ -140,7 +143,9 @@ export class SpatialTransformer extends tfl.layers.Layer {
   protected readonly controlPoints: number[];
   private readonly localizationKind: BuiltInLocalization | null;
   /** The localisation layers in order (the user's net is one entry). */
-  private readonly localization: tfl.layers.Layer[];
+  private localization: tfl.layers.Layer[];
+  /** 2 for images [N, H, W, C], 3 for volumes [N, D, H, W, C]: known at build. */
+  private spatialDims: 2|3 = 2;
   private flattenOutput: tfl.layers.Layer | null = null;
   private regression: tfl.layers.Layer | null = null;
   private lastTheta: tf.Tensor | null = null;
@@ -151,12 +156,12 @@ export class SpatialTransformer extends tfl.layers.Layer {
     this.transform = oneOf(OP, 'transform', lowerCase(config.transform), TRANSFORMS, 'affine');
     const size = config.outputSize;
     if (size !== undefined && size !== null) {
-      if (!Array.isArray(size) || size.length !== 2 ||
+      if (!Array.isArray(size) || (size.length !== 2 && size.length !== 3) ||
           !size.every((v) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0)) {
-        fail(OP, 'outputSize', 'an array of 2 positive integers [Ho, Wo]', size);
+        fail(OP, 'outputSize', 'an array of 2 or 3 positive integers [Ho, Wo] or [Do, Ho, Wo]', size);
       }
     }
-    this.outputSize = size === undefined || size === null ? null : [size[0], size[1]];
+    this.outputSize = size === undefined || size === null ? null : [...size];
     this.mode = oneOf(OP, 'mode', lowerCase(config.mode), INTERPOLATION_MODES, 'bilinear');
     this.paddingMode = oneOf(OP, 'paddingMode', lowerCase(config.paddingMode), PADDING_MODES, 'zeros');
     this.alignCorners = booleanOption(OP, 'alignCorners', config.alignCorners, false);
@@ -207,7 +212,8 @@ export class SpatialTransformer extends tfl.layers.Layer {
 
   /** The identity's parameters, [P]. */
   get identityParams(): number[] {
-    return TRANSFORM_TABLE[this.transform].identity(this.controlPoints);
+    const family = TRANSFORM_TABLE[this.transform];
+    return this.spatialDims === 3 ? family.volume!.identity() : family.identity(this.controlPoints);
   }
 
   private subLayers(): tfl.layers.Layer[] {
@@ -236,22 +242,35 @@ export class SpatialTransformer extends tfl.layers.Layer {
     super.nonTrainableWeights = weights;
   }
 
-  private inputDims(inputShape: tfl.Shape | tfl.Shape[]): [number, number, number] {
+  /** The input's dims after N ([H, W, C] or [D, H, W, C]), checked. */
+  private inputDims(inputShape: tfl.Shape | tfl.Shape[]): number[] {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
     if (Array.isArray(inputShape[0]) && inputShape.length !== 1) {
       fail(OP, 'inputs', 'one tensor [N, H, W, C]', `${inputShape.length} inputs`);
     }
     const known = (v: number | null) => typeof v === 'number' && v > 0;
-    if (shape.length !== 4 || !known(shape[1]) || !known(shape[2]) || !known(shape[3])) {
-      fail(OP, 'input shape', '[N, H, W, C] with H, W, C known and > 0', `[${shape.map(String)}]`);
+    if ((shape.length !== 4 && shape.length !== 5) || !shape.slice(1).every(known)) {
+      fail(OP, 'input shape', '[N, H, W, C] (or a volume [N, D, H, W, C]) with every dim after N known and > 0',
+          `[${shape.map(String)}]`);
     }
-    return [shape[1]!, shape[2]!, shape[3]!];
+    return shape.slice(1) as number[];
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const [h, w, c] = this.inputDims(inputShape);
+    const dims = this.inputDims(inputShape);
+    this.spatialDims = dims.length === 4 ? 3 : 2;
+    if (this.spatialDims === 3) {
+      if (TRANSFORM_TABLE[this.transform].volume === undefined) {
+        fail(OP, 'transform', "'affine' for volumes (5-D inputs)", this.transform);
+      }
+      if (this.mode === 'bicubic') fail(OP, 'mode', "'bilinear' or 'nearest' for volumes (5-D inputs)", this.mode);
+      if (this.localizationKind === 'conv') this.localization = builtInLocalization('conv', this.name, 3);
+    }
+    if (this.outputSize !== null && this.outputSize.length !== this.spatialDims) {
+      fail(OP, 'outputSize', `${this.spatialDims} sizes for a ${this.spatialDims + 2}-D input`, this.outputSize);
+    }
     // Applying the sub-layers to a symbolic input builds them (creates their weights) in this scope.
-    let x = tfl.input({batchShape: [null, h, w, c]}) as tfl.SymbolicTensor;
+    let x = tfl.input({batchShape: [null, ...dims]}) as tfl.SymbolicTensor;
     for (const layer of this.localization) x = layer.apply(x) as tfl.SymbolicTensor;
     if (Array.isArray(x) || !(x instanceof tfl.SymbolicTensor)) {
       fail(OP, 'localization', 'a net with a single output', 'a net with several outputs');
@@ -276,22 +295,25 @@ export class SpatialTransformer extends tfl.layers.Layer {
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape | tfl.Shape[] {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
-    const [ho, wo] = this.outputSize ?? [shape[1], shape[2]];
-    const output: tfl.Shape = [shape[0], ho, wo, shape[3]];
-    return this.returnTheta ? [output, [shape[0], this.identityParams.length]] : output;
+    const spatial = this.outputSize ?? shape.slice(1, -1);
+    const output: tfl.Shape = [shape[0], ...spatial, shape[shape.length - 1]];
+    const params = shape.length === 5 ? TRANSFORM_TABLE[this.transform].volume?.identity().length ?? 0 :
+        TRANSFORM_TABLE[this.transform].identity(this.controlPoints).length;
+    return this.returnTheta ? [output, [shape[0], params]] : output;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
-    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D | tf.Tensor5D;
     const keepTheta = this.returnTheta || this.transformRegularizer > 0;
     const outputs = tf.tidy(() => {
       let features: tf.Tensor = x;
       for (const layer of this.localization) features = layer.apply(features, kwargs) as tf.Tensor;
       if (this.flattenOutput !== null) features = this.flattenOutput.apply(features) as tf.Tensor;
       const theta = scaleGradient(this.regression!.apply(features) as tf.Tensor2D, this.localizationLrScale);
-      const [n, h, w, c] = x.shape;
-      const [ho, wo] = this.outputSize ?? [h, w];
-      const output = this.resample(x, theta, [n, ho, wo, c]);
+      const size = [x.shape[0], ...(this.outputSize ?? x.shape.slice(1, -1)), x.shape[x.rank - 1]];
+      const output = x.rank === 5 ?
+        TRANSFORM_TABLE[this.transform].volume!.resample(x as tf.Tensor5D, theta, size, this.sampler()) :
+        this.resample(x as tf.Tensor4D, theta, size);
       return keepTheta ? [output, theta] : [output];
     });
     if (this.transformRegularizer > 0) {
@@ -309,9 +331,11 @@ export class SpatialTransformer extends tfl.layers.Layer {
    * job's stock-tfjs baseline does); everything else stays the layer's.
    */
   protected resample(input: tf.Tensor4D, theta: tf.Tensor2D, size: number[]): tf.Tensor4D {
-    return sampleTransform(this.transform, input, theta, size,
-        {mode: this.mode, paddingMode: this.paddingMode, alignCorners: this.alignCorners},
-        this.controlPoints);
+    return sampleTransform(this.transform, input, theta, size, this.sampler(), this.controlPoints);
+  }
+
+  private sampler(): Required<GridSampleOptions> {
+    return {mode: this.mode, paddingMode: this.paddingMode, alignCorners: this.alignCorners};
   }
 
   override dispose(): ReturnType<tfl.layers.Layer['dispose']> {

@@ -6,9 +6,11 @@
 // build their grid, then gridSample.
 import * as tf from '@tensorflow/tfjs-core';
 
+import {affineGrid3d} from '../ops/affine_grid_3d';
 import {affineSample} from '../ops/affine_sample';
 import {attentionTheta} from '../ops/attention_grid';
 import {gridSample, GridSampleOptions} from '../ops/grid_sample';
+import {gridSample3d} from '../ops/grid_sample_3d';
 import {projectiveGrid} from '../ops/projective_grid';
 import {tpsGrid} from '../ops/tps_grid';
 
@@ -24,6 +26,12 @@ export interface Transform {
    */
   resample(input: tf.Tensor4D, params: tf.Tensor2D, size: number[],
       sampler: Required<GridSampleOptions>, controlPoints: readonly number[]): tf.Tensor4D;
+  /** Volumes (input [N, D, H, W, C], size [N, Do, Ho, Wo, C]), for the families that have them. */
+  volume?: {
+    identity(): number[];
+    resample(input: tf.Tensor5D, params: tf.Tensor2D, size: number[], sampler: Required<GridSampleOptions>):
+        tf.Tensor5D;
+  };
 }
 
 const affineTheta = (params: tf.Tensor2D) => tf.reshape(params, [params.shape[0], 2, 3]) as tf.Tensor3D;
@@ -34,6 +42,13 @@ export const TRANSFORM_TABLE: Record<TransformName, Transform> = {
   affine: {
     identity: () => [1, 0, 0, 0, 1, 0],
     resample: (input, params, size, sampler) => affineSample(input, affineTheta(params), size, sampler),
+    volume: {
+      identity: () => [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0],
+      resample: (input, params, size, sampler) => gridSample3d(input,
+          affineGrid3d(tf.reshape(params, [params.shape[0], 3, 4]), [params.shape[0], ...size.slice(1)],
+              {alignCorners: sampler.alignCorners}),
+          {...sampler, mode: sampler.mode as 'bilinear'|'nearest'}),
+    },
   },
   attention: {
     identity: () => [1, 0, 0],
