@@ -11,6 +11,7 @@ export {affineSample} from './ops/affine_sample';
 export {gridSample3d} from './ops/grid_sample_3d';
 export type {GridSample3dOptions} from './ops/grid_sample_3d';
 export {affineGrid3d} from './ops/affine_grid_3d';
+export {affineSample3d} from './ops/affine_sample_3d';
 export {flowWarp} from './ops/flow_warp';
 export type {FlowWarpOptions} from './ops/flow_warp';
 export {getNumThreads, setNumThreads} from './threads';
@@ -19,7 +20,7 @@ export type {TensorflowOpsStatus} from './tensorflow_ops';
 export {getBestIsa, getIsa, setIsa} from './isa';
 export type {Isa} from './isa';
 export {AffineGrid, AffineGridGrad, AffineSample, AffineSampleGrad, GridSample, GridSampleGrad} from './kernel_names';
-export {AffineGrid3d, AffineGrid3dGrad, FlowWarp, FlowWarp3d, FlowWarp3dGrad, FlowWarpGrad, GridSample3d,
+export {AffineGrid3d, AffineGrid3dGrad, AffineSample3d, AffineSample3dGrad, FlowWarp, FlowWarp3d, FlowWarp3dGrad, FlowWarpGrad, GridSample3d,
   GridSample3dGrad} from './kernel_names';
 export {INTERPOLATION_MODES, PADDING_MODES, VOLUME_INTERPOLATION_MODES} from './vocabulary';
 export type {InterpolationMode, PaddingMode, VolumeInterpolationMode} from './vocabulary';

@@ -49,6 +49,13 @@ export interface NativeKernels {
       wo: number, alignCorners: boolean): void;
   affineGrid3dBackward(gradGrid: Float32Array, gradTheta: Float32Array, n: number, od: number,
       ho: number, wo: number, alignCorners: boolean): void;
+  /** The fused affine sampler of volumes: theta [gridN,3,4]. */
+  affineSample3dForward(input: Float32Array, theta: Float32Array, output: Float32Array,
+      shape: VolumeShape, mode: number, padding: number, alignCorners: boolean): void;
+  /** Either gradient may be null: it is then not computed. */
+  affineSample3dBackward(gradOutput: Float32Array, input: Float32Array, theta: Float32Array,
+      gradInput: Float32Array|null, gradTheta: Float32Array|null, shape: VolumeShape,
+      mode: number, padding: number, alignCorners: boolean): void;
   /** Dense displacement fields, fused: shape [n, h, w, c, ho, wo] (flow [N,Ho,Wo,2]). */
   flowWarpForward(input: Float32Array, flow: Float32Array, output: Float32Array,
       shape: [number, number, number, number, number, number], mode: number, padding: number): void;

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {affineGrid3dGradConfig} from './gradients/AffineGrid3d_grad';
 import {affineGridGradConfig} from './gradients/AffineGrid_grad';
-import {affineSampleGradConfig} from './gradients/AffineSample_grad';
+import {affineSample3dGradConfig, affineSampleGradConfig} from './gradients/AffineSample_grad';
 import {flowWarpGradConfigs as flowWarpGradients} from './gradients/FlowWarp_grad';
 import {gridSample3dGradConfig} from './gradients/GridSample3d_grad';
 import {gridSampleGradConfig} from './gradients/GridSample_grad';
@@ -12,6 +12,8 @@ import {affineGrid3dConfigs} from './kernels/AffineGrid3d';
 import {affineGrid3dGradConfigs} from './kernels/AffineGrid3dGrad';
 import {affineGridGradConfigs} from './kernels/AffineGridGrad';
 import {affineSampleConfigs} from './kernels/AffineSample';
+import {affineSample3dConfigs} from './kernels/AffineSample3d';
+import {affineSample3dGradConfigs} from './kernels/AffineSample3dGrad';
 import {affineSampleGradConfigs} from './kernels/AffineSampleGrad';
 import {flowWarpConfigs} from './kernels/FlowWarp';
 import {flowWarpGradConfigs} from './kernels/FlowWarpGrad';
@@ -24,10 +26,10 @@ const kernels = [
   ...gridSampleConfigs, ...gridSampleGradConfigs, ...affineGridConfigs, ...affineGridGradConfigs,
   ...affineSampleConfigs, ...affineSampleGradConfigs,
   ...gridSample3dConfigs, ...gridSample3dGradConfigs, ...affineGrid3dConfigs, ...affineGrid3dGradConfigs,
-  ...flowWarpConfigs, ...flowWarpGradConfigs,
+  ...affineSample3dConfigs, ...affineSample3dGradConfigs, ...flowWarpConfigs, ...flowWarpGradConfigs,
 ];
 for (const config of kernels) tf.registerKernel(config);
 for (const config of [gridSampleGradConfig, affineGridGradConfig, affineSampleGradConfig,
-  gridSample3dGradConfig, affineGrid3dGradConfig, ...flowWarpGradients]) {
+  gridSample3dGradConfig, affineGrid3dGradConfig, affineSample3dGradConfig, ...flowWarpGradients]) {
   tf.registerGradient(config);
 }

@@ -435,6 +435,41 @@ Napi::Value GridSample3dBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// affineSample3dForward(input, theta, output, shape, mode, padding, alignCorners)
+template <class K>
+Napi::Value AffineSample3dForward(const Napi::CallbackInfo& info) {
+  Args args(info, "affineSample3dForward", 7);
+  const VolumeArgs a = volume_args(args, 3, 4);
+  const std::vector<int64_t> theta_dims = stn::theta_3d_dims(stn::grid_batch(a.shape));
+  const float* input = args.floats(0, "input", a.input_count, a.input_dims);
+  const float* theta = args.floats(1, "theta", element_count(args, theta_dims, "theta"), theta_dims);
+  const size_t outputs = args.view_count();
+  float* output = args.floats(2, "output", a.output_count, a.output_dims);
+  args.check_outputs_disjoint(outputs);
+  stn::call_affine_sample_3d_forward<K>(a.shape, a.options, input, theta, output);
+  return info.Env().Undefined();
+}
+
+// affineSample3dBackward(gradOutput, input, theta, gradInput | null,
+//                        gradTheta | null, shape, mode, padding, alignCorners)
+template <class K>
+Napi::Value AffineSample3dBackward(const Napi::CallbackInfo& info) {
+  Args args(info, "affineSample3dBackward", 9);
+  const VolumeArgs a = volume_args(args, 5, 6);
+  const std::vector<int64_t> theta_dims = stn::theta_3d_dims(stn::grid_batch(a.shape));
+  const int64_t theta_count = element_count(args, theta_dims, "theta");
+  const float* grad_output = args.floats(0, "gradOutput", a.output_count, a.output_dims);
+  const float* input = args.floats(1, "input", a.input_count, a.input_dims);
+  const float* theta = args.floats(2, "theta", theta_count, theta_dims);
+  const size_t outputs = args.view_count();
+  float* grad_input = args.floats(3, "gradInput", a.input_count, a.input_dims, true);
+  float* grad_theta = args.floats(4, "gradTheta", theta_count, theta_dims, true);
+  args.check_outputs_disjoint(outputs);
+  stn::call_affine_sample_3d_backward<K>(a.shape, a.options, grad_output, input, theta,
+                                         grad_input, grad_theta);
+  return info.Env().Undefined();
+}
+
 // affineGrid3dForward(theta, grid, n, od, ho, wo, alignCorners)
 template <class K>
 Napi::Value AffineGrid3dForward(const Napi::CallbackInfo& info) {
@@ -644,6 +679,8 @@ void export_kernels(Napi::Env env, Napi::Object target) {
   target.Set("gridSample3dBackward", exported<GridSample3dBackward<K>>(env, "gridSample3dBackward"));
   target.Set("affineGrid3dForward", exported<AffineGrid3dForward<K>>(env, "affineGrid3dForward"));
   target.Set("affineGrid3dBackward", exported<AffineGrid3dBackward<K>>(env, "affineGrid3dBackward"));
+  target.Set("affineSample3dForward", exported<AffineSample3dForward<K>>(env, "affineSample3dForward"));
+  target.Set("affineSample3dBackward", exported<AffineSample3dBackward<K>>(env, "affineSample3dBackward"));
   target.Set("flowWarpForward", exported<FlowWarpForward<K, stn::SamplerShape>>(env, "flowWarpForward"));
   target.Set("flowWarpBackward", exported<FlowWarpBackward<K, stn::SamplerShape>>(env, "flowWarpBackward"));
   target.Set("flowWarp3dForward", exported<FlowWarpForward<K, stn::VolumeShape>>(env, "flowWarp3dForward"));

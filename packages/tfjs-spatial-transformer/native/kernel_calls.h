@@ -146,6 +146,14 @@ struct FastKernels {
   }
   static constexpr auto affine_grid_3d_forward = &stn::affine_grid_3d_forward;
   static constexpr auto affine_grid_3d_backward = &stn::affine_grid_3d_backward;
+  static constexpr auto affine_3d_forward = &affine_sample_3d_forward;
+  static constexpr auto affine_3d_backward = &affine_sample_3d_backward;
+  static size_t affine_3d_forward_scratch(const VolumeShape& s) {
+    return affine_sample_3d_forward_scratch(s);
+  }
+  static size_t affine_3d_backward_scratch(const VolumeShape& s, bool gi, bool gt) {
+    return affine_sample_3d_backward_scratch(s, gi, gt);
+  }
   // Displacement fields, 2-D (SamplerShape) and volumes (VolumeShape).
   static size_t flow_forward_scratch(const SamplerShape&) { return 0; }
   static size_t flow_forward_scratch(const VolumeShape&) { return 0; }
@@ -196,6 +204,14 @@ struct ReferenceKernels {
   static size_t volume_backward_scratch(const VolumeShape&, bool) { return 0; }
   static constexpr auto affine_grid_3d_forward = &affine_grid_3d_forward_ref;
   static constexpr auto affine_grid_3d_backward = &affine_grid_3d_backward_ref;
+  static constexpr auto affine_3d_forward = &affine_sample_3d_forward_ref;
+  static constexpr auto affine_3d_backward = &affine_sample_3d_backward_ref;
+  static size_t affine_3d_forward_scratch(const VolumeShape& s) {
+    return affine_sample_3d_ref_scratch(s);
+  }
+  static size_t affine_3d_backward_scratch(const VolumeShape& s, bool, bool) {
+    return affine_sample_3d_ref_scratch(s);
+  }
   static size_t flow_forward_scratch(const SamplerShape& s) { return flow_warp_ref_scratch(s); }
   static size_t flow_forward_scratch(const VolumeShape& s) { return flow_warp_3d_ref_scratch(s); }
   static void flow_forward(const SamplerShape& s, const SamplerOptions& o, const float* in,
@@ -310,6 +326,26 @@ template <class K>
 void call_affine_grid_3d_backward(int64_t n, int64_t od, int64_t ho, int64_t wo, bool align,
                                   const float* grad_grid, float* grad_theta) {
   if (n > 0) K::affine_grid_3d_backward(n, od, ho, wo, align, grad_grid, grad_theta);
+}
+
+template <class K>
+void call_affine_sample_3d_forward(const VolumeShape& s, const SamplerOptions& o,
+                                   const float* input, const float* theta, float* output) {
+  if (bounded_element_count(output_dims(s)) == 0) return;
+  const ScratchMemory scratch(K::affine_3d_forward_scratch(s));
+  K::affine_3d_forward(s, o, input, theta, output, scratch.get());
+}
+
+template <class K>
+void call_affine_sample_3d_backward(const VolumeShape& s, const SamplerOptions& o,
+                                    const float* grad_output, const float* input,
+                                    const float* theta, float* grad_input, float* grad_theta) {
+  if (bounded_element_count(input_dims(s)) == 0) grad_input = nullptr;
+  if (grid_batch(s) == 0) grad_theta = nullptr;
+  if (!grad_input && !grad_theta) return;
+  const ScratchMemory scratch(
+      K::affine_3d_backward_scratch(s, grad_input != nullptr, grad_theta != nullptr));
+  K::affine_3d_backward(s, o, grad_output, input, theta, grad_input, grad_theta, scratch.get());
 }
 
 // Displacement fields (Shape: SamplerShape or VolumeShape; the flow has the

@@ -457,6 +457,40 @@ void affine_grid_3d_grad(Call& c, const Attrs& a) {
                                             dy.data, grad_theta);
 }
 
+// AffineSample3d(input [N,D,H,W,C], theta [N or 1,3,4], size [Do,Ho,Wo]) ->
+// output [N,Do,Ho,Wo,C]
+void affine_sample_3d(Call& c, const Attrs& a) {
+  const auto input = c.floats(0, "input", 5, "[N,D,H,W,C]");
+  const auto theta = c.floats(1, "theta", 3, "[N,3,4]");
+  const auto size = c.sizes(2, "size", 3, "[Do,Ho,Wo]");
+  const int64_t gn = theta.dims[0];  // N or 1; otherwise the theta check names it
+  const VolumeShape s =
+      checked_volume_shape(c, a, input.dims, {gn == 1 ? 1 : input.dims[0], size[0], size[1], size[2], 3});
+  require_dims(c, "theta", theta.dims, theta_3d_dims(grid_batch(s)), "input's N or 1");
+  float* output = c.output(0, "output", output_dims(s));
+  call_affine_sample_3d_forward<FastKernels>(s, a.options, input.data, theta.data, output);
+}
+
+// AffineSample3dGrad(dy [N,Do,Ho,Wo,C], input, theta) -> grad_input, grad_theta
+void affine_sample_3d_grad(Call& c, const Attrs& a) {
+  const auto dy = c.floats(0, "dy", 5, "[N,Do,Ho,Wo,C]");
+  const auto input = c.floats(1, "input", 5, "[N,D,H,W,C]");
+  const auto theta = c.floats(2, "theta", 3, "[N,3,4]");
+  const int64_t gn = theta.dims[0];  // N or 1; otherwise the theta check names it
+  const VolumeShape s =
+      checked_volume_shape(c, a, input.dims, {gn == 1 ? 1 : input.dims[0], dy.dims[1], dy.dims[2], dy.dims[3], 3});
+  require_dims(c, "theta", theta.dims, theta_3d_dims(grid_batch(s)), "input's N or 1");
+  require_dims(c, "dy", dy.dims, output_dims(s), "input's N and C");
+  float* grad_input = nullptr;
+  float* grad_theta = nullptr;
+  if (a.first_grad) grad_input = c.output(0, "grad_input", input_dims(s));
+  else c.empty_output(0, "grad_input");
+  if (a.second_grad) grad_theta = c.output(1, "grad_theta", theta_3d_dims(grid_batch(s)));
+  else c.empty_output(1, "grad_theta");
+  call_affine_sample_3d_backward<FastKernels>(s, a.options, dy.data, input.data, theta.data,
+                                              grad_input, grad_theta);
+}
+
 // FlowWarp(input [N,H,W,C], flow [N,Ho,Wo,2]) -> output [N,Ho,Wo,C]
 void flow_warp(Call& c, const Attrs& a) {
   const auto input = c.floats(0, "input", 4, "[N,H,W,C]");
@@ -625,6 +659,14 @@ std::vector<OpSpec> make_op_specs() {
   specs.push_back({"StnAffineGrid3dGrad", {"dy: float"}, {"grad_theta: float"},
                    {"align_corners: bool"}, create_align,
                    STN_COMPUTE(affine_grid_3d_grad, "StnAffineGrid3dGrad")});
+  specs.push_back({"StnAffineSample3d", {"input: float", "theta: float", "size: int32"},
+                   {"output: float"}, sampler_attrs(), create_sampler,
+                   STN_COMPUTE(affine_sample_3d, "StnAffineSample3d")});
+  specs.push_back({"StnAffineSample3dGrad", {"dy: float", "input: float", "theta: float"},
+                   {"grad_input: float", "grad_theta: float"},
+                   sampler_attrs("compute_input_grad: bool", "compute_theta_grad: bool"),
+                   create_sampler_grad<kThetaGrad>,
+                   STN_COMPUTE(affine_sample_3d_grad, "StnAffineSample3dGrad")});
   specs.push_back({"StnFlowWarp", {"input: float", "flow: float"}, {"output: float"},
                    flow_attrs(), create_flow, STN_COMPUTE(flow_warp, "StnFlowWarp")});
   specs.push_back({"StnFlowWarpGrad", {"dy: float", "input: float", "flow: float"},

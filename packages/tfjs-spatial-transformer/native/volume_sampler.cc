@@ -19,6 +19,7 @@
 
 #include <algorithm>
 
+#include "affine_coords.h"
 #include "flow_coords.h"
 #include "flow_warp.h"
 #include "volume_coords.h"
@@ -197,6 +198,69 @@ struct VolumeFlow {
   }
 };
 
+// ... or the affine grid of theta [N or 1,3,4], computed on the fly from the
+// base coordinates; its gradient goes to row_partials [N*Do*Ho,12] (null: not
+// wanted), in affine_grid_3d_backward's order within each row.
+struct AffineVolumeGrid {
+  const float* theta;
+  double* row_partials;
+  VolumeShape s;
+  const float* xs;  // affine_base_coord(j, wo), j < wo; likewise ys, zs
+  const float* ys;
+  const float* zs;
+  const float* point(int64_t p, float* buf) const {
+    const int64_t r = p / s.wo, n = r / (s.od * s.ho);
+    affine_point_3d(theta + (s.shared ? 0 : 12 * n), xs[p % s.wo], ys[r % s.ho], zs[r / s.ho % s.od],
+                    buf);
+    return buf;
+  }
+  float* grad_target(int64_t, float* buf) const { return row_partials ? buf : nullptr; }
+  void take_grad(int64_t p, const float* g) const {
+    const int64_t r = p / s.wo;
+    double* acc = row_partials + 12 * r;
+    const double x = xs[p % s.wo], y = ys[r % s.ho], z = zs[r / s.ho % s.od];
+    for (int a = 0; a < 3; ++a) {
+      const double ga = g[a];
+      acc[4 * a] += ga * x;
+      acc[4 * a + 1] += ga * y;
+      acc[4 * a + 2] += ga * z;
+      acc[4 * a + 3] += ga;
+    }
+  }
+};
+
+// The scratch of the fused affine sampler, laid out in one block: grad_input's
+// block slices (floats), theta's row partials (doubles), the base
+// coordinates (floats). Sizing only when `base` is null.
+struct AffineVolumeScratch {
+  float* slices = nullptr;
+  double* partials = nullptr;
+  float* xs = nullptr;
+  float* ys = nullptr;
+  float* zs = nullptr;
+  size_t bytes = 0;
+  AffineVolumeScratch(const VolumeShape& s, bool grad_input, bool grad_theta, void* base) {
+    const size_t slice_bytes = grid_sample_3d_backward_scratch(s, grad_input);
+    const size_t partial_at = (slice_bytes + sizeof(double) - 1) / sizeof(double) * sizeof(double);
+    const size_t partial_bytes =
+        grad_theta ? static_cast<size_t>(s.n * s.od * s.ho * 12) * sizeof(double) : 0;
+    const size_t coords_at = partial_at + partial_bytes;
+    bytes = coords_at + static_cast<size_t>(s.wo + s.ho + s.od) * sizeof(float);
+    if (!base) return;
+    char* b = static_cast<char*>(base);
+    slices = reinterpret_cast<float*>(b);
+    if (grad_theta) partials = reinterpret_cast<double*>(b + partial_at);
+    xs = reinterpret_cast<float*>(b + coords_at);
+    ys = xs + s.wo;
+    zs = ys + s.ho;
+  }
+  void fill_base(const VolumeShape& s, bool align) const {
+    for (int64_t j = 0; j < s.wo; ++j) xs[j] = affine_base_coord(j, s.wo, align);
+    for (int64_t i = 0; i < s.ho; ++i) ys[i] = affine_base_coord(i, s.ho, align);
+    for (int64_t k = 0; k < s.od; ++k) zs[k] = affine_base_coord(k, s.od, align);
+  }
+};
+
 // Row blocks per item for the grad_input scatter, from the shape only (as
 // grid_sampler.cc's blocks_per_item).
 int64_t blocks_per_item(const VolumeShape& s) {
@@ -349,6 +413,43 @@ void flow_warp_3d_backward(const VolumeShape& s, const SamplerOptions& o,
   if (scratch.bytes < grid_sample_3d_backward_scratch(s, grad_input != nullptr)) return;
   backward_impl(s, {o.mode, o.padding, true}, grad_output, input, VolumeFlow{flow, grad_flow, s},
                 grad_input, static_cast<float*>(scratch.data));
+}
+
+size_t affine_sample_3d_forward_scratch(const VolumeShape& s) {
+  return AffineVolumeScratch(s, false, false, nullptr).bytes;
+}
+
+size_t affine_sample_3d_backward_scratch(const VolumeShape& s, bool grad_input, bool grad_theta) {
+  return AffineVolumeScratch(s, grad_input, grad_theta, nullptr).bytes;
+}
+
+void affine_sample_3d_forward(const VolumeShape& s, const SamplerOptions& o, const float* input,
+                              const float* theta, float* output, Scratch scratch) {
+  const AffineVolumeScratch w(s, false, false, scratch.data);
+  if (scratch.bytes < w.bytes) return;
+  w.fill_base(s, o.align_corners);
+  forward_impl(s, o, input, AffineVolumeGrid{theta, nullptr, s, w.xs, w.ys, w.zs}, output);
+}
+
+void affine_sample_3d_backward(const VolumeShape& s, const SamplerOptions& o,
+                               const float* grad_output, const float* input, const float* theta,
+                               float* grad_input, float* grad_theta, Scratch scratch) {
+  const AffineVolumeScratch w(s, grad_input != nullptr, grad_theta != nullptr, scratch.data);
+  if (scratch.bytes < w.bytes) return;
+  w.fill_base(s, o.align_corners);
+  const int64_t rows = s.n * s.od * s.ho;
+  if (w.partials) std::fill(w.partials, w.partials + rows * 12, 0.0);
+  backward_impl(s, o, grad_output, input, AffineVolumeGrid{theta, w.partials, s, w.xs, w.ys, w.zs},
+                grad_input, w.slices);
+  if (!grad_theta) return;
+  // Each theta's rows in order (a shared theta: every item's rows in turn).
+  const int64_t thetas = grid_batch(s), rows_each = rows / std::max<int64_t>(thetas, 1);
+  for (int64_t t = 0; t < thetas; ++t) {
+    double acc[12] = {};
+    for (int64_t i = 0; i < rows_each; ++i)
+      for (int e = 0; e < 12; ++e) acc[e] += w.partials[(t * rows_each + i) * 12 + e];
+    for (int e = 0; e < 12; ++e) grad_theta[12 * t + e] = static_cast<float>(acc[e]);
+  }
 }
 
 }  // namespace stn

@@ -72,4 +72,27 @@ void affine_grid_3d_backward(int64_t n, int64_t od, int64_t ho, int64_t wo,
                              bool align_corners, const float* grad_grid,
                              float* grad_theta);
 
+// Fused affine sampler of volumes: grid_sample_3d of the affine grid of
+// theta ([N or 1,3,4]), each grid point computed when it is needed with
+// affine_grid_3d's operations (never stored), so the forward equals the
+// unfused composition bit for bit; grad_theta is accumulated per output row
+// in double, the rows then added in order (equal to the composition's to
+// rounding). grad_input and grad_theta may each be null; both are
+// overwritten. The references are the unfused composition.
+size_t affine_sample_3d_forward_scratch(const VolumeShape& s);
+size_t affine_sample_3d_backward_scratch(const VolumeShape& s, bool grad_input, bool grad_theta);
+size_t affine_sample_3d_ref_scratch(const VolumeShape& s);  // forward and backward
+void affine_sample_3d_forward_ref(const VolumeShape& s, const SamplerOptions& o,
+                                  const float* input, const float* theta, float* output,
+                                  Scratch scratch);
+void affine_sample_3d_forward(const VolumeShape& s, const SamplerOptions& o, const float* input,
+                              const float* theta, float* output, Scratch scratch);
+void affine_sample_3d_backward_ref(const VolumeShape& s, const SamplerOptions& o,
+                                   const float* grad_output, const float* input,
+                                   const float* theta, float* grad_input, float* grad_theta,
+                                   Scratch scratch);
+void affine_sample_3d_backward(const VolumeShape& s, const SamplerOptions& o,
+                               const float* grad_output, const float* input, const float* theta,
+                               float* grad_input, float* grad_theta, Scratch scratch);
+
 }  // namespace stn

@@ -4,7 +4,7 @@
 // path; simple rather than fast.
 #include <algorithm>
 
-#include "volume_coords.h"
+#include "volume_coords.h"  // (and volume_sampler.h's affine grid, below)
 #include "volume_sampler.h"
 
 namespace stn {
@@ -103,6 +103,36 @@ void grid_sample_3d_backward_ref(const VolumeShape& s, const SamplerOptions& o,
       }
     }
   }
+}
+
+// The unfused composition, as the oracle of the fused affine sampler: the
+// grid and its gradient in scratch.
+size_t affine_sample_3d_ref_scratch(const VolumeShape& s) {
+  return static_cast<size_t>(2 * grid_batch(s) * grid_points(s) * 3) * sizeof(float);
+}
+
+void affine_sample_3d_forward_ref(const VolumeShape& s, const SamplerOptions& o,
+                                  const float* input, const float* theta, float* output,
+                                  Scratch scratch) {
+  if (scratch.bytes < affine_sample_3d_ref_scratch(s)) return;
+  float* grid = static_cast<float*>(scratch.data);
+  affine_grid_3d_forward_ref(grid_batch(s), s.od, s.ho, s.wo, o.align_corners, theta, grid);
+  grid_sample_3d_forward_ref(s, o, input, grid, output);
+}
+
+void affine_sample_3d_backward_ref(const VolumeShape& s, const SamplerOptions& o,
+                                   const float* grad_output, const float* input,
+                                   const float* theta, float* grad_input, float* grad_theta,
+                                   Scratch scratch) {
+  if (scratch.bytes < affine_sample_3d_ref_scratch(s)) return;
+  float* grid = static_cast<float*>(scratch.data);
+  float* grad_grid = grid + grid_batch(s) * grid_points(s) * 3;
+  affine_grid_3d_forward_ref(grid_batch(s), s.od, s.ho, s.wo, o.align_corners, theta, grid);
+  grid_sample_3d_backward_ref(s, o, grad_output, input, grid, grad_input,
+                              grad_theta ? grad_grid : nullptr);
+  if (grad_theta)
+    affine_grid_3d_backward_ref(grid_batch(s), s.od, s.ho, s.wo, o.align_corners, grad_grid,
+                                grad_theta);
 }
 
 }  // namespace stn

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-node';
 import {afterEach, describe, expect, test, vi} from 'vitest';
 
-import {affineGrid, affineGrid3d, affineSample, flowWarp, gridSample, gridSample3d, tensorflowOps} from '../lib';
+import {affineGrid, affineGrid3d, affineSample, affineSample3d, flowWarp, gridSample, gridSample3d, tensorflowOps} from '../lib';
 import {native} from '../lib/native';
 import {tensorflowOpName, useTensorflowOps} from '../lib/tensorflow_ops';
 import {expectBitwise, randomArray, rng, SAMPLER_CASES, useBackend} from './helpers';
@@ -64,7 +64,7 @@ describe('the TF-op path on tensorflow', () => {
   test('is active, and says which TensorFlow took the ops', async () => {
     await useBackend('tensorflow');
     const status = tensorflowOps();
-    expect(status.reason).toMatch(/^14 ops registered in TensorFlow \d+\.\d+/);
+    expect(status.reason).toMatch(/^16 ops registered in TensorFlow \d+\.\d+/);
     expect(status.active).toBe(true);
     expect(tensorflowOpName('StnGridSample')).toBe('StnGridSampleAbi2');
   });
@@ -110,8 +110,11 @@ describe('the TF-op path on tensorflow', () => {
             const dGrid = tf.tensor5d(randomArray(random, gn * od * ho * wo * 3), [gn, od, ho, wo, 3]);
             const sample = (a: tf.Tensor, b: tf.Tensor) => gridSample3d(a, b, options);
             const toGrid = (t: tf.Tensor) => affineGrid3d(t, [gn, od, ho, wo, c], {alignCorners: options.alignCorners});
+            const fused = (a: tf.Tensor, t: tf.Tensor) => affineSample3d(a, t, [n, od, ho, wo, c], options);
             return [sample(x, grid), ...tf.grads(sample)([x, grid], dy), tf.grad((g: tf.Tensor) => sample(x, g))(grid, dy),
-              toGrid(theta), tf.grad(toGrid)(theta, dGrid)].map((t) => t.dataSync() as Float32Array);
+              toGrid(theta), tf.grad(toGrid)(theta, dGrid),
+              fused(x, theta), ...tf.grads(fused)([x, theta], dy), tf.grad((t: tf.Tensor) => fused(x, t))(theta, dy),
+            ].map((t) => t.dataSync() as Float32Array);
           });
         };
         for (const shared of [false, true]) {
@@ -120,9 +123,11 @@ describe('the TF-op path on tensorflow', () => {
           await useBackend('tensorflow');
           const forward = vi.spyOn(native, 'gridSample3dForward');
           const backward = vi.spyOn(native, 'gridSample3dBackward');
+          const fusedSpies = [vi.spyOn(native, 'affineSample3dForward'), vi.spyOn(native, 'affineSample3dBackward')];
           const actual = volumes(shared);
           expect(forward).not.toHaveBeenCalled();
           expect(backward).not.toHaveBeenCalled();
+          fusedSpies.forEach((spy) => expect(spy).not.toHaveBeenCalled());
           vi.restoreAllMocks();
           actual.forEach((a, k) => expectBitwise(a, expected[k], `result ${k}${shared ? ' (shared)' : ''}`));
         }

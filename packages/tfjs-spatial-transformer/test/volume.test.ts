@@ -7,7 +7,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-node';
 import {afterEach, beforeAll, describe, expect, test, vi} from 'vitest';
 
-import {affineGrid3d, gridSample3d, GridSample3dGrad, VOLUME_INTERPOLATION_MODES} from '../lib';
+import {affineGrid3d, affineSample3d, gridSample3d, GridSample3dGrad, VOLUME_INTERPOLATION_MODES} from '../lib';
 import type {PaddingMode, VolumeInterpolationMode} from '../lib';
 import {native, VolumeShape} from '../lib/native';
 import {ALIGNS, BACKEND_NAMES, expectBitwise, expectClose, PADDINGS, randomArray, rng,
@@ -130,6 +130,38 @@ describe.each(BACKEND_NAMES)('volumes on %s', (backend) => {
       expect(dShared.shape).toEqual([1, od, ho, wo, 3]);
       expectClose(dShared.dataSync(), tf.sum(dTiled, 0, true).dataSync(), {rtol: 1e-6, atol: 1e-6}, 'grid gradient');
     });
+  });
+
+  describe.each(VOLUME_CASES)('affineSample3d, $mode, $paddingMode, alignCorners $alignCorners', (options) => {
+    test.each([false, true])('equals gridSample3d(affineGrid3d(theta)): forward bit for bit, gradients to rounding (theta of batch 1: %s)', (shared) => {
+      const [n, d, h, w, c, od, ho, wo] = [2, 5, 4, 6, 3, 4, 5, 3];
+      const gn = shared ? 1 : n;
+      const random = rng(shared ? 61 : 60);
+      const x = tf.tensor5d(randomArray(random, n * d * h * w * c), [n, d, h, w, c]);
+      const theta = tf.tensor3d(randomArray(random, gn * 12, -1.1, 1.1), [gn, 3, 4]);
+      const dy = tf.tensor5d(randomArray(random, n * od * ho * wo * c), [n, od, ho, wo, c]);
+      const size = [n, od, ho, wo, c];
+      const fused = (a: tf.Tensor, t: tf.Tensor) => affineSample3d(a, t, size, options);
+      const split = (a: tf.Tensor, t: tf.Tensor) =>
+        gridSample3d(a, affineGrid3d(t, [gn, od, ho, wo, c], {alignCorners: options.alignCorners}), options);
+      expectBitwise(fused(x, theta).dataSync() as Float32Array, split(x, theta).dataSync() as Float32Array, 'output');
+      const [dxF, dtF] = tf.grads(fused)([x, theta], dy);
+      const [dxS, dtS] = tf.grads(split)([x, theta], dy);
+      expectClose(dxF.dataSync(), dxS.dataSync(), {rtol: 1e-5, atol: 1e-6}, 'input gradient');
+      expectClose(dtF.dataSync(), dtS.dataSync(), {rtol: 1e-5, atol: 1e-5}, 'theta gradient');
+    });
+  });
+
+  test('affineSample3d: bad arguments name the argument', () => {
+    const x = tf.zeros([1, 2, 3, 4, 2]);
+    expect(() => affineSample3d(x, tf.zeros([1, 3, 4]), [1, 2, 2, 2, 3]))
+        .toThrow("affineSample3d: size must be [N, Do, Ho, Wo, C] with input's N and C");
+    expect(() => affineSample3d(x, tf.zeros([1, 2, 3]), [1, 2, 2, 2, 2]))
+        .toThrow('affineSample3d: theta must be of shape [N,3,4]');
+    expect(() => affineSample3d(x, tf.zeros([2, 3, 4]), [1, 2, 2, 2, 2]))
+        .toThrow("affineSample3d: theta must have the input's batch size N or 1");
+    expect(() => affineSample3d(x, tf.zeros([1, 3, 4]), [1, 2, 2, 2, 2], {mode: 'bicubic' as never}))
+        .toThrow("affineSample3d: options.mode must be one of 'bilinear', 'nearest', but got 'bicubic'");
   });
 
   test('only the grid gradient: one native backward pass that skips the input gradient', () => {

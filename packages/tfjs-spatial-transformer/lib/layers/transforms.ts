@@ -6,11 +6,10 @@
 // build their grid, then gridSample.
 import * as tf from '@tensorflow/tfjs-core';
 
-import {affineGrid3d} from '../ops/affine_grid_3d';
 import {affineSample} from '../ops/affine_sample';
+import {affineSample3d} from '../ops/affine_sample_3d';
 import {attentionTheta} from '../ops/attention_grid';
 import {gridSample, GridSampleOptions} from '../ops/grid_sample';
-import {gridSample3d} from '../ops/grid_sample_3d';
 import {projectiveGrid} from '../ops/projective_grid';
 import {tpsGrid} from '../ops/tps_grid';
 
@@ -44,10 +43,8 @@ export const TRANSFORM_TABLE: Record<TransformName, Transform> = {
     resample: (input, params, size, sampler) => affineSample(input, affineTheta(params), size, sampler),
     volume: {
       identity: () => [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0],
-      resample: (input, params, size, sampler) => gridSample3d(input,
-          affineGrid3d(tf.reshape(params, [params.shape[0], 3, 4]), [params.shape[0], ...size.slice(1)],
-              {alignCorners: sampler.alignCorners}),
-          {...sampler, mode: sampler.mode as 'bilinear'|'nearest'}),
+      resample: (input, params, size, sampler) => affineSample3d(input,
+          tf.reshape(params, [params.shape[0], 3, 4]), size, {...sampler, mode: sampler.mode as 'bilinear'|'nearest'}),
     },
   },
   attention: {

@@ -229,6 +229,49 @@ void check_affine_grid(int64_t n, int64_t od, int64_t ho, int64_t wo, bool align
   }
 }
 
+// The fused affine sampler against the unfused composition: forward bit for
+// bit, both gradients within rounding, the same bits for 1-4 threads.
+void check_affine_sample(const VolumeShape& s, const SamplerOptions& o, std::mt19937& rng) {
+  ++cases;
+  const std::string name = describe(s, o) + " affine_sample_3d";
+  const auto input = uniform(rng, input_count(s), -1, 1);
+  auto theta = uniform(rng, grid_batch(s) * 12, -1.2f, 1.2f);
+  if (theta.size() > 12) theta[13] = NAN;  // the second theta is hostile
+  const auto gout = uniform(rng, output_count(s), -1, 1);
+  const size_t ref_bytes = affine_sample_3d_ref_scratch(s);
+  auto out_ref = nan_filled(output_count(s)), gin_ref = nan_filled(input_count(s)),
+       gt_ref = nan_filled(grid_batch(s) * 12);
+  with_scratch(ref_bytes, affine_sample_3d_forward_ref, s, o, input.data(), theta.data(), out_ref.data());
+  with_scratch(ref_bytes, affine_sample_3d_backward_ref, s, o, gout.data(), input.data(), theta.data(),
+               gin_ref.data(), gt_ref.data());
+  std::vector<float> gin_first, gt_first;
+  for (int threads : {1, 2, 3, 4}) {
+    set_num_threads(threads);
+    const std::string at = name + " threads=" + std::to_string(threads);
+    auto out = nan_filled(output_count(s)), gin = nan_filled(input_count(s)),
+         gt = nan_filled(grid_batch(s) * 12);
+    with_scratch(affine_sample_3d_forward_scratch(s), affine_sample_3d_forward, s, o, input.data(),
+                 theta.data(), out.data());
+    expect_same(at + " output", out, out_ref);
+    with_scratch(affine_sample_3d_backward_scratch(s, true, true), affine_sample_3d_backward, s, o,
+                 gout.data(), input.data(), theta.data(), gin.data(), gt.data());
+    expect_near(at + " grad_input", gin, gin_ref, scatter_tolerance(gin_ref));
+    expect_near(at + " grad_theta", gt, gt_ref, scatter_tolerance(gt_ref));
+    if (gin_first.empty()) {
+      gin_first = gin;
+      gt_first = gt;
+    } else {
+      expect_same(at + " grad_input vs 1 thread", gin, gin_first);
+      expect_same(at + " grad_theta vs 1 thread", gt, gt_first);
+    }
+    auto gt_only = nan_filled(grid_batch(s) * 12);
+    with_scratch(affine_sample_3d_backward_scratch(s, false, true), affine_sample_3d_backward, s, o,
+                 gout.data(), input.data(), theta.data(), nullptr, gt_only.data());
+    expect_same(at + " grad_theta alone", gt_only, gt);
+  }
+  set_num_threads(0);
+}
+
 // The identity theta: the base grid, and sampling it reproduces the input.
 void check_identity() {
   ++cases;
@@ -296,6 +339,10 @@ int main() {
     check_affine_grid(3, 9, 17, 33, align, rng);
     check_affine_grid(1, 40, 30, 20, align, rng);  // past the parallel threshold
   }
+  for (const VolumeShape& s : shapes)
+    for (auto mode : {Interpolation::Bilinear, Interpolation::Nearest})
+      for (Padding padding : all_values<Padding>())
+        check_affine_sample(s, {mode, padding, padding == Padding::Border}, rng);
   check_identity();
   check_zero_size();
   return finish("volume_sampler", cases);
