@@ -6,19 +6,22 @@ import {Pass, PASSES, QUICK_SHAPES, Shape, SHAPES} from './workload';
 export interface Options {
   quick: boolean; json: string|null; shapes: Shape[]; passes: Pass[]; threads: number[];
   rounds: number; torch: boolean; onnx: boolean; composite: boolean;
+  /** The volume and displacement-field rows (bench/volumes.ts). */
+  volumes: boolean;
 }
 
 export function usage(): string {
   const cores = os.cpus().length;
   return 'usage: npm run bench -- [--quick] [--json FILE] [--shapes S1,S2,S3,S4] ' +
-      `[--passes ${PASSES.join(',')}] [--threads 1,${cores}] [--rounds N] [--no-torch] [--no-composite]`;
+      `[--passes ${PASSES.join(',')}] [--threads 1,${cores}] [--rounds N] [--no-torch] [--no-composite] ` +
+      '[--no-volumes] (--shapes \'\' runs the volume rows alone)';
 }
 
 /** The options, or null for --help. @throws Error naming the flag for a bad one. */
 export function parseArgs(argv: string[]): Options|null {
   const cores = os.cpus().length;
   const o: Options = {quick: false, json: null, shapes: SHAPES, passes: [...PASSES],
-    threads: [...new Set([1, cores])], rounds: 7, torch: true, onnx: true, composite: true};
+    threads: [...new Set([1, cores])], rounds: 7, torch: true, onnx: true, composite: true, volumes: true};
   const list = (v: string|undefined, flag: string) => {
     if (v === undefined) throw new Error(`bench: ${flag} needs a value`);
     return v.split(',').filter((x) => x !== '');
@@ -28,7 +31,7 @@ export function parseArgs(argv: string[]): Options|null {
     const a = argv[i];
     if (a === '--quick') o.quick = true;
     else if (a === '--json') o.json = list(argv[++i], a)[0];
-    else if (a === '--shapes') shapeNames = list(argv[++i], a);
+    else if (a === '--shapes') shapeNames = argv[i + 1] === '' ? (i++, []) : list(argv[++i], a);
     else if (a === '--passes') {
       o.passes = list(argv[++i], a) as Pass[];
       for (const p of o.passes) {
@@ -41,6 +44,7 @@ export function parseArgs(argv: string[]): Options|null {
     else if (a === '--no-torch') o.torch = false;
     else if (a === '--no-onnx') o.onnx = false;
     else if (a === '--no-composite') o.composite = false;
+    else if (a === '--no-volumes') o.volumes = false;
     else if (a === '--help' || a === '-h') return null;
     else throw new Error(`bench: unknown flag '${a}' (try --help)`);
   }

@@ -27,6 +27,7 @@ import {competitionLines, formatTable, legend, Measured, notes, Report, rowsOf, 
 import {compositeCall, oursCall, tfContender, TfPool} from './tfjs_contenders';
 import {Torch} from './torch';
 import {measureBandwidth} from './triad';
+import {benchVolumes, QUICK_VOLUME_SHAPES, VOLUME_SHAPES, VolumeRow, volumeTable} from './volumes';
 import {passBytes} from './workload';
 
 function progress(text: string): void {
@@ -133,12 +134,23 @@ export async function main(argv: string[]): Promise<void> {
     }
     tfData.dispose();
   }
+  let volumeRows: VolumeRow[] = [];
+  if (o.volumes) {
+    const v = await benchVolumes(o.quick ? QUICK_VOLUME_SHAPES : VOLUME_SHAPES, o.threads, o.rounds, cache.bytes,
+        torch, monitor, progress);
+    volumeRows = v.rows;
+    windows.push(...v.windows);
+  }
   progress('');
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   torch?.close();
 
   console.log('');
   for (const line of formatTable(results, bandwidth, o.rounds, cache.bytes)) console.log(line);
+  if (volumeRows.length > 0) {
+    console.log('');
+    for (const line of volumeTable(volumeRows)) console.log(line);
+  }
   console.log('');
   for (const line of [...legend(o.shapes, o.passes, results, cache.bytes), ...notes(results),
     ...competitionLines(windows)]) {
@@ -149,7 +161,7 @@ export async function main(argv: string[]): Promise<void> {
       machine: {cpu, cores, isa, bestIsa, lastLevelCacheBytes: cache.bytes, node: process.version,
         tfjs: tf.version_core, torch: torch ? torch.version : null, onnxruntime: ort ? ort.version : null},
       threads: o.threads, bandwidth: Object.fromEntries(bandwidth), rounds: o.rounds,
-      busy: windows.some((w) => w.load.busy), busyCores: BUSY_CORES, rows: rowsOf(results)};
+      busy: windows.some((w) => w.load.busy), busyCores: BUSY_CORES, rows: rowsOf(results), volumeRows};
     writeJson(o.json, report);
     console.log(`wrote ${report.rows.length} rows to ${o.json}`);
   }

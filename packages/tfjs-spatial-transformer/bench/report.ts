@@ -31,6 +31,8 @@ export interface Report {
   /** Triad bytes/s by thread count. */
   bandwidth: Record<string, number>;
   rounds: number;
+  /** The volume and displacement-field rows (bench/volumes.ts). */
+  volumeRows?: import('./volumes').VolumeRow[];
   /** True when other processes competed during any window (then the figures must not be quoted). */
   busy: boolean;
   busyCores: number;

@@ -72,6 +72,24 @@ export class Torch {
         set, reps: 1})).ms[0]};
   }
 
+  /** Switches the subprocess to volume `s` (NCDHW), for volumeContender. */
+  async setupVolume(s: {n: number, d: number, h: number, w: number, c: number}): Promise<void> {
+    await this.request({cmd: 'setup3d', n: s.n, d: s.d, h: s.h, w: s.w, c: s.c, seed: 1});
+    this.sets = 0;
+  }
+
+  /** PyTorch's 5-D grid_sample at `threads`, or null for a pass it has no counterpart of (the flow rows). */
+  volumeContender(pass: string, threads: number, sets: number): Contender|null {
+    if (!['fwd3d', 'bwd3d', 'bwd3d-grid'].includes(pass)) return null;
+    return {name: `torch ${threads}t`, threads, maxRounds: Infinity,
+      setup: async () => {
+        if (this.sets >= sets) return;
+        await this.request({cmd: 'prepare', sets});
+        this.sets = sets;
+      },
+      run: async (set) => (await this.request({cmd: 'run', pass, threads, set, reps: 1})).ms[0]};
+  }
+
   /** CPU ms the subprocess has used (all its threads), for the competition monitor. */
   async cpuMs(): Promise<number> {
     return (await this.request({cmd: 'cpu'})).cpuMs;

@@ -4,6 +4,7 @@ A line protocol on stdin/stdout, so the bench can interleave PyTorch's
 repetitions with its own contenders: each request is one JSON line, each reply
 one JSON line.
   {"cmd": "setup", "n":, "h":, "w":, "c":, "seed":}    -> {"ok": true}
+  {"cmd": "setup3d", "n":, "d":, "h":, "w":, "c":, "seed":} -> {"ok": true}
   {"cmd": "prepare", "sets":}                          -> {"ok": true}
   {"cmd": "run", "pass":, "forward":, "backward":, "threads":, "set":, "reps":}
                                                        -> {"ms": [...]}
@@ -18,7 +19,10 @@ bwd-grid, bwd-nearest, ...: "backward" gives the "mode" and whether the input
 gradient is wanted, "inputGrad"), and step (affine_grid + grid_sample forward
 and backward to theta). Backward passes time the backward kernel alone
 (aten.grid_sampler_2d_backward with its output_mask), except step, which is
-a whole autograd step.
+a whole autograd step. After setup3d the shape is a volume (NCDHW) and the
+passes are fwd3d, bwd3d and bwd3d-grid (5-D grid_sample, bilinear, zeros, on
+a near-identity 3-D affine grid; the backwards time
+aten.grid_sampler_3d_backward with its output_mask).
 """
 import json
 import math
@@ -47,8 +51,35 @@ def setup(req):
     state["sets"] = []
 
 
+def setup3d(req):
+    state["size"] = (req["n"], req["c"], req["d"], req["h"], req["w"])
+    state["seed"] = req.get("seed", 1)
+    state["sets"] = []
+
+
+def random_theta_3d(n, gen):
+    angle = (torch.rand(n, generator=gen) * 2 - 1) * math.radians(20)
+    scale = 0.9 + 0.2 * torch.rand(n, generator=gen)
+    shift = (torch.rand(n, 3, generator=gen) * 2 - 1) * 0.1
+    cos, sin, zero = torch.cos(angle) * scale, torch.sin(angle) * scale, torch.zeros(n)
+    return torch.stack([torch.stack([cos, -sin, zero, shift[:, 0]], 1),
+                        torch.stack([sin, cos, zero, shift[:, 1]], 1),
+                        torch.stack([zero, zero, scale, shift[:, 2]], 1)], 1).float()
+
+
+def make_volume_set(gen):
+    n, c, d, h, w = state["size"]
+    s = {"input": torch.rand(n, c, d, h, w, generator=gen) * 2 - 1,
+         "theta": random_theta_3d(n, gen)}
+    s["grid"] = F.affine_grid(s["theta"], state["size"], align_corners=False)
+    s["gout"] = torch.rand(n, c, d, h, w, generator=gen) * 2 - 1
+    return s
+
+
 def make_set(k):
     gen = torch.Generator().manual_seed(state["seed"] + k)
+    if len(state["size"]) == 5:
+        return make_volume_set(gen)
     n, c, h, w = state["size"]
     s = {"input": torch.rand(n, c, h, w, generator=gen) * 2 - 1,
          "theta": random_theta(n, gen)}
@@ -67,6 +98,13 @@ INTERPOLATION = {"bilinear": 0, "nearest": 1, "bicubic": 2}  # PyTorch's enum
 
 def make_pass(name, forward, backward, s):
     inp, grid, gout, theta = s["input"], s["grid"], s["gout"], s["theta"]
+    if name == "fwd3d":
+        return lambda: F.grid_sample(inp, grid, mode="bilinear", padding_mode="zeros",
+                                     align_corners=False)
+    if name in ("bwd3d", "bwd3d-grid"):
+        mask = [name == "bwd3d", True]
+        op = torch.ops.aten.grid_sampler_3d_backward
+        return lambda: op(gout, inp, grid, 0, 0, False, mask)
     if forward is not None:
         mode, padding = forward["mode"], forward["padding"]
         return lambda: F.grid_sample(inp, grid, mode=mode, padding_mode=padding,
@@ -104,7 +142,7 @@ def main():
     print(json.dumps({"ready": True, "torch": torch.__version__,
                       "capability": torch.backends.cpu.get_cpu_capability()}),
           flush=True)
-    commands = {"setup": setup, "prepare": prepare}
+    commands = {"setup": setup, "setup3d": setup3d, "prepare": prepare}
     for line in sys.stdin:
         req = json.loads(line)
         try:

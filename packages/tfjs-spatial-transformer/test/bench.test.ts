@@ -88,6 +88,17 @@ test('the bench runs (--quick) and writes a row per shape, pass and contender', 
     expect(r.otherCores).toBeGreaterThanOrEqual(0);
     expect(r.busy).toBe(r.otherCores > report.busyCores);
   }
+  // The volume rows (bench/volumes.ts): every pass, ours at each thread count, warm and cold.
+  const volumeRows = report.volumeRows ?? [];
+  for (const pass of ['fwd3d', 'bwd3d', 'bwd3d-grid', 'flow-fwd', 'flow-bwd']) {
+    for (const t of report.threads) {
+      const ours = pass.startsWith('flow') ? `flowWarp ${t}t` : `gridSample3d ${t}t`;
+      const found = volumeRows.filter((r) => r.shape === 'QV' && r.pass === pass && r.contender === ours);
+      expect(found.map((r) => r.cache).sort(), `${pass} ${ours}`).toEqual(['cold', 'warm']);
+      for (const r of found) expect(r.minMs).toBeLessThanOrEqual(r.medianMs);
+    }
+  }
+  expect(out).toContain('volumes and displacement fields');
   expectWarningIffBusy(run);
 }, 180_000);
 

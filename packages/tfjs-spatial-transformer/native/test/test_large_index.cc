@@ -1,4 +1,4 @@
-// Index arithmetic past 2^32 elements: the sampler on inputs of 6.4e9 floats
+// Index arithmetic past 2^32 elements: the samplers (2-D and volumes) on inputs of 6.4e9 floats
 // (24 GiB of address space) mapped with MAP_NORESERVE, of which only the few
 // pages the grid reads are ever touched. Forward and grad_grid, reference and
 // threaded, at hand-computed values. (grad_input is not run here: it zeroes
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../grid_sampler.h"
+#include "../volume_sampler.h"
 #include "check.h"
 
 using namespace stn;
@@ -123,6 +124,62 @@ bool run_shape(int64_t n, int64_t h, int64_t w, int64_t c) {
   return true;
 }
 
+// A volume [1, d, h, w, c] past 2^32 floats: a 2x2x2 block at the far
+// corner, voxel (dz, dy, dx) of it = 1 + dx + 2 dy + 4 dz (+ 10 per channel).
+// Grid: the block's centre (trilinear: the mean 4.5; nearest: half to even,
+// the block's first voxel, 1) and its last voxel (8).
+bool run_volume(int64_t d, int64_t h, int64_t w, int64_t c) {
+  const VolumeShape s{1, d, h, w, c, 1, 1, 2};
+  Mapping input(d * h * w * c);
+  if (!input.data) {
+    std::printf("large_index: SKIPPED, cannot reserve %.1f GiB of address space\n",
+                double(input.bytes) / double(1 << 30));
+    return false;
+  }
+  for (int k8 = 0; k8 < 8; ++k8) {
+    const int64_t z = d - 2 + (k8 >> 2), y = h - 2 + (k8 >> 1 & 1), x = w - 2 + (k8 & 1);
+    for (int64_t k = 0; k < c; ++k) input.data[((z * h + y) * w + x) * c + k] = float(1 + k8 + 10 * k);
+  }
+  const std::vector<float> grid = {at_pixel(double(w) - 1.5, w), at_pixel(double(h) - 1.5, h),
+                                   at_pixel(double(d) - 1.5, d), at_pixel(double(w) - 1, w),
+                                   at_pixel(double(h) - 1, h), at_pixel(double(d) - 1, d)};
+  const std::vector<float> grad_output(2 * c, 1.0f);
+  const std::string shape = "volume [d=" + std::to_string(d) + " h=" + std::to_string(h) +
+                            " w=" + std::to_string(w) + " c=" + std::to_string(c) + "]";
+  for (bool fast : {false, true}) {
+    const std::string name = shape + (fast ? " threaded" : " reference");
+    for (auto mode : {Interpolation::Bilinear, Interpolation::Nearest}) {
+      const SamplerOptions o{mode, Padding::Zeros, false};
+      const bool bilinear = mode == Interpolation::Bilinear;
+      std::vector<float> out = nan_filled(2 * c), want(2 * c);
+      (fast ? grid_sample_3d_forward : grid_sample_3d_forward_ref)(s, o, input.data, grid.data(), out.data());
+      for (int64_t k = 0; k < c; ++k) {
+        want[k] = (bilinear ? 4.5f : 1.0f) + 10 * k;
+        want[c + k] = 8 + 10 * k;
+      }
+      expect_same(name + (bilinear ? " trilinear" : " nearest") + " output", out, want);
+      ++cases;
+      if (!bilinear) continue;
+      std::vector<float> gg = nan_filled(6);
+      if (fast)
+        grid_sample_3d_backward(s, o, grad_output.data(), input.data, grid.data(), nullptr, gg.data(), Scratch{});
+      else
+        grid_sample_3d_backward_ref(s, o, grad_output.data(), input.data, grid.data(), nullptr, gg.data());
+      // At the centre the x, y, z differences are 1, 2, 4 per channel, times
+      // the unnormalisation's scale; at the last voxel (integral coordinates)
+      // the one-sided gradient reads the zeros outside: -v * scale.
+      const float cf = float(c);
+      float sum8 = 0;
+      for (int64_t k = 0; k < c; ++k) sum8 += 8 + 10 * k;
+      const std::vector<float> want_gg = {cf * float(w) / 2, cf * 2 * float(h) / 2, cf * 4 * float(d) / 2,
+                                          -sum8 * float(w) / 2, -sum8 * float(h) / 2, -sum8 * float(d) / 2};
+      expect_same(name + " grad_grid", gg, want_gg);
+      ++cases;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 int main() {
@@ -130,5 +187,7 @@ int main() {
   if (!run_shape(3, 32768, 65536, 1)) return 77;
   // Pixel offset * C past 2^32 inside one item: (y*W + x)*C up to 6.4e9.
   if (!run_shape(1, 65536, 32768, 3)) return 77;
+  // A volume's voxel offset * C past 2^32: ((z*H + y)*W + x)*C up to 6.4e9.
+  if (!run_volume(2048, 1024, 1024, 3)) return 77;
   return finish("large_index", cases);
 }
