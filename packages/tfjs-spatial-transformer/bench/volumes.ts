@@ -3,11 +3,12 @@
 // and flowWarp against gridSample of a stored grid (2-D and volumes), side
 // by side in one process with the same warm/cold loop and competition
 // monitor as the 2-D rows (measure.ts). Raw addon calls on Float32Arrays.
-import {native} from '../lib/native';
+import {native as addon, NativeAddon} from '../lib/native';
 import {CompetitionMonitor, Load} from './competition';
 import {Contender, timeIt} from './contender';
 import {rng} from './data';
 import {CACHE_STATES, coldSets, measure, median} from './measure';
+import {baseline} from './native_contender';
 import {Torch} from './torch';
 
 export interface VolumeShape {name: string, n: number, d: number, h: number, w: number, c: number}
@@ -54,7 +55,7 @@ function makeData(n: number, spatial: number[], c: number, set: number): VolumeD
   const points = n * spatial.reduce((a, b) => a * b), axes = spatial.length;
   const uniform = (k: number, lo = -1, hi = 1) => Float32Array.from({length: k}, () => lo + (hi - lo) * random());
   const grid = new Float32Array(axes === 3 ? points * 3 : 0);  // the volume rows' affine grid
-  if (axes === 3) native.affineGrid3dForward(volumeTheta(n, random), grid, n, spatial[0], spatial[1], spatial[2], false);
+  if (axes === 3) addon.affineGrid3dForward(volumeTheta(n, random), grid, n, spatial[0], spatial[1], spatial[2], false);
   const flow = uniform(points * axes, -2, 2);
   // gridSample's contender in the flow rows reads the grid flowWarp computes: VoxelMorph's, stored.
   const flowGrid = new Float32Array(points * axes);
@@ -71,7 +72,8 @@ function makeData(n: number, spatial: number[], c: number, set: number): VolumeD
 }
 
 /** The raw calls of a pass: [contender label, call] pairs (ours; torch is added by the caller). */
-function calls(pass: VolumePass, shape: VolumeShape|typeof FLOW_IMAGE, d: VolumeData): [string, () => void][] {
+function calls(pass: VolumePass, shape: VolumeShape|typeof FLOW_IMAGE, d: VolumeData,
+    native: NativeAddon = addon): [string, () => void][] {
   const B = native.Interpolation.bilinear, Z = native.Padding.zeros;
   const {n, c} = shape;
   if ('d' in shape && pass !== 'flow-fwd' && pass !== 'flow-bwd') {
@@ -122,17 +124,25 @@ export async function benchVolumes(shapes: VolumeShape[], threads: number[], rou
     for (const pass of passes) {
       progress(`bench volumes ${shape.name} ${pass}`);
       const contenders: Contender[] = [];
+      // STN_BENCH_BASELINE: the other build's calls too, labelled "baseline …" (when it has them).
+      const builds = [{prefix: '', lib: addon},
+        ...(baseline && typeof (baseline as Partial<NativeAddon>).gridSample3dForward === 'function' ?
+          [{prefix: 'baseline ', lib: baseline}] : [])];
       for (const t of threads) {
-        for (const [label] of calls(pass, shape, data(0))) {
-          const bound: (() => void)[] = [];
-          contenders.push({name: `${label} ${t}t`, threads: t, maxRounds: Infinity,
-            setup: () => {
-              while (bound.length <= cold) bound.push(calls(pass, shape, data(bound.length)).find(([l]) => l === label)![1]);
-            },
-            run: (set) => {
-              native.setNumThreads(t);
-              return timeIt(bound[set]);
-            }});
+        for (const {prefix, lib} of builds) {
+          for (const [label] of calls(pass, shape, data(0), lib)) {
+            const bound: (() => void)[] = [];
+            contenders.push({name: `${prefix}${label} ${t}t`, threads: t, maxRounds: Infinity,
+              setup: () => {
+                while (bound.length <= cold) {
+                  bound.push(calls(pass, shape, data(bound.length), lib).find(([l]) => l === label)![1]);
+                }
+              },
+              run: (set) => {
+                lib.setNumThreads(t);
+                return timeIt(bound[set]);
+              }});
+          }
         }
         const c = torch && 'd' in shape ? torch.volumeContender(pass, t, 1 + cold) : null;
         if (c) contenders.push(c);
@@ -160,8 +170,11 @@ export function volumeTable(rows: VolumeRow[]): string[] {
         r.contender.startsWith('flowWarp ');
     const rival = rows.find((o) => o.shape === r.shape && o.pass === r.pass && o.cache === r.cache &&
         o.threads === r.threads && o !== r && !o.contender.startsWith('flowWarp ') &&
-        (o.contender.startsWith('torch ') || o.contender.includes('stored')));
-    const ratio = ours && rival ? `${(rival.medianMs / r.medianMs).toFixed(2)}× over ${rival.contender}` : '';
+        (o.contender.startsWith('torch ') || (o.contender.includes('stored') && !o.contender.startsWith('baseline'))));
+    const base = rows.find((o) => o.shape === r.shape && o.pass === r.pass && o.cache === r.cache &&
+        o.threads === r.threads && o.contender === `baseline ${r.contender}`);
+    const ratio = [ours && rival ? `${(rival.medianMs / r.medianMs).toFixed(2)}× over ${rival.contender}` : '',
+      ours && base ? `${(base.medianMs / r.medianMs).toFixed(2)}× over the baseline` : ''].filter((x) => x).join(', ');
     lines.push(`${r.shape.padEnd(6)} ${r.pass.padEnd(11)} ${r.cache.padEnd(6)} ${r.contender.padEnd(25)} ` +
         `${r.medianMs.toFixed(3).padStart(9)} (${r.minMs.toFixed(3)}–${r.maxMs.toFixed(3)})`.padEnd(28) +
         `${ratio}${r.busy ? '  [busy]' : ''}`);

@@ -50,11 +50,17 @@ struct Taps {
 };
 
 void gather_taps(const VolumeShape& s, const TrilinearCell& cell, Taps* t) {
+  // Offsets are linear in the corner: base + dx*C + dy*W*C + dz*H*W*C (the
+  // base itself may lie outside when a corner does).
+  const int64_t sx = s.c, sy = s.w * s.c, sz = s.h * s.w * s.c;
+  const int64_t base = ((cell.z0 * s.h + cell.y0) * s.w + cell.x0) * s.c;
+  const bool interior = cell.x0 >= 0 && cell.x0 + 1 < s.w && cell.y0 >= 0 && cell.y0 + 1 < s.h &&
+                        cell.z0 >= 0 && cell.z0 + 1 < s.d;
   t->count = 0;
   for (int k = 0; k < 8; ++k) {
-    if (!cell.in_bounds(k, s)) continue;
+    if (!interior && !cell.in_bounds(k, s)) continue;
     t->corner[t->count] = k;
-    t->offset[t->count] = cell.offset(k, s);
+    t->offset[t->count] = base + (k & 1) * sx + (k >> 1 & 1) * sy + (k >> 2) * sz;
     t->weight[t->count] = cell.weight(k);
     ++t->count;
   }
@@ -74,6 +80,12 @@ void forward_point(const VolumeShape& s, const SamplerOptions& o, const float* i
   if (!coord::trilinear_cell(s, ix, iy, iz, &cell)) return;
   Taps t;
   gather_taps(s, cell, &t);
+  if (s.c == 1) {  // one sum in a register, the reference's order
+    float res = 0;
+    for (int i = 0; i < t.count; ++i) res += inp[t.offset[i]] * t.weight[i];
+    out[0] = res;
+    return;
+  }
   for (int i = 0; i < t.count; ++i) {
     const float* v = inp + t.offset[i];
     const float w = t.weight[i];
