@@ -5,7 +5,9 @@
 import * as tf from '@tensorflow/tfjs-node';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 
-import {affineGrid, getNumThreads, gridSample, setNumThreads} from '../lib';
+import {affineGrid, affineSample3d, flowWarp, getBestIsa, getIsa, getNumThreads, gridSample, gridSample3d, setIsa,
+  setNumThreads} from '../lib';
+import {ISAS} from '../lib/vocabulary';
 import {BACKEND_NAMES, expectBitwise, randomArray, rng, SAMPLER_CASES, useBackend} from './helpers';
 
 const SHAPES = [
@@ -59,5 +61,58 @@ describe.each(BACKEND_NAMES)('determinism on %s', (backend) => {
           }
           expect(first[1].some((v) => v !== 0)).toBe(true);  // the gradients are not trivially 0
         });
+  });
+});
+
+// The volume kernels and the displacement fields: every output and gradient
+// the same bits for threads 1-4, repeated runs and every ISA the CPU has
+// (they have no ISA-specific code; the 2-D flowWarp runs the row kernels).
+describe.each(BACKEND_NAMES)('determinism of the volume and flow kernels on %s', (backend) => {
+  const initialThreads = getNumThreads(), initialIsa = getIsa();
+  beforeAll(() => useBackend(backend));
+  afterAll(() => {
+    setNumThreads(initialThreads);
+    setIsa(initialIsa);
+  });
+
+  const random = rng(123);
+  const [n, d, h, w, c] = [2, 20, 18, 16, 3];
+  const volume = randomArray(random, n * d * h * w * c);
+  const grid = randomArray(random, n * d * h * w * 3, -1.2, 1.2);
+  const theta = randomArray(random, n * 12, -1.1, 1.1);
+  const flow3 = randomArray(random, n * d * h * w * 3, -2, 2);
+  const image = randomArray(random, n * 40 * 44 * c);
+  const flow2 = randomArray(random, n * 40 * 44 * 2, -2, 2);
+  const dy3 = randomArray(random, n * d * h * w * c), dy2 = randomArray(random, n * 40 * 44 * c);
+
+  function run(): Float32Array[] {
+    return tf.tidy(() => {
+      const x = tf.tensor5d(volume, [n, d, h, w, c]), g = tf.tensor5d(grid, [n, d, h, w, 3]);
+      const t = tf.tensor3d(theta, [n, 3, 4]), f3 = tf.tensor5d(flow3, [n, d, h, w, 3]);
+      const im = tf.tensor4d(image, [n, 40, 44, c]), f2 = tf.tensor4d(flow2, [n, 40, 44, 2]);
+      const size = [n, d, h, w, c];
+      const results = [
+        gridSample3d(x, g), ...tf.grads((a: tf.Tensor, b: tf.Tensor) => gridSample3d(a, b))([x, g], tf.tensor(dy3, size)),
+        ...tf.grads((a: tf.Tensor, b: tf.Tensor) => affineSample3d(a, b, size))([x, t], tf.tensor(dy3, size)),
+        ...tf.grads((a: tf.Tensor, b: tf.Tensor) => flowWarp(a, b))([x, f3], tf.tensor(dy3, size)),
+        ...tf.grads((a: tf.Tensor, b: tf.Tensor) => flowWarp(a, b, {mode: 'bicubic'}))([im, f2],
+            tf.tensor(dy2, [n, 40, 44, c])),
+      ];
+      return results.map((r) => r.dataSync() as Float32Array);
+    });
+  }
+
+  test('threads 1-4, repeated runs and every ISA agree bit for bit', () => {
+    setNumThreads(1);
+    const first = run();
+    const isas = ISAS.slice(0, ISAS.indexOf(getBestIsa()) + 1);
+    for (const isa of isas) {
+      setIsa(isa);
+      for (const threads of [1, 2, 3, 4]) {
+        setNumThreads(threads);
+        run().forEach((r, i) => expectBitwise(r, first[i], `result ${i}, ${isa}, ${threads} thread(s)`));
+      }
+    }
+    expect(first[2].some((v) => v !== 0)).toBe(true);
   });
 });
