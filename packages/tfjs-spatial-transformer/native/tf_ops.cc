@@ -524,8 +524,12 @@ void flow_warp_grad(Call& c, const Attrs& a) {
 // The volume shape of a flow warp: the flow's batch must be input's N.
 VolumeShape checked_flow_volume(Call& c, const Attrs& a, const std::vector<int64_t>& input,
                                 const std::vector<int64_t>& flow) {
-  std::vector<int64_t> as_grid = flow;
-  as_grid[0] = input[0];  // no shared flows: require_dims below names a wrong N
+  // No shared flows: as a grid of input's N (require_dims below names a wrong
+  // N). Built by push_back: a vector copy would pull in a newer libstdc++
+  // symbol (see make_op_specs).
+  std::vector<int64_t> as_grid;
+  for (int64_t d : flow) as_grid.push_back(d);
+  as_grid[0] = input[0];
   const VolumeShape s = checked_volume_shape(c, a, input, as_grid);
   require_dims(c, "flow", flow, grid_dims(s), "input's N, (dx, dy, dz) last");
   return s;
