@@ -133,10 +133,16 @@ inline bool transform_point(const float* t, int64_t ox, int64_t oy, const Transf
                             const TransformOptions& o, TransformPoint* p) {
   if (s.h == 0 || s.w == 0) return false;  // no pixel to read
   const float fx = static_cast<float>(ox), fy = static_cast<float>(oy);
-  p->k = t[6] * fx + t[7] * fy + 1.0f;
-  if (p->k == 0.0f) return false;
-  p->sx = (t[0] * fx + t[1] * fy + t[2]) / p->k;
-  p->sy = (t[3] * fx + t[4] * fy + t[5]) / p->k;
+  p->sx = t[0] * fx + t[1] * fy + t[2];
+  p->sy = t[3] * fx + t[4] * fy + t[5];
+  if (t[6] == 0.0f && t[7] == 0.0f) {
+    p->k = 1.0f;  // exactly what TF computes, and dividing by it is exact
+  } else {
+    p->k = t[6] * fx + t[7] * fy + 1.0f;
+    if (p->k == 0.0f) return false;
+    p->sx = p->sx / p->k;
+    p->sy = p->sy / p->k;
+  }
   if (!map_axis(p->sx, s.w, o.fill_mode, &p->x, &p->slope_x) ||
       !map_axis(p->sy, s.h, o.fill_mode, &p->y, &p->slope_y))
     return false;
