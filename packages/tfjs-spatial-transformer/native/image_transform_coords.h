@@ -21,6 +21,21 @@ namespace {
 // point samples nothing. float32 holds no fraction there anyway.
 constexpr float kMaxMappedMagnitude = 9007199254740992.0f;  // 2^53
 
+// std::floor and std::round (half away from zero) for |v| < 2^53, through
+// an int64 conversion: the base ISA has no rounding instruction, and the
+// library calls would be most of a pixel's time. Equal to them for every
+// such v; a zero keeps its sign, as floorf keeps it.
+inline float floor_below_2p53(float v) {
+  if (v == 0.0f) return v;
+  const float t = static_cast<float>(static_cast<int64_t>(v));  // toward zero
+  return t > v ? t - 1.0f : t;
+}
+inline int64_t round_below_2p53(float v) {
+  const int64_t t = static_cast<int64_t>(v);
+  const float rest = v - static_cast<float>(t);  // exact: |v| < 2^53
+  return rest >= 0.5f ? t + 1 : rest <= -0.5f ? t - 1 : t;
+}
+
 // Eigen's scalar_clamp_op: min(max(v, 0), len - 1) with std::max/min's
 // comparisons; *slope is 0 when it clamped.
 inline float clamp(float v, int64_t len, float* slope) {
@@ -148,11 +163,11 @@ inline bool transform_point(const float* t, int64_t ox, int64_t oy, const Transf
     return false;
   if (o.interpolation == Interpolation::Nearest) {
     // std::round: half away from zero.
-    p->x0 = static_cast<int64_t>(__builtin_roundf(p->x));
-    p->y0 = static_cast<int64_t>(__builtin_roundf(p->y));
+    p->x0 = round_below_2p53(p->x);
+    p->y0 = round_below_2p53(p->y);
     return true;
   }
-  const float xf = __builtin_floorf(p->x), yf = __builtin_floorf(p->y);
+  const float xf = floor_below_2p53(p->x), yf = floor_below_2p53(p->y);
   p->x0 = static_cast<int64_t>(xf);
   p->y0 = static_cast<int64_t>(yf);
   p->wx0 = (xf + 1.0f) - p->x;
