@@ -194,7 +194,8 @@ inline void add_transform_grad(const TransformPoint& p, int64_t ox, int64_t oy, 
   const double x = static_cast<double>(ox), y = static_cast<double>(oy);
   const double inv_k = 1.0 / static_cast<double>(p.k);
   const double dx = gx * inv_k, dy = gy * inv_k;
-  const double dk = -(dx * p.sx + dy * p.sy);
+  // A clamped axis (slope 0) may have an infinite source: it adds nothing.
+  const double dk = -((dx != 0 ? dx * p.sx : 0.0) + (dy != 0 ? dy * p.sy : 0.0));
   acc[0] += dx * x;
   acc[1] += dx * y;
   acc[2] += dx;
