@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-node';
 import {beforeAll, describe, expect, test} from 'vitest';
 
 import {native, TransformShape} from '../lib/native';
+import {useTensorflowOps} from '../lib/tensorflow_ops';
 import {FILL_MODES, FillMode} from '../lib/vocabulary';
 import {BACKEND_NAMES, expectBitwise, expectClose, randomArray, rng, useBackend} from './helpers';
 
@@ -255,6 +256,28 @@ describe.each(BACKEND_NAMES)('Transform gradients on %s', (backendName) => {
         expectClose(dt, fdTransforms, {rtol: 2e-2, atol: 2e-2}, 'transforms gradient');
       }
     });
+  });
+});
+
+describe('Transform on tensorflow: the TF-op path and the copying JS path agree', () => {
+  beforeAll(() => useBackend('tensorflow'));
+
+  test.each(CASES)('$interpolation, $fillMode: output and both gradients, bit for bit', ({interpolation, fillMode}) => {
+    const random = rng(41);
+    const x = tf.tensor4d(randomArray(random, 2 * 5 * 6 * 3), [2, 5, 6, 3]);
+    const t = tf.tensor2d(transformsFor(random, 2, 5, 6), [2, 8]);
+    const dy = tf.tensor4d(randomArray(random, 2 * 4 * 7 * 3), [2, 4, 7, 3]);
+    const f = (a: tf.Tensor, b: tf.Tensor) => tf.image.transform(a as tf.Tensor4D, b as tf.Tensor2D, interpolation,
+        fillMode, 0.5, [4, 7]);
+    const all = () => [f(x, t), ...tf.grads(f)([x, t], dy)].map((r) => r.dataSync() as Float32Array);
+    const viaOps = all();
+    useTensorflowOps(false);
+    try {
+      const viaJs = all();
+      viaOps.forEach((v, i) => expectBitwise(viaJs[i], v, ['output', 'image gradient', 'transforms gradient'][i]));
+    } finally {
+      useTensorflowOps(true);
+    }
   });
 });
 
