@@ -9,7 +9,8 @@ import * as os from 'os';
 import * as path from 'path';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 
-import {EVAL_FLAGS, TRAIN_FLAGS, TRANSFORM_FLAGS} from '../src/cli';
+import {EVAL_FLAGS, TRANSFORM_FLAGS} from '../src/cli';
+import {TRAIN_FLAGS} from '../src/train/run_config';
 
 const root = path.join(__dirname, '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -166,7 +167,7 @@ describe('a quick run', () => {
     expect(evaluation.code).toBe(1);
     expect(evaluation.stderr).toMatch(/checkpoint .*corrupt\/checkpoint is corrupt or incomplete: model.json \/ weights/);
     fs.writeFileSync(path.join(copy, 'checkpoint', 'state.json'), '{"format": "stn-train-checkpoint", ');
-    const resumed = stn(['train', '--resume', '--out', copy, '--epochs', '4']);
+    const resumed = stn(['train', '--resume', '--out', copy]);
     expect(resumed.code).toBe(1);
     expect(resumed.stderr).toMatch(/checkpoint .* is corrupt or incomplete: state.json: /);
     expect(resumed.stderr).not.toMatch(/\n\s+at /);
@@ -214,9 +215,26 @@ describe('--resume', () => {
     expect(bytes(parts).equals(bytes(whole))).toBe(true);
   });
 
-  test('refuses to change the run\'s settings', () => {
+  test('refuses to change the run\'s settings, and the horizon of its cosine schedule', () => {
     const result = stn(['train', '--resume', '--out', path.join(tmp, 'whole'), '--lr', '0.1']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/was made with lr=0.002; only --epochs may change on resume/);
+    const longer = stn(['train', '--resume', '--out', path.join(tmp, 'whole'), '--epochs', '3']);
+    expect(longer.code).toBe(2);
+    expect(longer.stderr).toMatch(/anneals its learning rate over 2 epochs .*--epochs 3 would change the rate/);
+  });
+
+  test('a config.json with a missing field is named, for resume and eval alike', () => {
+    const copy = path.join(tmp, 'no-batch');
+    fs.cpSync(path.join(tmp, 'whole'), copy, {recursive: true});
+    const file = path.join(copy, 'config.json');
+    const {batch: _, ...config} = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(file, JSON.stringify(config));
+    for (const args of [['train', '--resume', '--out', copy], ['eval', '--model', copy]]) {
+      const result = stn(args);
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stderr).toMatch(/no-batch\/config.json is not a valid run config: field 'batch' must be an integer/);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
   });
 });

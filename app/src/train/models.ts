@@ -7,10 +7,8 @@ import * as tf from '@tensorflow/tfjs-node';
 
 import {Stream, hashSeed} from './random';
 import {SpatialTransformer, spatialTransformer} from 'tfjs-spatial-transformer';
-import {CompositeSpatialTransformer, SamplerName, TransformName} from './warp';
-
-export const MODEL_NAMES = ['fcn', 'cnn', 'st-fcn', 'st-cnn', '2st-cnn'] as const;
-export type ModelName = typeof MODEL_NAMES[number];
+import {ModelName, SamplerName, TransformName} from './names';
+import {CompositeSpatialTransformer} from './warp';
 
 export interface ModelOptions {
   model: ModelName;

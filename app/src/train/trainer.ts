@@ -12,31 +12,15 @@ import * as os from 'os';
 import * as path from 'path';
 
 import {EpochMetrics, TrainState, findCheckpoint, loadCheckpoint, saveCheckpoint} from './checkpoint';
-import {DATASETS, DatasetName, distortBatch} from './datasets';
+import {AdamState} from './adam_state';
+import {distortBatch} from './datasets';
 import {MnistSplit, readMnist} from './idx';
-import {ModelName, buildModel, transformerModel} from './models';
+import {buildModel, transformerModel} from './models';
+import {DATASETS} from './names';
 import {errorPlot, transformFigure} from './png';
 import {ProgressBar} from './progress';
 import {Random, Stream, hashSeed, permutation} from './random';
-import {SamplerName, TransformName} from './warp';
-
-/** Everything a run depends on; saved as config.json in the run folder. */
-export interface TrainConfig {
-  dataset: DatasetName;
-  model: ModelName;
-  transform: TransformName;
-  sampler: SamplerName;
-  epochs: number;
-  batch: number;
-  lr: number;
-  /** 'constant', or 'cosine': annealed from lr towards 0 over the run; absent in older runs (constant). */
-  lrSchedule?: LrSchedule;
-  seed: number;
-  trainSize: number;
-  testSize: number;
-  stSize: number;
-  out: string;
-}
+import {TrainConfig} from './run_config';
 
 export interface TrainSummary {
   testError: number;
@@ -44,11 +28,12 @@ export interface TrainSummary {
   interrupted: boolean;
 }
 
-export type LrSchedule = 'constant'|'cosine';
-
-/** The learning rate of `epoch` (0-based): a pure function of the epoch, so --resume stays exact. */
+/**
+ * The learning rate of `epoch` (0-based): a pure function of the epoch and the
+ * schedule's horizon (the run's epochs), so --resume stays exact.
+ */
 export function learningRate(config: Pick<TrainConfig, 'lr'|'lrSchedule'|'epochs'>, epoch: number): number {
-  if (config.lrSchedule !== 'cosine') return config.lr;
+  if (config.lrSchedule === 'constant') return config.lr;
   return config.lr * 0.5 * (1 + Math.cos(Math.PI * epoch / config.epochs));
 }
 
@@ -169,7 +154,7 @@ export async function train(config: TrainConfig, resume: boolean, log: (line: st
 
   const model = buildModel({model: config.model, inputSize: info.size, transform: config.transform,
     sampler: config.sampler, stSize: config.stSize, seed: config.seed});
-  const optimizer = tf.train.adam(config.lr);
+  const adam = new AdamState(tf.train.adam(config.lr));
   let state: TrainState = {epoch: 0, batch: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0, history: []};
   if (resume) {
     const dir = findCheckpoint(config.out);
@@ -183,7 +168,7 @@ export async function train(config: TrainConfig, resume: boolean, log: (line: st
     }
     model.setWeights(loaded.model.getWeights());
     loaded.model.dispose();
-    await loaded.restoreOptimizer(optimizer);
+    await loaded.restoreOptimizer(adam);
     state = loaded.state;
     log(`resuming from ${dir}: epoch ${state.epoch + 1}, batch ${state.batch}`);
   }
@@ -201,8 +186,7 @@ export async function train(config: TrainConfig, resume: boolean, log: (line: st
   try {
     for (; state.epoch < config.epochs; state.epoch++) {
       const epoch = state.epoch;
-      // tfjs's Adam reads its learningRate field at every step.
-      (optimizer as unknown as {learningRate: number}).learningRate = learningRate(config, epoch);
+      adam.learningRate = learningRate(config, epoch);
       const order = permutation(config.trainSize, new Random(hashSeed(config.seed, Stream.order, epoch)));
       const bar = new ProgressBar(`epoch ${epoch + 1}/${config.epochs}`, batches);
       let imagesHere = 0;
@@ -219,7 +203,7 @@ export async function train(config: TrainConfig, resume: boolean, log: (line: st
             logits = tf.keep(model.apply(images, {training: true}) as tf.Tensor);
             return tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar;
           }, variables);
-          optimizer.applyGradients(grads as tf.NamedTensorMap as never);
+          adam.applyGradients(grads);
           const kept = logits as unknown as tf.Tensor;
           const right = tf.sum(tf.cast(tf.equal(tf.argMax(kept, 1), labels), 'float32'));
           const result = [value.dataSync()[0], right.dataSync()[0]];
@@ -242,7 +226,7 @@ export async function train(config: TrainConfig, resume: boolean, log: (line: st
           state.batch++;
           state.seconds += bar.elapsed();
           bar.finish();
-          await saveCheckpoint(config.out, model, optimizer, state);
+          await saveCheckpoint(config.out, model, adam, state);
           log(`stopped at epoch ${epoch + 1}, batch ${state.batch}/${batches}; checkpoint saved. ` +
               `Continue with: stn train --resume --out ${config.out}`);
           return {testError: NaN, history: state.history, interrupted: true};
@@ -261,7 +245,7 @@ export async function train(config: TrainConfig, resume: boolean, log: (line: st
           `${seconds.toFixed(1)} s training (${metrics.imagesPerSecond.toFixed(0)} img/s)`);
       await writePictures(config.out, model, sample, state.history, epoch + 1);
       Object.assign(state, {epoch: epoch + 1, batch: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0});
-      await saveCheckpoint(config.out, model, optimizer, state);
+      await saveCheckpoint(config.out, model, adam, state);
       state.epoch = epoch;  // the loop's increment moves it on
       if (stop.requested) {
         log(`stopped after epoch ${epoch + 1}; checkpoint saved. Continue with: stn train --resume --out ` +
