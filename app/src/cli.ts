@@ -60,7 +60,8 @@ async function trainCommand(args: string[]): Promise<number> {
     checkFlagsConfig(config);
   }
   const {train} = await import('./train/trainer');
-  const summary = await train(config, Boolean(values.resume), log);
+  const summary = await train(config, {resume: Boolean(values.resume), log,
+    command: ['stn', 'train', ...args].join(' ')});
   return summary.interrupted ? 130 : 0;
 }
 

@@ -9,6 +9,8 @@ import * as os from 'os';
 import * as path from 'path';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 
+import {getIsa, getNumThreads} from 'tfjs-spatial-transformer';
+
 import {EVAL_FLAGS, TRANSFORM_FLAGS} from '../src/cli';
 import {TRAIN_FLAGS} from '../src/train/run_config';
 
@@ -28,10 +30,10 @@ function stn(args: string[], timeout = 60_000): Result {
   return {code: run.status, stdout: run.stdout, stderr: run.stderr};
 }
 
-/** The metrics of a run without the timings, which differ between runs. */
+/** The metrics of a run without the timings and the machine's load, which differ between runs. */
 function metrics(dir: string): Record<string, number>[] {
   return fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => {
-    const {seconds: _s, imagesPerSecond: _r, ...rest} = JSON.parse(line);
+    const {seconds: _s, imagesPerSecond: _r, wallSeconds: _w, load1: _l, ...rest} = JSON.parse(line);
     return rest;
   });
 }
@@ -132,6 +134,25 @@ describe('a quick run', () => {
     expect(result.stderr).toMatch(/final test error: \d+\.\d\d%/);
     const final = JSON.parse(fs.readFileSync(path.join(run, 'result.json'), 'utf8'));
     expect(final.testError).toBe(lines[2].testError);
+  });
+
+  test('result.json records the run, the code, the software and the machine', () => {
+    const final = JSON.parse(fs.readFileSync(path.join(run, 'result.json'), 'utf8'));
+    const head = spawnSync('git', ['rev-parse', 'HEAD'], {cwd: root, encoding: 'utf8'}).stdout.trim();
+    expect(head).toMatch(/^[0-9a-f]{40}$/);
+    expect(final).toMatchObject({epochs: 3, command: `stn train --quick --out ${run}`, commit: head,
+      node: process.version, tfjs: tf.version.tfjs, tfjsNode: tf.version['tfjs-node'], backend: 'tensorflow',
+      cpu: os.cpus()[0].model.trim(), isa: getIsa(), nativeThreads: getNumThreads(),
+      cores: os.availableParallelism(), config: JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8'))});
+    expect(typeof final.dirty).toBe('boolean');
+    expect(final.tensorflow).toMatch(/^\d+\.\d+\.\d+/);
+    const seconds = fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n')
+        .map((line) => JSON.parse(line).seconds as number);
+    expect(final.trainingSeconds).toBeCloseTo(seconds.reduce((a, b) => a + b, 0), 6);
+    expect(final.imagesPerSecond).toBeCloseTo(3 * 3072 / final.trainingSeconds, 6);
+    expect(final.wallSeconds).toBeGreaterThan(final.trainingSeconds);
+    expect(final.sessionSeconds).toBeGreaterThan(final.wallSeconds);
+    expect(final.load1.epochs).toHaveLength(3);
   });
 
   test('stn eval reproduces the test error and prints the confusion matrix', () => {

@@ -15,8 +15,15 @@ export interface EpochMetrics {
   trainError: number;
   testLoss: number;
   testError: number;
+  /** Adam's learning rate in this epoch. */
+  learningRate: number;
+  /** Training time (the batches), and its rate. */
   seconds: number;
   imagesPerSecond: number;
+  /** The epoch's training and test evaluation time. */
+  wallSeconds: number;
+  /** The machine's 1-minute load average at the epoch's end (2 = both cores of this machine busy). */
+  load1: number;
 }
 
 /** Where training stands: resuming from it continues exactly. */
@@ -29,6 +36,7 @@ export interface TrainState {
   correct: number;
   seen: number;
   seconds: number;
+  wallSeconds: number;
   history: EpochMetrics[];
 }
 

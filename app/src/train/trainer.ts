@@ -8,7 +8,6 @@
 // in the epoch. So a resumed run computes exactly what an uninterrupted one does.
 import * as tf from '@tensorflow/tfjs-node';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 
 import {EpochMetrics, TrainState, findCheckpoint, loadCheckpoint, saveCheckpoint} from './checkpoint';
@@ -20,7 +19,17 @@ import {DATASETS} from './names';
 import {errorPlot, transformFigure} from './png';
 import {ProgressBar} from './progress';
 import {Random, Stream, hashSeed, permutation} from './random';
+import {Provenance, load1, provenance} from './provenance';
 import {TrainConfig} from './run_config';
+
+export interface TrainOptions {
+  /** Continue the run in config.out from its checkpoint. */
+  resume: boolean;
+  log: (line: string) => void;
+  /** The command line, as result.json records it. */
+  command: string;
+  stop?: StopSignal;
+}
 
 export interface TrainSummary {
   testError: number;
@@ -134,14 +143,36 @@ function percent(x: number): string {
   return `${(100 * x).toFixed(2)}%`;
 }
 
+/** result.json: the outcome of a finished run, how long it took, and what it ran on. */
+export interface RunResult extends Provenance {
+  /** The last epoch's test error. */
+  testError: number;
+  epochs: number;
+  /** The epochs' training time (batches only). */
+  trainingSeconds: number;
+  /** The epochs' training and test evaluation time. */
+  wallSeconds: number;
+  /** The elapsed time of the session that finished the run, from start-up to result.json. */
+  sessionSeconds: number;
+  /** Training images per second over the whole run. */
+  imagesPerSecond: number;
+  /** The command of the session that finished the run. */
+  command: string;
+  config: TrainConfig;
+  /** 1-minute load averages: when this session started, after each epoch, at the end. */
+  load1: {start: number, epochs: number[], end: number};
+}
+
 /**
  * Trains (or, with `resume`, continues) the run in config.out.
  * @returns the final test error and the per-epoch metrics; `interrupted` when SIGINT stopped it.
  * @throws Error with a clear message for an unwritable folder or a corrupt checkpoint.
  */
-export async function train(config: TrainConfig, resume: boolean, log: (line: string) => void,
-    stop = new StopSignal()): Promise<TrainSummary> {
+export async function train(config: TrainConfig, options: TrainOptions): Promise<TrainSummary> {
+  const {resume, log, command, stop = new StopSignal()} = options;
   ensureWritableDir(config.out, 'output folder');
+  const loadAtStart = load1();
+  const sessionStart = performance.now();
   const info = DATASETS[config.dataset];
   log(`data: MNIST ${config.dataset} (${info.description}), ${config.trainSize} training and ` +
       `${config.testSize} test images`);
@@ -155,7 +186,8 @@ export async function train(config: TrainConfig, resume: boolean, log: (line: st
   const model = buildModel({model: config.model, inputSize: info.size, transform: config.transform,
     sampler: config.sampler, stSize: config.stSize, seed: config.seed});
   const adam = new AdamState(tf.train.adam(config.lr));
-  let state: TrainState = {epoch: 0, batch: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0, history: []};
+  let state: TrainState = {epoch: 0, batch: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0, wallSeconds: 0,
+    history: []};
   if (resume) {
     const dir = findCheckpoint(config.out);
     if (dir === null) throw new Error(`--resume: no checkpoint in ${config.out} to resume from`);
@@ -189,6 +221,8 @@ export async function train(config: TrainConfig, resume: boolean, log: (line: st
       adam.learningRate = learningRate(config, epoch);
       const order = permutation(config.trainSize, new Random(hashSeed(config.seed, Stream.order, epoch)));
       const bar = new ProgressBar(`epoch ${epoch + 1}/${config.epochs}`, batches);
+      const epochStart = performance.now();
+      const wall = () => state.wallSeconds + (performance.now() - epochStart) / 1000;
       let imagesHere = 0;
       for (; state.batch < batches; state.batch++) {
         const start = state.batch * config.batch;
@@ -225,6 +259,7 @@ export async function train(config: TrainConfig, resume: boolean, log: (line: st
         if (stop.requested) {
           state.batch++;
           state.seconds += bar.elapsed();
+          state.wallSeconds = wall();
           bar.finish();
           await saveCheckpoint(config.out, model, adam, state);
           log(`stopped at epoch ${epoch + 1}, batch ${state.batch}/${batches}; checkpoint saved. ` +
@@ -237,14 +272,16 @@ export async function train(config: TrainConfig, resume: boolean, log: (line: st
       const test = evaluate(model, testSet);
       const metrics: EpochMetrics = {epoch: epoch + 1, trainLoss: state.lossSum / state.seen,
         trainError: 1 - state.correct / state.seen, testLoss: test.loss, testError: test.error,
-        seconds, imagesPerSecond: state.seen / seconds};
+        learningRate: adam.learningRate, seconds, imagesPerSecond: state.seen / seconds, wallSeconds: wall(),
+        load1: load1()};
       state.history.push(metrics);
       fs.appendFileSync(metricsFile, JSON.stringify(metrics) + '\n');
       log(`epoch ${epoch + 1}/${config.epochs}: train loss ${metrics.trainLoss.toFixed(4)} error ` +
           `${percent(metrics.trainError)}, test loss ${test.loss.toFixed(4)} error ${percent(test.error)}; ` +
-          `${seconds.toFixed(1)} s training (${metrics.imagesPerSecond.toFixed(0)} img/s)`);
+          `${seconds.toFixed(1)} s training (${metrics.imagesPerSecond.toFixed(0)} img/s), load ${metrics.load1}`);
       await writePictures(config.out, model, sample, state.history, epoch + 1);
-      Object.assign(state, {epoch: epoch + 1, batch: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0});
+      Object.assign(state, {epoch: epoch + 1, batch: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0,
+        wallSeconds: 0});
       await saveCheckpoint(config.out, model, adam, state);
       state.epoch = epoch;  // the loop's increment moves it on
       if (stop.requested) {
@@ -258,10 +295,12 @@ export async function train(config: TrainConfig, resume: boolean, log: (line: st
   }
   const last = state.history[state.history.length - 1];
   const testError = last ? last.testError : evaluate(model, testSet).error;
-  const result = {testError, epochs: state.history.length, config,
-    trainingSeconds: state.history.reduce((s, m) => s + m.seconds, 0),
-    machine: {cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version,
-      tfjsBackend: tf.getBackend()}};
+  const sum = (key: 'seconds'|'wallSeconds') => state.history.reduce((s, m) => s + m[key], 0);
+  const trainingSeconds = sum('seconds');
+  const result: RunResult = {testError, epochs: state.history.length, trainingSeconds,
+    wallSeconds: sum('wallSeconds'), sessionSeconds: (performance.now() - sessionStart) / 1000, imagesPerSecond: state.history.length * config.trainSize / trainingSeconds,
+    command, config, load1: {start: loadAtStart, epochs: state.history.map((m) => m.load1), end: load1()},
+    ...provenance()};
   fs.writeFileSync(path.join(config.out, 'result.json'), JSON.stringify(result, null, 1));
   log(`final test error: ${percent(testError)} (${config.testSize} test images)`);
   return {testError, history: state.history, interrupted: false};
