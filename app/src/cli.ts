@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import {Flag, FlagValues, UsageError, camel, helpText, parseFlags} from './train/flags';
-import {QUICK, TRAIN_FLAGS, checkFlagsConfig, configFromFlags, readRunConfig, resumeConfig} from './train/run_config';
+import {QUICK, TENSORBOARD_IN_RUN, TRAIN_FLAGS, checkFlagsConfig, configFromFlags, readRunConfig, resumeConfig} from './train/run_config';
 
 export const EVAL_FLAGS: Flag[] = [
   {name: 'model', type: 'string', help: 'run folder of a trained model (e.g. runs/rts-st-cnn-affine-native-seed1)'},
@@ -60,7 +60,10 @@ async function trainCommand(args: string[]): Promise<number> {
     checkFlagsConfig(config);
   }
   const {train} = await import('./train/trainer');
-  const summary = await train(config, {resume: Boolean(values.resume), log,
+  const tensorboard = values.tensorboard === undefined ? undefined : {every: Number(values.logEvery),
+    dir: values.tensorboard === TENSORBOARD_IN_RUN ? path.join(out, 'tensorboard') :
+        path.resolve(String(values.tensorboard))};
+  const summary = await train(config, {resume: Boolean(values.resume), log, tensorboard,
     command: ['stn', 'train', ...args].join(' ')});
   return summary.interrupted ? 130 : 0;
 }

@@ -12,6 +12,7 @@ import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 import {getIsa, getNumThreads} from 'tfjs-spatial-transformer';
 
 import {EVAL_FLAGS, TRANSFORM_FLAGS} from '../src/cli';
+import {parseEvent, readTfRecords} from './tfrecord';
 import {TRAIN_FLAGS} from '../src/train/run_config';
 
 const root = path.join(__dirname, '..');
@@ -110,7 +111,7 @@ describe('a quick run', () => {
   beforeAll(() => {
     run = path.join(tmp, 'quick');
     const start = Date.now();
-    result = stn(['train', '--quick', '--out', run]);
+    result = stn(['train', '--quick', '--out', run, '--tensorboard', '--log-every', '16']);
     result.stderr += `\n(took ${Date.now() - start} ms)`;
   }, 60_000);
 
@@ -140,7 +141,7 @@ describe('a quick run', () => {
     const final = JSON.parse(fs.readFileSync(path.join(run, 'result.json'), 'utf8'));
     const head = spawnSync('git', ['rev-parse', 'HEAD'], {cwd: root, encoding: 'utf8'}).stdout.trim();
     expect(head).toMatch(/^[0-9a-f]{40}$/);
-    expect(final).toMatchObject({epochs: 3, command: `stn train --quick --out ${run}`, commit: head,
+    expect(final).toMatchObject({epochs: 3, command: `stn train --quick --out ${run} --tensorboard --log-every 16`, commit: head,
       node: process.version, tfjs: tf.version.tfjs, tfjsNode: tf.version['tfjs-node'], backend: 'tensorflow',
       cpu: os.cpus()[0].model.trim(), isa: getIsa(), nativeThreads: getNumThreads(),
       cores: os.availableParallelism(), config: JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8'))});
@@ -153,6 +154,45 @@ describe('a quick run', () => {
     expect(final.wallSeconds).toBeGreaterThan(final.trainingSeconds);
     expect(final.sessionSeconds).toBeGreaterThan(final.wallSeconds);
     expect(final.load1.epochs).toHaveLength(3);
+  });
+
+  test('--tensorboard writes an event file that reads back with every scalar (framing and CRCs checked)', () => {
+    const dir = path.join(run, 'tensorboard');
+    const files = fs.readdirSync(dir);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^events\.out\.tfevents\./);
+    const events = readTfRecords(fs.readFileSync(path.join(dir, files[0]))).map(parseEvent);
+    expect(events[0].fileVersion).toBe('brain.Event:2');
+    const series = new Map<string, [number, number][]>();
+    for (const event of events) {
+      for (const {tag, simpleValue} of event.values) {
+        expect(simpleValue, tag).toBeDefined();
+        series.set(tag, [...series.get(tag) ?? [], [event.step, simpleValue!]]);
+      }
+    }
+    const lines = fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const perEpoch = (key: string) => lines.map((m, e) => [e + 1, Math.fround(m[key])]);
+    expect(series.get('epoch/train_loss')).toEqual(perEpoch('trainLoss'));
+    expect(series.get('epoch/train_error')).toEqual(perEpoch('trainError'));
+    expect(series.get('epoch/test_loss')).toEqual(perEpoch('testLoss'));
+    expect(series.get('epoch/test_error')).toEqual(perEpoch('testError'));
+    expect(series.get('epoch/learning_rate')).toEqual(perEpoch('learningRate'));
+    expect(series.get('epoch/images_per_second')).toEqual(perEpoch('imagesPerSecond'));
+    // 48 steps an epoch, scalars every 16: three equal chunks, whose mean is the epoch's.
+    const steps = [16, 32, 48, 64, 80, 96, 112, 128, 144];
+    for (const tag of ['step/train_loss', 'step/train_error', 'step/images_per_second', 'step/learning_rate']) {
+      expect(series.get(tag)!.map(([step]) => step), tag).toEqual(steps);
+    }
+    const loss = series.get('step/train_loss')!.map(([, v]) => v);
+    const error = series.get('step/train_error')!.map(([, v]) => v);
+    const rate = series.get('step/learning_rate')!.map(([, v]) => v);
+    lines.forEach((m, e) => {
+      const mean = (v: number[]) => (v[3 * e] + v[3 * e + 1] + v[3 * e + 2]) / 3;
+      expect(mean(loss)).toBeCloseTo(m.trainLoss, 5);
+      expect(mean(error)).toBeCloseTo(m.trainError, 6);
+      expect(rate.slice(3 * e, 3 * e + 3)).toEqual(Array(3).fill(Math.fround(m.learningRate)));
+    });
+    expect(series.get('step/images_per_second')!.every(([, v]) => v > 0)).toBe(true);
   });
 
   test('stn eval reproduces the test error and prints the confusion matrix', () => {

@@ -6,7 +6,8 @@ import * as path from 'path';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 
 import {parseFlags} from '../src/train/flags';
-import {TRAIN_FLAGS, TrainConfig, configFromFlags, readRunConfig, resumeConfig} from '../src/train/run_config';
+import {TENSORBOARD_IN_RUN, TRAIN_FLAGS, TrainConfig, configFromFlags, readRunConfig, resumeConfig} from
+    '../src/train/run_config';
 
 let dir: string;
 beforeAll(() => {
@@ -91,5 +92,17 @@ describe('resumeConfig', () => {
     const {config, given} = fromArgs(['--batch', '64', '--lr', '0.01']);
     expect(() => resumeConfig(saved('cosine'), config, given)).toThrow(
         'was made with batch=128, lr=0.002; only --epochs may change on resume');
+  });
+});
+
+describe('--tensorboard [DIR]', () => {
+  test('bare, it means the run folder\'s; with a value, that folder; it is not a setting', () => {
+    const flags = (args: string[]) => parseFlags('train', args, TRAIN_FLAGS).values;
+    expect(flags([]).tensorboard).toBeUndefined();
+    expect(flags(['--tensorboard']).tensorboard).toBe(TENSORBOARD_IN_RUN);
+    expect(flags(['--tensorboard', '--epochs', '3'])).toMatchObject({tensorboard: TENSORBOARD_IN_RUN, epochs: 3});
+    expect(flags(['--tensorboard', 'logs/tb']).tensorboard).toBe('logs/tb');
+    expect(flags(['--tensorboard=logs/tb']).tensorboard).toBe('logs/tb');
+    expect(Object.keys(fromArgs(['--tensorboard']).config)).not.toContain('tensorboard');
   });
 });

@@ -36,6 +36,9 @@ export interface TrainFlag extends Flag {
   savedDefault?: number|string|boolean;
 }
 
+/** --tensorboard given bare: the run folder's tensorboard/ (the CLI resolves it). */
+export const TENSORBOARD_IN_RUN = '<run folder>/tensorboard';
+
 /** Defaults --quick uses instead for flags not given. */
 export const QUICK = {epochs: 3, trainSize: 3072, testSize: 512, batch: 64};
 
@@ -70,6 +73,10 @@ export const TRAIN_FLAGS: TrainFlag[] = [
   {name: 'resume', type: 'boolean', default: false,
     help: "continue the run in --out from its checkpoint, with its config.json (only --epochs may change, " +
         'and not under the cosine schedule)'},
+  {name: 'tensorboard', type: 'string', bare: TENSORBOARD_IN_RUN, defaultText: 'off',
+    help: 'write TensorBoard scalars (each epoch, and every --log-every steps) into this folder'},
+  {name: 'log-every', type: 'int', min: 1, max: 100000, default: 50,
+    help: 'steps between the per-step TensorBoard scalars'},
   {name: 'quick', type: 'boolean', default: false,
     help: 'a run small enough for CI (well under 30 s) that still writes every artefact'},
 ];

@@ -21,6 +21,7 @@ import {ProgressBar} from './progress';
 import {Random, Stream, hashSeed, permutation} from './random';
 import {Provenance, load1, provenance} from './provenance';
 import {TrainConfig} from './run_config';
+import {TensorBoardLog} from './tensorboard';
 
 export interface TrainOptions {
   /** Continue the run in config.out from its checkpoint. */
@@ -28,6 +29,8 @@ export interface TrainOptions {
   log: (line: string) => void;
   /** The command line, as result.json records it. */
   command: string;
+  /** Write TensorBoard scalars into `dir`, the step scalars every `every` steps. */
+  tensorboard?: {dir: string, every: number};
   stop?: StopSignal;
 }
 
@@ -169,7 +172,7 @@ export interface RunResult extends Provenance {
  * @throws Error with a clear message for an unwritable folder or a corrupt checkpoint.
  */
 export async function train(config: TrainConfig, options: TrainOptions): Promise<TrainSummary> {
-  const {resume, log, command, stop = new StopSignal()} = options;
+  const {resume, log, command, tensorboard, stop = new StopSignal()} = options;
   ensureWritableDir(config.out, 'output folder');
   const loadAtStart = load1();
   const sessionStart = performance.now();
@@ -214,6 +217,12 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       `sampler)` : ''}, ${parameters} parameters; adam lr ${config.lr} (${config.lrSchedule ?? 'constant'}), batch ${config.batch}, ` +
       `seed ${config.seed}; run folder ${config.out}`);
   const batches = Math.ceil(config.trainSize / config.batch);
+  let board: TensorBoardLog|null = null;
+  if (tensorboard !== undefined) {
+    ensureWritableDir(tensorboard.dir, 'TensorBoard folder');
+    board = new TensorBoardLog(tensorboard.dir, tensorboard.every);
+    log(`TensorBoard scalars: ${tensorboard.dir} (tensorboard --logdir ${tensorboard.dir})`);
+  }
   stop.install();
   try {
     for (; state.epoch < config.epochs; state.epoch++) {
@@ -223,6 +232,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       const bar = new ProgressBar(`epoch ${epoch + 1}/${config.epochs}`, batches);
       const epochStart = performance.now();
       const wall = () => state.wallSeconds + (performance.now() - epochStart) / 1000;
+      board?.restart();
       let imagesHere = 0;
       for (; state.batch < batches; state.batch++) {
         const start = state.batch * config.batch;
@@ -249,6 +259,8 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
           throw new Error(`training diverged: the loss is ${loss} at epoch ${epoch + 1}, batch ` +
               `${state.batch + 1}; try a smaller --lr (now ${config.lr})`);
         }
+        board?.step(epoch * batches + state.batch + 1, loss, indices.length - correct, indices.length,
+            adam.learningRate);
         state.lossSum += loss * indices.length;
         state.correct += correct;
         state.seen += indices.length;
@@ -262,6 +274,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
           state.wallSeconds = wall();
           bar.finish();
           await saveCheckpoint(config.out, model, adam, state);
+          board?.flush();
           log(`stopped at epoch ${epoch + 1}, batch ${state.batch}/${batches}; checkpoint saved. ` +
               `Continue with: stn train --resume --out ${config.out}`);
           return {testError: NaN, history: state.history, interrupted: true};
@@ -276,6 +289,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
         load1: load1()};
       state.history.push(metrics);
       fs.appendFileSync(metricsFile, JSON.stringify(metrics) + '\n');
+      board?.epoch(metrics);
       log(`epoch ${epoch + 1}/${config.epochs}: train loss ${metrics.trainLoss.toFixed(4)} error ` +
           `${percent(metrics.trainError)}, test loss ${test.loss.toFixed(4)} error ${percent(test.error)}; ` +
           `${seconds.toFixed(1)} s training (${metrics.imagesPerSecond.toFixed(0)} img/s), load ${metrics.load1}`);
