@@ -21,6 +21,7 @@ import {ProgressBar} from './progress';
 import {Random, Stream, hashSeed, permutation} from './random';
 import {Provenance, load1, provenance} from './provenance';
 import {TrainConfig} from './run_config';
+import {trainStep} from './step';
 import {TensorBoardLog} from './tensorboard';
 
 export interface TrainOptions {
@@ -240,20 +241,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
             (i) => subset[i]);
         const {images, labels} = distortBatch(config.dataset, trainSource, indices,
             {seed: config.seed, split: 'train', epoch});
-        const [loss, correct] = tf.tidy(() => {
-          const onehot = tf.oneHot(labels, 10);
-          let logits: tf.Tensor|null = null;
-          const {value, grads} = tf.variableGrads(() => {
-            logits = tf.keep(model.apply(images, {training: true}) as tf.Tensor);
-            return tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar;
-          }, variables);
-          adam.applyGradients(grads);
-          const kept = logits as unknown as tf.Tensor;
-          const right = tf.sum(tf.cast(tf.equal(tf.argMax(kept, 1), labels), 'float32'));
-          const result = [value.dataSync()[0], right.dataSync()[0]];
-          kept.dispose();
-          return result;
-        }) as [number, number];
+        const {loss, correct} = trainStep(model, variables, adam, images, labels);
         tf.dispose([images, labels]);
         if (!Number.isFinite(loss)) {
           throw new Error(`training diverged: the loss is ${loss} at epoch ${epoch + 1}, batch ` +
