@@ -23,11 +23,14 @@ import * as readline from 'readline';
 /** A tfjs contender: how its process loads libtensorflow and trains. */
 interface TfjsOptions {
   onednn: boolean;
+  fusedRelu: boolean;
 }
 
 const TFJS_CONTENDERS: Record<string, TfjsOptions> = {
-  'tfjs stock': {onednn: false},
-  'tfjs +oneDNN': {onednn: true},
+  'tfjs stock': {onednn: false, fusedRelu: false},
+  'tfjs +oneDNN': {onednn: true, fusedRelu: false},
+  'tfjs +ReluGrad': {onednn: false, fusedRelu: true},
+  'tfjs +oneDNN +ReluGrad': {onednn: true, fusedRelu: true},
 };
 const TORCH = 'pytorch';
 const PHASES = ['data', 'forward', 'backward', 'optimizer'] as const;
@@ -48,7 +51,7 @@ async function worker(options: TfjsOptions, batch: number, threads: number): Pro
   const {Random} = await import('../src/train/random');
   const {trainStep} = await import('../src/train/step');
   stn.setNumThreads(threads);
-  void options;
+  if (options.fusedRelu) stn.useFusedReluGrad();
 
   const source = readMnist('train');
   const model = buildModel({model: 'st-cnn', inputSize: 42, transform: 'affine', sampler: 'native', stSize: 28,

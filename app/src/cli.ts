@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import {Flag, FlagValues, UsageError, camel, helpText, parseFlags} from './train/flags';
+import {useOnednn} from './train/onednn';
 import {QUICK, TENSORBOARD_IN_RUN, TRAIN_FLAGS, checkFlagsConfig, configFromFlags, readRunConfig, resumeConfig} from './train/run_config';
 
 export const EVAL_FLAGS: Flag[] = [
@@ -59,11 +60,13 @@ async function trainCommand(args: string[]): Promise<number> {
   } else {
     checkFlagsConfig(config);
   }
+  useOnednn(config.onednn);
   const {train} = await import('./train/trainer');
   const tensorboard = values.tensorboard === undefined ? undefined : {every: Number(values.logEvery),
     dir: values.tensorboard === TENSORBOARD_IN_RUN ? path.join(out, 'tensorboard') :
         path.resolve(String(values.tensorboard))};
   const summary = await train(config, {resume: Boolean(values.resume), log, tensorboard,
+    fusedReluGrad: Boolean(values.fusedReluGrad),
     command: ['stn', 'train', ...args].join(' ')});
   return summary.interrupted ? 130 : 0;
 }
@@ -74,6 +77,7 @@ async function loadRun(command: string, dir: string) {
     throw new UsageError(`stn ${command}: ${dir} is not a run folder (no config.json)`, 1);
   }
   const config = readRunConfig(command, file, dir);
+  useOnednn(config.onednn);
   const {findCheckpoint, loadCheckpoint} = await import('./train/checkpoint');
   await import('./train/models');  // registers the layer classes a saved model names
   const checkpoint = findCheckpoint(dir);
@@ -110,8 +114,8 @@ async function transformCommand(args: string[]): Promise<number> {
   } catch (err) {
     throw new UsageError(`stn transform: cannot read --image ${imageFile}: ${(err as Error).message}`, 1);
   }
-  const tf = await import('@tensorflow/tfjs-node');
   const {config, model} = await loadRun('transform', dir);
+  const tf = await import('@tensorflow/tfjs-node');
   const {transformerModel} = await import('./train/models');
   const {transformFigure} = await import('./train/png');
   const st = transformerModel(model);

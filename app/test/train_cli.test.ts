@@ -144,7 +144,7 @@ describe('a quick run', () => {
     expect(final).toMatchObject({epochs: 3, command: `stn train --quick --out ${run} --tensorboard --log-every 16`, commit: head,
       node: process.version, tfjs: tf.version.tfjs, tfjsNode: tf.version['tfjs-node'], backend: 'tensorflow',
       cpu: os.cpus()[0].model.trim(), isa: getIsa(), nativeThreads: getNumThreads(),
-      cores: os.availableParallelism(), config: JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8'))});
+      cores: os.availableParallelism(), onednn: '1', config: JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8'))});
     expect(typeof final.dirty).toBe('boolean');
     expect(final.tensorflow).toMatch(/^\d+\.\d+\.\d+/);
     const seconds = fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n')

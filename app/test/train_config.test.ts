@@ -34,9 +34,10 @@ describe('readRunConfig', () => {
     expect(readRunConfig('eval', written(saved), dir)).toEqual({...saved, out: dir});
   });
 
-  test('a config.json from before --lr-schedule trains with the constant rate it had', () => {
-    const {lrSchedule: _, ...old} = saved;
-    expect(readRunConfig('eval', written(old), dir).lrSchedule).toBe('constant');
+  test('a config.json from before --lr-schedule and --onednn trains as it did: constant rate, no oneDNN', () => {
+    const {lrSchedule: _, onednn: __, ...old} = saved;
+    expect(readRunConfig('eval', written(old), dir)).toMatchObject({lrSchedule: 'constant', onednn: false});
+    expect(saved).toMatchObject({lrSchedule: 'cosine', onednn: true});
   });
 
   const broken: [string, Record<string, unknown>, string][] = [

@@ -7,6 +7,7 @@ import {TRANSFORMS} from 'tfjs-spatial-transformer';
 
 import {buildModel, transformerModel} from '../src/train/models';
 import {MODEL_NAMES, TRANSFORM_NAMES} from '../src/train/names';
+import {useOnednn} from '../src/train/onednn';
 import {errorPlot, transformFigure} from '../src/train/png';
 import {learningRate} from '../src/train/trainer';
 import {maxAbsDiff, useBackend} from './helpers';
@@ -67,5 +68,13 @@ describe('learning-rate schedule', () => {
     expect(cosine[5]).toBeCloseTo(0.001, 12);
     for (let e = 1; e < 10; e++) expect(cosine[e]).toBeLessThan(cosine[e - 1]);
     expect(cosine[9]).toBeLessThan(0.0001);
+  });
+});
+
+describe('useOnednn', () => {
+  test('once tfjs-node is loaded, the other setting is an error, the same one a no-op', () => {
+    const on = process.env.TF_ENABLE_ONEDNN_OPTS === '1';
+    expect(() => useOnednn(!on)).toThrow(/was asked for after tfjs-node loaded with TF_ENABLE_ONEDNN_OPTS=/);
+    expect(() => useOnednn(on)).not.toThrow();
   });
 });
