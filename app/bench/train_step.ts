@@ -24,13 +24,16 @@ import * as readline from 'readline';
 interface TfjsOptions {
   onednn: boolean;
   fusedRelu: boolean;
+  /** Batches made by a worker thread during the previous step (its data time: the wait for it). */
+  dataWorker: boolean;
 }
 
 const TFJS_CONTENDERS: Record<string, TfjsOptions> = {
-  'tfjs stock': {onednn: false, fusedRelu: false},
-  'tfjs +oneDNN': {onednn: true, fusedRelu: false},
-  'tfjs +ReluGrad': {onednn: false, fusedRelu: true},
-  'tfjs +oneDNN +ReluGrad': {onednn: true, fusedRelu: true},
+  'tfjs stock': {onednn: false, fusedRelu: false, dataWorker: false},
+  'tfjs +oneDNN': {onednn: true, fusedRelu: false, dataWorker: false},
+  'tfjs +ReluGrad': {onednn: false, fusedRelu: true, dataWorker: false},
+  'tfjs +oneDNN +ReluGrad': {onednn: true, fusedRelu: true, dataWorker: false},
+  'tfjs +oneDNN +ReluGrad +data worker': {onednn: true, fusedRelu: true, dataWorker: true},
 };
 const TORCH = 'pytorch';
 const PHASES = ['data', 'forward', 'backward', 'optimizer'] as const;
@@ -45,7 +48,7 @@ async function worker(options: TfjsOptions, batch: number, threads: number): Pro
   const tf = await import('@tensorflow/tfjs-node');
   const stn = await import('tfjs-spatial-transformer');
   const {AdamState} = await import('../src/train/adam_state');
-  const {distortBatch} = await import('../src/train/datasets');
+  const {InlineBatches, WorkerBatches} = await import('../src/train/batches');
   const {readMnist} = await import('../src/train/idx');
   const {buildModel} = await import('../src/train/models');
   const {Random} = await import('../src/train/random');
@@ -60,22 +63,29 @@ async function worker(options: TfjsOptions, batch: number, threads: number): Pro
   const adam = new AdamState(tf.train.adam(0.002));
   const random = new Random(7);
   let epoch = 0;
-  const batchIndices = () => Array.from({length: batch}, () => random.int(source.count));
-  const makeBatch = () => distortBatch('rts', source, batchIndices(), {seed: 1, split: 'train', epoch: epoch++});
+  const nextKey = () => ({epoch: epoch++, indices: Array.from({length: batch}, () => random.int(source.count))});
+  const batches = options.dataWorker ? new WorkerBatches('rts', 1, source) : new InlineBatches('rts', 1, source);
+  let pending: ReturnType<typeof batches.make>|null = null;
+  /** The next batch: made now, or (data worker) the one made during the last step, the one after requested. */
+  const makeBatch = async () => {
+    const made = await (pending ?? batches.make(nextKey()));
+    pending = options.dataWorker ? batches.make(nextKey()) : null;
+    return made;
+  };
 
   const reply = (value: unknown) => process.stdout.write(JSON.stringify(value) + '\n');
   for await (const line of readline.createInterface({input: process.stdin})) {
     const request = JSON.parse(line) as {cmd: string, steps?: number};
     if (request.cmd === 'step') {
       const t0 = performance.now();
-      const {images, labels} = makeBatch();
+      const {images, labels} = await makeBatch();
       const data = performance.now() - t0;
       const times = {forward: 0, backward: 0, optimizer: 0};
       const {loss} = trainStep(model, variables, adam, images, labels, times);
       tf.dispose([images, labels]);
       reply({data, ...times, loss});
     } else if (request.cmd === 'profile') {
-      const {images, labels} = makeBatch();
+      const {images, labels} = await makeBatch();
       const steps = request.steps ?? 3;
       const info = await tf.profile(() => {
         for (let i = 0; i < steps; i++) trainStep(model, variables, adam, images, labels);
@@ -92,6 +102,7 @@ async function worker(options: TfjsOptions, batch: number, threads: number): Pro
       reply({error: `unknown command ${request.cmd}`});
     }
   }
+  await batches.close();
 }
 
 // ---------------------------------------------------------------- the coordinator

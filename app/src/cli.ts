@@ -66,7 +66,7 @@ async function trainCommand(args: string[]): Promise<number> {
     dir: values.tensorboard === TENSORBOARD_IN_RUN ? path.join(out, 'tensorboard') :
         path.resolve(String(values.tensorboard))};
   const summary = await train(config, {resume: Boolean(values.resume), log, tensorboard,
-    fusedReluGrad: Boolean(values.fusedReluGrad),
+    fusedReluGrad: Boolean(values.fusedReluGrad), dataWorker: Boolean(values.dataWorker),
     command: ['stn', 'train', ...args].join(' ')});
   return summary.interrupted ? 130 : 0;
 }

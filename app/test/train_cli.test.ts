@@ -1,4 +1,4 @@
-// `stn` as a user runs it: a child process of dist/cli.js (built here first).
+// `stn` as a user runs it: a child process of dist/cli.js (built by test/global_setup.ts).
 // --help, clear errors for bad input, `train --quick` writing every artefact,
 // eval and transform on its run, and --resume after a SIGINT equalling an
 // uninterrupted run.
@@ -40,12 +40,9 @@ function metrics(dir: string): Record<string, number>[] {
 }
 
 beforeAll(() => {
-  // The CLI runs from dist/: build it (as `npm run build` does) so the test sees the current sources.
-  const build = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p',
-    path.join(root, 'tsconfig.json')], {encoding: 'utf8'});
-  if (build.status !== 0) throw new Error(`tsc failed (exit ${build.status}):\n${build.stdout}${build.stderr}`);
+  // dist/ is built by test/global_setup.ts.
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stn-cli-'));
-}, 60_000);
+});
 afterAll(() => fs.rmSync(tmp, {recursive: true, force: true}));
 
 describe('help', () => {

@@ -75,6 +75,8 @@ export const TRAIN_FLAGS: TrainFlag[] = [
         '2× faster on this machine, rounded differently'},
   {name: 'fused-relu-grad', type: 'boolean', default: true,
     help: "the ReLU gradient as one TensorFlow op (the library's useFusedReluGrad; the same values as tfjs's)"},
+  {name: 'data-worker', type: 'boolean', default: true,
+    help: 'make each batch on a worker thread while the previous one trains (the same images)'},
   {name: 'out', type: 'string', defaultText: 'runs/<dataset>-<model>[-<transform>]-<sampler>-seed<seed>',
     help: 'run folder: config, metrics.jsonl, checkpoint/, pictures'},
   {name: 'resume', type: 'boolean', default: false,

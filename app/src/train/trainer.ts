@@ -14,6 +14,7 @@ import {useFusedReluGrad} from 'tfjs-spatial-transformer';
 
 import {EpochMetrics, TrainState, findCheckpoint, loadCheckpoint, saveCheckpoint} from './checkpoint';
 import {AdamState} from './adam_state';
+import {Batch, BatchKey, BatchSource, InlineBatches, WorkerBatches} from './batches';
 import {distortBatch} from './datasets';
 import {MnistSplit, readMnist} from './idx';
 import {buildModel, transformerModel} from './models';
@@ -34,6 +35,8 @@ export interface TrainOptions {
   command: string;
   /** Use the library's useFusedReluGrad while training (the same values, faster on 'tensorflow'). */
   fusedReluGrad: boolean;
+  /** Make each batch on a worker thread while the previous one trains (the same images). */
+  dataWorker: boolean;
   /** Write TensorBoard scalars into `dir`, the step scalars every `every` steps. */
   tensorboard?: {dir: string, every: number};
   stop?: StopSignal;
@@ -177,7 +180,7 @@ export interface RunResult extends Provenance {
  * @throws Error with a clear message for an unwritable folder or a corrupt checkpoint.
  */
 export async function train(config: TrainConfig, options: TrainOptions): Promise<TrainSummary> {
-  const {resume, log, command, tensorboard, fusedReluGrad, stop = new StopSignal()} = options;
+  const {resume, log, command, tensorboard, fusedReluGrad, dataWorker, stop = new StopSignal()} = options;
   ensureWritableDir(config.out, 'output folder');
   const loadAtStart = load1();
   const sessionStart = performance.now();
@@ -231,6 +234,9 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   }
   stop.install();
   const restoreReluGrad = fusedReluGrad ? useFusedReluGrad() : () => {};
+  const source: BatchSource = dataWorker ? new WorkerBatches(config.dataset, config.seed, trainSource) :
+      new InlineBatches(config.dataset, config.seed, trainSource);
+  let next: Promise<Batch>|null = null;
   try {
     for (; state.epoch < config.epochs; state.epoch++) {
       const epoch = state.epoch;
@@ -241,24 +247,27 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
       const wall = () => state.wallSeconds + (performance.now() - epochStart) / 1000;
       board?.restart();
       let imagesHere = 0;
+      const key = (batch: number): BatchKey => {
+        const start = batch * config.batch;
+        return {epoch, indices: Array.from(order.subarray(start, Math.min(start + config.batch, config.trainSize)),
+            (i) => subset[i])};
+      };
       for (; state.batch < batches; state.batch++) {
-        const start = state.batch * config.batch;
-        const indices = Array.from(order.subarray(start, Math.min(start + config.batch, config.trainSize)),
-            (i) => subset[i]);
-        const {images, labels} = distortBatch(config.dataset, trainSource, indices,
-            {seed: config.seed, split: 'train', epoch});
+        const {images, labels} = await (next ?? source.make(key(state.batch)));
+        // With the data worker, the next batch is made while this one trains.
+        next = dataWorker && state.batch + 1 < batches ? source.make(key(state.batch + 1)) : null;
         const {loss, correct} = trainStep(model, variables, adam, images, labels);
+        const count = labels.size;
         tf.dispose([images, labels]);
         if (!Number.isFinite(loss)) {
           throw new Error(`training diverged: the loss is ${loss} at epoch ${epoch + 1}, batch ` +
               `${state.batch + 1}; try a smaller --lr (now ${config.lr})`);
         }
-        board?.step(epoch * batches + state.batch + 1, loss, indices.length - correct, indices.length,
-            adam.learningRate);
-        state.lossSum += loss * indices.length;
+        board?.step(epoch * batches + state.batch + 1, loss, count - correct, count, adam.learningRate);
+        state.lossSum += loss * count;
         state.correct += correct;
-        state.seen += indices.length;
-        imagesHere += indices.length;
+        state.seen += count;
+        imagesHere += count;
         bar.update(state.batch + 1, imagesHere, state.lossSum / state.seen, state.correct / state.seen);
         // Let the event loop run, so that a SIGINT is seen after this batch.
         await new Promise((resolve) => setImmediate(resolve));
@@ -301,6 +310,9 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   } finally {
     stop.remove();
     restoreReluGrad();
+    // A batch made ahead for a step that never came (a stop, an error) is dropped.
+    next?.then((batch) => tf.dispose([batch.images, batch.labels]), () => {});
+    await source.close();
   }
   const last = state.history[state.history.length - 1];
   const testError = last ? last.testError : evaluate(model, testSet).error;
