@@ -8,6 +8,7 @@ import {TRANSFORMS} from 'tfjs-spatial-transformer';
 import {buildModel, transformerModel} from '../src/train/models';
 import {MODEL_NAMES, TRANSFORM_NAMES} from '../src/train/names';
 import {useOnednn} from '../src/train/onednn';
+import {SingleChannelMaxPool} from '../src/train/single_channel_pool';
 import {errorPlot, transformFigure} from '../src/train/png';
 import {learningRate} from '../src/train/trainer';
 import {maxAbsDiff, useBackend} from './helpers';
@@ -76,5 +77,19 @@ describe('useOnednn', () => {
     const on = process.env.TF_ENABLE_ONEDNN_OPTS === '1';
     expect(() => useOnednn(!on)).toThrow(/was asked for after tfjs-node loaded with TF_ENABLE_ONEDNN_OPTS=/);
     expect(() => useOnednn(on)).not.toThrow();
+  });
+});
+
+describe('SingleChannelMaxPool', () => {
+  test.each([[42, 42], [7, 9]])('%i×%i: the values and the gradient of a 2×2 max pool, bit for bit', (h, w) => {
+    const x = tf.randomUniform([5, h, w, 1], -1, 1, 'float32', 3);
+    const ours = new SingleChannelMaxPool({});
+    const stock = tf.layers.maxPooling2d({poolSize: 2});
+    const dy = tf.randomUniform([5, Math.floor(h / 2), Math.floor(w / 2), 1], -1, 1, 'float32', 4);
+    expect(ours.computeOutputShape(x.shape)).toEqual(stock.computeOutputShape(x.shape));
+    expect((ours.apply(x) as tf.Tensor).dataSync()).toEqual((stock.apply(x) as tf.Tensor).dataSync());
+    const grad = (layer: tf.layers.Layer) => tf.grad((t: tf.Tensor) => layer.apply(t) as tf.Tensor)(x, dy).dataSync();
+    expect(grad(ours)).toEqual(grad(stock));
+    expect(() => ours.apply(tf.zeros([1, 4, 4, 2]))).toThrow(/must have 1 channel, but got 2/);
   });
 });
