@@ -33,9 +33,11 @@ const TFJS_CONTENDERS: Record<string, TfjsOptions> = {
   'tfjs +oneDNN': {onednn: true, fusedRelu: false, dataWorker: false},
   'tfjs +ReluGrad': {onednn: false, fusedRelu: true, dataWorker: false},
   'tfjs +oneDNN +ReluGrad': {onednn: true, fusedRelu: true, dataWorker: false},
-  'tfjs +oneDNN +ReluGrad +data worker': {onednn: true, fusedRelu: true, dataWorker: true},
+  'tfjs +oneDNN +ReluGrad +data worker (stn train)': {onednn: true, fusedRelu: true, dataWorker: true},
 };
 const TORCH = 'pytorch';
+/** PyTorch on one thread: on a busy machine its 2-thread OpenMP regions wait for a descheduled thread. */
+const TORCH_1T = 'pytorch 1t';
 const PHASES = ['data', 'forward', 'backward', 'optimizer'] as const;
 type Phase = typeof PHASES[number];
 type StepReply = Record<Phase, number> & {loss: number};
@@ -179,28 +181,31 @@ function parseArgs(argv: string[]): Args {
 }
 
 async function coordinator(args: Args): Promise<void> {
-  const names = args.contenders ?? [...Object.keys(TFJS_CONTENDERS), TORCH];
+  const known = [...Object.keys(TFJS_CONTENDERS), TORCH, TORCH_1T];
+  const names = args.contenders ?? known;
   for (const name of names) {
-    if (name !== TORCH && !(name in TFJS_CONTENDERS)) {
-      throw new Error(`unknown contender '${name}' (known: ${[...Object.keys(TFJS_CONTENDERS), TORCH].join(', ')})`);
-    }
+    if (!known.includes(name)) throw new Error(`unknown contender '${name}' (known: ${known.join(', ')})`);
   }
   const contenders: Contender[] = [];
   const notes: string[] = [];
+  /** PyTorch at the same threads: the reference of the ratios. */
+  let torchReference: Contender|null = null;
   for (const name of names) {
-    if (name === TORCH) {
+    if (name === TORCH || name === TORCH_1T) {
       if (!args.torch) continue;
       const found = findTorchPython();
       if ('note' in found) {
-        notes.push(`PyTorch skipped: ${found.note}`);
+        if (!notes.some((n) => n.startsWith('PyTorch'))) notes.push(`PyTorch skipped: ${found.note}`);
         continue;
       }
+      const threads = name === TORCH ? args.threads : 1;
       const child = spawn(found.python, [path.join(__dirname, '..', '..', 'bench', 'torch_train_step.py')],
-          {env: {...process.env, OMP_NUM_THREADS: String(args.threads)}});
-      const torch = new Contender(`${TORCH} ${found.version}`, child);
+          {env: {...process.env, OMP_NUM_THREADS: String(threads)}});
+      const torch = new Contender(`${name} ${found.version}`, child);
       const {mnistDataFolder} = await import('../src/train/idx');
-      await torch.ask({cmd: 'setup', batch: args.batch, threads: args.threads, lr: 0.002, mnist: mnistDataFolder()});
+      await torch.ask({cmd: 'setup', batch: args.batch, threads, lr: 0.002, mnist: mnistDataFolder()});
       contenders.push(torch);
+      if (name === TORCH) torchReference = torch;
       continue;
     }
     const options = TFJS_CONTENDERS[name];
@@ -238,14 +243,13 @@ async function coordinator(args: Args): Promise<void> {
   if (load.some((l) => l > args.threads + 0.5)) out('WARNING: the machine is busy (load above the threads used); rerun when quiet');
   for (const note of notes) out(note);
   out();
-  const torch = contenders.find((c) => c.name.startsWith(TORCH));
   const total = (s: StepReply) => PHASES.reduce((sum, p) => sum + s[p], 0);
   const rows = contenders.map((c) => {
     const med = Object.fromEntries(PHASES.map((p) => [p, median(c.steps.map((s) => s[p]))])) as Record<Phase, number>;
     const totals = c.steps.map(total);
     return {c, med, step: median(totals), min: Math.min(...totals), max: Math.max(...totals)};
   });
-  const torchStep = rows.find((r) => r.c === torch)?.step;
+  const torchStep = rows.find((r) => r.c === torchReference)?.step;
   out('| contender | data ms | forward ms | backward ms | optimizer ms | step ms (min–max) | img/s | × PyTorch |');
   out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
@@ -267,7 +271,7 @@ async function coordinator(args: Args): Promise<void> {
     out('Numerics: the tfjs contenders start from the same weights and see the same batches; the largest ' +
         'relative difference of their per-step losses from stock tfjs\'s:');
     for (const c of contenders) {
-      if (c === stock || c === torch) continue;
+      if (c === stock || c.name.startsWith(TORCH)) continue;
       const all = [...c.steps];
       const drift = Math.max(...all.map((s, i) => Math.abs(s.loss - stock.steps[i].loss) / Math.abs(stock.steps[i].loss)));
       out(`- ${c.name}: ${drift.toExponential(2)} over ${all.length} steps`);
