@@ -1,5 +1,10 @@
-// The results table's rows are commands the CLI accepts, and say what they compare.
-import {describe, expect, test} from 'vitest';
+// The results table: its rows are commands the CLI accepts and say what they
+// compare; the runner (compiled, as npm run table runs it) probes, trains,
+// keeps what is done, and writes the table from the run folders.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import {describe, expect, test, vi} from 'vitest';
 
 import {ROWS} from '../scripts/results_table';
 import {parseFlags} from '../src/train/flags';
@@ -10,6 +15,8 @@ describe('results table rows', () => {
     const {values} = parseFlags('train', row.args, TRAIN_FLAGS);
     expect(() => checkFlagsConfig(configFromFlags(values, '/tmp/x'))).not.toThrow();
     expect(row.args).not.toContain('--out');
+    expect(row.args).not.toContain('--epochs');
+    expect(row.budget).toBeGreaterThan(0);
   });
 
   test('ids are unique; every target names a baseline row of the same dataset without a transformer', () => {
@@ -22,4 +29,42 @@ describe('results table rows', () => {
       expect(base!.args[base!.args.indexOf('--model') + 1]).toBe('cnn');
     }
   });
+});
+
+describe('the runner', () => {
+  // The compiled runner: it starts dist/cli.js (test/global_setup.ts builds both).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const runner = require('../dist-tools/scripts/results_table') as typeof import('../scripts/results_table');
+  const tiny: import('../scripts/results_table').Row = {id: 'tiny', budget: 0.05, paper: 2.1, target: 0.01,
+    baseline: 'tiny-cnn',
+    args: ['--dataset', 'mnist', '--model', 'fcn', '--train-size', '512', '--test-size', '100', '--batch', '64']};
+
+  test('probes, trains with the epochs that fit, keeps a finished row, and tables it', () => {
+    const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'stn-table-'));
+    const messages: string[] = [];
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((text) => {
+      messages.push(String(text));
+      return true;
+    });
+    try {
+      runner.run(runs, [tiny]);
+      const result = JSON.parse(fs.readFileSync(path.join(runs, 'tiny', 'result.json'), 'utf8'));
+      const probe = JSON.parse(fs.readFileSync(path.join(runs, 'tiny.probe', 'result.json'), 'utf8'));
+      const epochs = Math.max(1, Math.floor(0.9 * 0.05 * 60 * probe.imagesPerSecond / 512));
+      expect(result.epochs).toBe(epochs);
+      expect(result.command).toBe(`stn train ${tiny.args.join(' ')} --epochs ${epochs} --out ` +
+          path.relative(path.join(__dirname, '..', '..'), path.join(runs, 'tiny')));
+      messages.length = 0;
+      runner.run(runs, [tiny]);
+      expect(messages.join('')).toMatch(/tiny: done at this commit \(\d+\.\d\d%\), kept/);
+    } finally {
+      stderr.mockRestore();
+    }
+    const text = runner.table(runs, [tiny, {...tiny, id: 'tiny-cnn', target: undefined, baseline: undefined}]);
+    expect(text).toMatch(/Machine: .+, \d+ cores, our kernels' ISA \w+/);
+    expect(text).toMatch(/\| tiny \| MNIST \| FCN \| 0.05 \| \d+ \| [\d.]+ \| [\d.]+ \| \d+ \| [\d.]+ \| [\d.]+% \| 2.1% \| ≤ 0.01%: \*\*missed\*\* by [\d.]+ points; no baseline run; next: /);
+    expect(text).toMatch(/\| tiny-cnn \| \| \| 0.05 \| .* not run \|/);
+    expect(text).toContain('npm run table -- run --only tiny-cnn  # not run');
+    fs.rmSync(runs, {recursive: true, force: true});
+  }, 120_000);
 });
