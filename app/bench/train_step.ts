@@ -26,14 +26,19 @@ interface TfjsOptions {
   fusedRelu: boolean;
   /** Batches made by a worker thread during the previous step (its data time: the wait for it). */
   dataWorker: boolean;
+  /** The app's FlatAdam instead of tfjs's Adam. */
+  flatAdam: boolean;
 }
 
+const off = {onednn: false, fusedRelu: false, dataWorker: false, flatAdam: false};
 const TFJS_CONTENDERS: Record<string, TfjsOptions> = {
-  'tfjs stock': {onednn: false, fusedRelu: false, dataWorker: false},
-  'tfjs +oneDNN': {onednn: true, fusedRelu: false, dataWorker: false},
-  'tfjs +ReluGrad': {onednn: false, fusedRelu: true, dataWorker: false},
-  'tfjs +oneDNN +ReluGrad': {onednn: true, fusedRelu: true, dataWorker: false},
-  'tfjs +oneDNN +ReluGrad +data worker (stn train)': {onednn: true, fusedRelu: true, dataWorker: true},
+  'tfjs stock': off,
+  'tfjs +oneDNN': {...off, onednn: true},
+  'tfjs +ReluGrad': {...off, fusedRelu: true},
+  'tfjs +flat Adam': {...off, flatAdam: true},
+  'tfjs +oneDNN +ReluGrad': {...off, onednn: true, fusedRelu: true},
+  'tfjs +oneDNN +ReluGrad +flat Adam': {...off, onednn: true, fusedRelu: true, flatAdam: true},
+  'tfjs all (stn train)': {onednn: true, fusedRelu: true, dataWorker: true, flatAdam: true},
 };
 const TORCH = 'pytorch';
 /** PyTorch on one thread: on a busy machine its 2-thread OpenMP regions wait for a descheduled thread. */
@@ -50,6 +55,7 @@ async function worker(options: TfjsOptions, batch: number, threads: number): Pro
   const tf = await import('@tensorflow/tfjs-node');
   const stn = await import('tfjs-spatial-transformer');
   const {AdamState} = await import('../src/train/adam_state');
+  const {FlatAdam} = await import('../src/train/flat_adam');
   const {InlineBatches, WorkerBatches} = await import('../src/train/batches');
   const {readMnist} = await import('../src/train/idx');
   const {buildModel} = await import('../src/train/models');
@@ -62,7 +68,7 @@ async function worker(options: TfjsOptions, batch: number, threads: number): Pro
   const model = buildModel({model: 'st-cnn', inputSize: 42, transform: 'affine', sampler: 'native', stSize: 28,
     seed: 1});
   const variables = model.trainableWeights.map((w) => w.read() as import('@tensorflow/tfjs-node').Variable);
-  const adam = new AdamState(tf.train.adam(0.002));
+  const adam = options.flatAdam ? new FlatAdam(variables, 0.002) : new AdamState(tf.train.adam(0.002));
   const random = new Random(7);
   let epoch = 0;
   const nextKey = () => ({epoch: epoch++, indices: Array.from({length: batch}, () => random.int(source.count))});

@@ -67,6 +67,7 @@ async function trainCommand(args: string[]): Promise<number> {
         path.resolve(String(values.tensorboard))};
   const summary = await train(config, {resume: Boolean(values.resume), log, tensorboard,
     fusedReluGrad: Boolean(values.fusedReluGrad), dataWorker: Boolean(values.dataWorker),
+    flatAdam: Boolean(values.flatAdam),
     command: ['stn', 'train', ...args].join(' ')});
   return summary.interrupted ? 130 : 0;
 }

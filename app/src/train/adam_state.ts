@@ -32,7 +32,18 @@ function isScalarVariable(value: unknown): value is tf.Variable {
   return value instanceof tf.Variable && value.rank === 0 && value.dtype === 'float32';
 }
 
-export class AdamState {
+/** What the trainer needs of its optimizer: tfjs's Adam (AdamState) or FlatAdam, the same arithmetic. */
+export interface TrainOptimizer {
+  /** Read at every step, so a schedule sets it between epochs. */
+  learningRate: number;
+  applyGradients(grads: tf.NamedTensorMap): void;
+  /** The state as plain values, in tfjs's Adam slot layout. */
+  save(): Promise<SavedAdam>;
+  restore(saved: SavedAdam): Promise<void>;
+  dispose(): void;
+}
+
+export class AdamState implements TrainOptimizer {
   private readonly privates: AdamPrivates;
 
   /** @throws Error naming the field when tfjs's AdamOptimizer lacks a private field this app relies on. */
@@ -53,6 +64,10 @@ export class AdamState {
 
   set learningRate(value: number) {
     this.privates.learningRate = value;
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
   }
 
   /** One step: tfjs's Adam update of every variable named in `grads`. */

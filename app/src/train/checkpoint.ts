@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-node';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import {AdamState, SavedSlot} from './adam_state';
+import {SavedSlot, TrainOptimizer} from './adam_state';
 
 /** One line of metrics.jsonl. */
 export interface EpochMetrics {
@@ -57,7 +57,7 @@ export function checkpointDir(out: string): string {
 }
 
 /** Saves model, optimizer and state atomically into `out`/checkpoint. */
-export async function saveCheckpoint(out: string, model: tf.LayersModel, adam: AdamState,
+export async function saveCheckpoint(out: string, model: tf.LayersModel, adam: TrainOptimizer,
     state: TrainState): Promise<void> {
   const final = checkpointDir(out);
   const tmp = `${final}.tmp`, old = `${final}.old`;
@@ -89,7 +89,7 @@ export interface LoadedCheckpoint {
   model: tf.LayersModel;
   state: TrainState;
   /** Restores the optimizer's slots and accumulators into `adam`'s optimizer. */
-  restoreOptimizer(adam: AdamState): Promise<void>;
+  restoreOptimizer(adam: TrainOptimizer): Promise<void>;
 }
 
 /**
@@ -127,7 +127,7 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   return {
     model,
     state: file.state,
-    async restoreOptimizer(adam: AdamState) {
+    async restoreOptimizer(adam: TrainOptimizer) {
       let offset = 0;
       const withValues = slots.map((slot) => {
         const size = slot.shape.reduce((a, b) => a * b, 1);

@@ -77,6 +77,8 @@ export const TRAIN_FLAGS: TrainFlag[] = [
     help: "the ReLU gradient as one TensorFlow op (the library's useFusedReluGrad; the same values as tfjs's)"},
   {name: 'data-worker', type: 'boolean', default: true,
     help: 'make each batch on a worker thread while the previous one trains (the same images)'},
+  {name: 'flat-adam', type: 'boolean', default: true,
+    help: "Adam as one update of all the variables (the same bits as tfjs's Adam, which --flat-adam=false uses)"},
   {name: 'out', type: 'string', defaultText: 'runs/<dataset>-<model>[-<transform>]-<sampler>-seed<seed>',
     help: 'run folder: config, metrics.jsonl, checkpoint/, pictures'},
   {name: 'resume', type: 'boolean', default: false,

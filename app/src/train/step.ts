@@ -4,7 +4,7 @@
 // records how long each phase took.
 import * as tf from '@tensorflow/tfjs-node';
 
-import {AdamState} from './adam_state';
+import {TrainOptimizer} from './adam_state';
 
 /** Milliseconds spent per phase, summed over the steps that were given this object. */
 export interface StepTimes {
@@ -17,7 +17,7 @@ export interface StepTimes {
  * Trains `model` on one batch.
  * @returns the batch's mean loss and how many of its images the model (before the update) got right.
  */
-export function trainStep(model: tf.LayersModel, variables: tf.Variable[], adam: AdamState,
+export function trainStep(model: tf.LayersModel, variables: tf.Variable[], adam: TrainOptimizer,
     images: tf.Tensor4D, labels: tf.Tensor1D, times?: StepTimes): {loss: number, correct: number} {
   return tf.tidy(() => {
     const onehot = tf.oneHot(labels, 10);

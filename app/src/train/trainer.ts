@@ -13,9 +13,10 @@ import * as path from 'path';
 import {useFusedReluGrad} from 'tfjs-spatial-transformer';
 
 import {EpochMetrics, TrainState, findCheckpoint, loadCheckpoint, saveCheckpoint} from './checkpoint';
-import {AdamState} from './adam_state';
+import {AdamState, TrainOptimizer} from './adam_state';
 import {Batch, BatchKey, BatchSource, InlineBatches, WorkerBatches} from './batches';
 import {distortBatch} from './datasets';
+import {FlatAdam} from './flat_adam';
 import {MnistSplit, readMnist} from './idx';
 import {buildModel, transformerModel} from './models';
 import {DATASETS} from './names';
@@ -37,6 +38,8 @@ export interface TrainOptions {
   fusedReluGrad: boolean;
   /** Make each batch on a worker thread while the previous one trains (the same images). */
   dataWorker: boolean;
+  /** FlatAdam (all variables in one update; the same bits) instead of tfjs's Adam. */
+  flatAdam: boolean;
   /** Write TensorBoard scalars into `dir`, the step scalars every `every` steps. */
   tensorboard?: {dir: string, every: number};
   stop?: StopSignal;
@@ -180,7 +183,7 @@ export interface RunResult extends Provenance {
  * @throws Error with a clear message for an unwritable folder or a corrupt checkpoint.
  */
 export async function train(config: TrainConfig, options: TrainOptions): Promise<TrainSummary> {
-  const {resume, log, command, tensorboard, fusedReluGrad, dataWorker, stop = new StopSignal()} = options;
+  const {resume, log, command, tensorboard, fusedReluGrad, dataWorker, flatAdam, stop = new StopSignal()} = options;
   ensureWritableDir(config.out, 'output folder');
   const loadAtStart = load1();
   const sessionStart = performance.now();
@@ -196,7 +199,9 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
 
   const model = buildModel({model: config.model, inputSize: info.size, transform: config.transform,
     sampler: config.sampler, stSize: config.stSize, seed: config.seed});
-  const adam = new AdamState(tf.train.adam(config.lr));
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const adam: TrainOptimizer = flatAdam ? new FlatAdam(variables, config.lr) :
+      new AdamState(tf.train.adam(config.lr));
   let state: TrainState = {epoch: 0, batch: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0, wallSeconds: 0,
     history: []};
   if (resume) {
@@ -219,12 +224,12 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   const metricsFile = path.join(config.out, 'metrics.jsonl');
   fs.writeFileSync(metricsFile, state.history.map((m) => JSON.stringify(m) + '\n').join(''));
 
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const parameters = variables.reduce((sum, v) => sum + v.size, 0);
   log(`model: ${config.model}${config.model.includes('st') ? ` (${config.transform}, ${config.sampler} ` +
       `sampler)` : ''}, ${parameters} parameters; adam lr ${config.lr} (${config.lrSchedule}), batch ${config.batch}, ` +
       `seed ${config.seed}; oneDNN ${config.onednn ? 'on' : 'off'}, ReLU gradient ` +
-      `${fusedReluGrad ? 'fused' : "tfjs's"}; run folder ${config.out}`);
+      `${fusedReluGrad ? 'fused' : "tfjs's"}, ${flatAdam ? 'flat' : "tfjs's"} Adam, data ` +
+      `${dataWorker ? 'on a worker thread' : 'between steps'}; run folder ${config.out}`);
   const batches = Math.ceil(config.trainSize / config.batch);
   let board: TensorBoardLog|null = null;
   if (tensorboard !== undefined) {
@@ -313,6 +318,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
     // A batch made ahead for a step that never came (a stop, an error) is dropped.
     next?.then((batch) => tf.dispose([batch.images, batch.labels]), () => {});
     await source.close();
+    adam.dispose();
   }
   const last = state.history[state.history.length - 1];
   const testError = last ? last.testError : evaluate(model, testSet).error;
