@@ -7,7 +7,8 @@
 // the same model, data and flags: run folders <id>.probe); the command with
 // those epochs is the row's exact command, recorded in its result.json.
 // `run` trains the rows in order and is resumable: a row whose
-// result.json was made at the current commit (clean tree) with the same
+// result.json was made with the current code (the same commit, or one that
+// differs only in docs/ and Markdown files; tree as clean) and the same
 // command is kept; a row with a checkpoint but no result.json continues with
 // --resume; a row finished at another commit is moved aside to
 // <id>.<commit> (run folders are kept) and trained again. `write` replaces the
@@ -16,12 +17,13 @@
 // command, epochs, training and wall time, images/s, load, test error, the
 // paper's figure, and for the targets whether each was met, by how much not,
 // and what the next lever is. `list` prints the rows and their commands.
-import {execFileSync, spawnSync} from 'child_process';
+import {spawnSync} from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
 import {parseFlags} from '../src/train/flags';
 import {TRAIN_FLAGS} from '../src/train/run_config';
+import {codeDirty, headCommit, sameCode} from '../src/train/code_state';
 import type {RunResult} from '../src/train/trainer';
 
 const APP = path.join(__dirname, '..', '..');
@@ -100,10 +102,6 @@ const FILL = 0.85;
 
 // ---------------------------------------------------------------- running
 
-function git(args: string[]): string {
-  return execFileSync('git', args, {cwd: ROOT, encoding: 'utf8'}).trim();
-}
-
 function runDir(runs: string, row: Row): string {
   return path.join(runs, row.id);
 }
@@ -161,16 +159,17 @@ function original(result: RunResult): string {
  * tree state (see the top of the file).
  */
 export function run(runs: string, rows: Row[]): void {
-  const head = git(['rev-parse', 'HEAD']);
-  const dirty = git(['status', '--porcelain', '--untracked-files=no']) !== '';
+  const head = headCommit(ROOT);
+  const dirty = codeDirty(ROOT);
+  if (head === null) throw new Error(`${ROOT} is not a git checkout: the table's runs must name their commit`);
   if (dirty) process.stderr.write('WARNING: the tree has uncommitted changes; these runs cannot ship a table\n');
   const failed: string[] = [];
   for (const row of rows) {
     const dir = runDir(runs, row);
     const result = readResult(dir);
-    if (result !== null && result.commit === head && result.dirty === dirty &&
+    if (result !== null && result.dirty === dirty && sameCode(ROOT, result.commit, head) &&
         original(result) === command(runs, row, result.config.epochs).join(' ')) {
-      process.stderr.write(`${row.id}: done at this commit (${(100 * result.testError).toFixed(2)}%), kept\n`);
+      process.stderr.write(`${row.id}: done with this code (${(100 * result.testError).toFixed(2)}%), kept\n`);
       continue;
     }
     if (result !== null) {

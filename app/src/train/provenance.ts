@@ -3,15 +3,15 @@
 // the software (Node, tfjs, libtensorflow), the machine (CPU, the ISA and
 // threads the native kernels used, cores) and how busy the machine was.
 import * as tf from '@tensorflow/tfjs-node';
-import {execFileSync} from 'child_process';
 import * as os from 'os';
 
 import {getIsa, getNumThreads} from 'tfjs-spatial-transformer';
+import {codeDirty, headCommit} from './code_state';
 
 export interface Provenance {
   /** `git rev-parse HEAD` of the checkout the app runs from, or null outside a git checkout. */
   commit: string|null;
-  /** Whether tracked files differed from that commit (null outside a git checkout). */
+  /** Whether tracked code files (all but docs/ and Markdown) differed from that commit (null outside a git checkout). */
   dirty: boolean|null;
   node: string;
   tfjs: string;
@@ -29,21 +29,12 @@ export interface Provenance {
   onednn: string;
 }
 
-function git(args: string[]): string|null {
-  try {
-    return execFileSync('git', args, {cwd: __dirname, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim();
-  } catch {
-    return null;
-  }
-}
-
 /** The record of the code, software and machine this process runs on. */
 export function provenance(): Provenance {
-  const commit = git(['rev-parse', 'HEAD']);
-  const status = commit === null ? null : git(['status', '--porcelain', '--untracked-files=no']);
+  const commit = headCommit(__dirname);
   const binding = (tf.backend() as unknown as {binding?: {TF_Version?: string}}).binding;
   return {
-    commit, dirty: status === null ? null : status !== '',
+    commit, dirty: commit === null ? null : codeDirty(__dirname),
     node: process.version, tfjs: tf.version.tfjs, tfjsNode: tf.version['tfjs-node'],
     tensorflow: binding?.TF_Version ?? 'unknown', backend: tf.getBackend(),
     cpu: os.cpus()[0]?.model.trim() ?? 'unknown', isa: getIsa(), nativeThreads: getNumThreads(),
