@@ -83,6 +83,9 @@
       ],
       "ldflags": [
         "-fopenmp"
+      ],
+      "libraries": [
+        "-ldl"
       ]
     }
   ]

@@ -1,22 +1,51 @@
 #!/usr/bin/env node
 'use strict';
-// `npm run bench`: runs bench/main.ts with node, after `npm run build:native`.
-// TypeScript sources (bench/ and lib/) are transpiled in memory by the
-// project's own TypeScript (a devDependency) when required, so the bench
-// needs no separate build step and always runs the current lib/.
+// `npm run bench`: type-checks bench/main.ts and everything it imports (lib/
+// included) with the project's tsconfig.test.json, then runs exactly the
+// JavaScript that this checked program emits, in memory. A type error stops
+// the bench before it starts; there is no separate build step, and the bench
+// always runs the current lib/.
 const fs = require('fs');
+const path = require('path');
 const ts = require('typescript');
 
+const root = path.join(__dirname, '..');
+
+/** The emitted JavaScript of bench/main.ts's program, by source path; exits on a type error. */
+function checkedProgram() {
+  const config = ts.getParsedCommandLineOfConfigFile(path.join(root, 'tsconfig.test.json'), {}, {
+    ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => fail([d]),
+  });
+  if (config.errors.length > 0) fail(config.errors);
+  const options = {...config.options, noEmit: false, declaration: false, sourceMap: false,
+    outDir: undefined, rootDir: undefined};
+  const program = ts.createProgram([path.join(__dirname, 'main.ts')], options);
+  const diagnostics = ts.getPreEmitDiagnostics(program);
+  if (diagnostics.length > 0) fail(diagnostics);
+  const emitted = new Map();
+  program.emit(undefined, (file, text) => emitted.set(path.resolve(file), text));
+  return emitted;
+}
+
+function fail(diagnostics) {
+  console.error(ts.formatDiagnosticsWithColorAndContext(diagnostics, {
+    getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n',
+  }));
+  console.error('bench: type errors (above); fix them and run again');
+  process.exit(1);
+}
+
+const emitted = checkedProgram();
 process.env.TF_CPP_MIN_LOG_LEVEL = process.env.TF_CPP_MIN_LOG_LEVEL || '2';
 require.extensions['.ts'] = (module, filename) => {
-  const {outputText} = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-    fileName: filename,
-    compilerOptions: {module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022,
-      esModuleInterop: true},
-  });
-  module._compile(outputText, filename);
+  const js = emitted.get(filename.replace(/\.ts$/, '.js'));
+  if (js === undefined) throw new Error(`bench: ${filename} is not part of the checked program`);
+  module._compile(js, filename);
 };
-require('./main.ts').main(process.argv.slice(2)).catch((err) => {
+// `node bench/run.js train-step [flags]` runs bench/train_step.ts instead.
+const [entry, args] = process.argv[2] === 'train-step' ?
+  ['./train_step.ts', process.argv.slice(3)] : ['./main.ts', process.argv.slice(2)];
+require(entry).main(args).catch((err) => {
   console.error(err && err.stack || err);
   process.exit(1);
 });

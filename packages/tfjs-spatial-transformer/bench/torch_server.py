@@ -4,11 +4,18 @@ A line protocol on stdin/stdout, so the bench can interleave PyTorch's
 repetitions with its own contenders: each request is one JSON line, each reply
 one JSON line.
   {"cmd": "setup", "n":, "h":, "w":, "c":, "seed":}    -> {"ok": true}
-  {"cmd": "run", "pass":, "threads":, "reps":}         -> {"ms": [...]}
+  {"cmd": "prepare", "sets":}                          -> {"ok": true}
+  {"cmd": "run", "pass":, "forward":, "threads":, "set":, "reps":}
+                                                       -> {"ms": [...]}
+  {"cmd": "cpu"}                                       -> {"cpuMs": CPU time used so far}
+setup switches to a shape; prepare makes that many buffer sets of it (set 0
+for the bench's warm calls, the others for its cold calls, which rotate
+through them so that their inputs come from memory, not the caches).
 Tensors are NCHW contiguous (PyTorch's own layout); grids are random affine
-grids as in the bench. Passes: fwd, bwd (input and grid), bwd-grid (grid
-only), step (affine_grid + grid_sample forward and backward to theta),
-fwd-nearest, bwd-nearest. Backward passes time the backward kernel alone
+grids as in the bench. Passes: the forward ones (fwd, fwd-nearest, ...: any
+pass whose "forward" gives its "mode" and "padding"), bwd (input and grid),
+bwd-grid (grid only), step (affine_grid + grid_sample forward and backward to
+theta), bwd-nearest. Backward passes time the backward kernel alone
 (aten.grid_sampler_2d_backward with its output_mask), except step, which is
 a whole autograd step.
 """
@@ -20,7 +27,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-state = {}
+state = {"size": None, "seed": 1, "sets": []}
 
 
 def random_theta(n, gen):
@@ -34,34 +41,41 @@ def random_theta(n, gen):
 
 
 def setup(req):
-    gen = torch.Generator().manual_seed(req.get("seed", 1))
-    n, h, w, c = req["n"], req["h"], req["w"], req["c"]
-    s = {"size": (n, c, h, w)}
-    s["input"] = torch.rand(n, c, h, w, generator=gen) * 2 - 1
-    s["theta"] = random_theta(n, gen)
-    s["grid"] = F.affine_grid(s["theta"], (n, c, h, w), align_corners=False)
+    state["size"] = (req["n"], req["c"], req["h"], req["w"])
+    state["seed"] = req.get("seed", 1)
+    state["sets"] = []
+
+
+def make_set(k):
+    gen = torch.Generator().manual_seed(state["seed"] + k)
+    n, c, h, w = state["size"]
+    s = {"input": torch.rand(n, c, h, w, generator=gen) * 2 - 1,
+         "theta": random_theta(n, gen)}
+    s["grid"] = F.affine_grid(s["theta"], state["size"], align_corners=False)
     s["gout"] = torch.rand(n, c, h, w, generator=gen) * 2 - 1
-    state.clear()
-    state.update(s)
+    return s
 
 
-def make_pass(name):
-    s = state
+def prepare(req):
+    while len(state["sets"]) < req["sets"]:
+        state["sets"].append(make_set(len(state["sets"])))
+
+
+def make_pass(name, forward, s):
     inp, grid, gout, theta = s["input"], s["grid"], s["gout"], s["theta"]
-    nearest = name.endswith("nearest")
-    interp = 1 if nearest else 0
-    mode = "nearest" if nearest else "bilinear"
-    if name in ("fwd", "fwd-nearest"):
-        return lambda: F.grid_sample(inp, grid, mode=mode, padding_mode="zeros",
+    if forward is not None:
+        mode, padding = forward["mode"], forward["padding"]
+        return lambda: F.grid_sample(inp, grid, mode=mode, padding_mode=padding,
                                      align_corners=False)
     if name in ("bwd", "bwd-nearest", "bwd-grid"):
+        interp = 1 if name == "bwd-nearest" else 0
         mask = [name != "bwd-grid", True]
         op = torch.ops.aten.grid_sampler_2d_backward
         return lambda: op(gout, inp, grid, interp, 0, False, mask)
     if name == "step":
         def step():
             t = theta.clone().requires_grad_(True)
-            g = F.affine_grid(t, s["size"], align_corners=False)
+            g = F.affine_grid(t, state["size"], align_corners=False)
             out = F.grid_sample(inp, g, mode="bilinear", padding_mode="zeros",
                                 align_corners=False)
             return torch.autograd.grad(out, t, gout)
@@ -71,7 +85,7 @@ def make_pass(name):
 
 def run(req):
     torch.set_num_threads(req["threads"])
-    fn = make_pass(req["pass"])
+    fn = make_pass(req["pass"], req.get("forward"), state["sets"][req["set"]])
     times = []
     with torch.no_grad() if req["pass"] != "step" else torch.enable_grad():
         for _ in range(req["reps"]):
@@ -85,12 +99,15 @@ def main():
     print(json.dumps({"ready": True, "torch": torch.__version__,
                       "capability": torch.backends.cpu.get_cpu_capability()}),
           flush=True)
+    commands = {"setup": setup, "prepare": prepare}
     for line in sys.stdin:
         req = json.loads(line)
         try:
-            if req["cmd"] == "setup":
-                setup(req)
+            if req["cmd"] in commands:
+                commands[req["cmd"]](req)
                 reply = {"ok": True}
+            elif req["cmd"] == "cpu":  # every thread's user + system time
+                reply = {"cpuMs": time.process_time() * 1e3}
             else:
                 reply = run(req)
         except Exception as e:  # reported to the bench, which prints it

@@ -24,6 +24,15 @@ export function writeFloat32(backend: {}, values: Float32Array, shape: number[])
   return {dataId: (backend as DataBackend).write(values, shape, 'float32'), shape, dtype: 'float32'};
 }
 
+/**
+ * A Float32Array of `length` elements whose contents are not initialised
+ * (Buffer.allocUnsafeSlow: not zeroed, not pooled): for an output the kernel
+ * fully writes (native/kernel_calls.h), so that it is not zeroed twice.
+ */
+export function uninitialisedFloat32(length: number): Float32Array {
+  return new Float32Array(Buffer.allocUnsafeSlow(length * 4).buffer, 0, length);
+}
+
 export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }

@@ -9,6 +9,8 @@ export {gridSample} from './ops/grid_sample';
 export type {GridSampleOptions} from './ops/grid_sample';
 export {affineSample} from './ops/affine_sample';
 export {getNumThreads, setNumThreads} from './threads';
+export {tensorflowOps} from './tensorflow_ops';
+export type {TensorflowOpsStatus} from './tensorflow_ops';
 export {getBestIsa, getIsa, setIsa} from './isa';
 export type {Isa} from './isa';
 export {AffineGrid, AffineGridGrad, AffineSample, AffineSampleGrad, GridSample, GridSampleGrad} from './kernel_names';

@@ -8,9 +8,6 @@ export const AffineGridGrad = 'StnAffineGridGrad';
 export const AffineSample = 'StnAffineSample';
 export const AffineSampleGrad = 'StnAffineSampleGrad';
 
-/** The tfjs backends that get our kernels. */
-export const BACKENDS = ['tensorflow', 'cpu'] as const;
-
 export type InterpolationMode = 'bilinear' | 'nearest';
 export type PaddingMode = 'zeros' | 'border' | 'reflection';
 

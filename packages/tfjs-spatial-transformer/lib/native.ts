@@ -39,6 +39,13 @@ export interface NativeAddon extends NativeKernels {
   setIsa(isa: Isa): void;
   getIsa(): Isa;
   getBestIsa(): Isa;
+  /**
+   * Registers the kernels as TensorFlow ops in the libtensorflow already loaded
+   * in the process, once per process (native/tf_ops.cc); 'not-loaded' is retried.
+   */
+  attachTensorflowOps(): {state: 'active'|'failed'|'not-loaded', reason: string, ops: Record<string, string>};
+  /** Kernels TF constructed from those ops: one per distinct attribute set, kept by TF's eager cache. */
+  tensorflowKernelsCreated(): number;
   Interpolation: {bilinear: number, nearest: number};
   Padding: {zeros: number, border: number, reflection: number};
 }

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "grid_sampler.h"
+#include "kernel_calls.h"
+#include "tf_ops.h"
 
 namespace {
 
@@ -60,15 +62,6 @@ std::string describe(const Napi::Value& v) {
   if (v.IsArray()) return "an Array";
   if (v.IsArrayBuffer()) return "an ArrayBuffer";
   return "an object";
-}
-
-std::string shape_string(const std::vector<int64_t>& dims) {
-  std::string s = "[";
-  for (size_t i = 0; i < dims.size(); ++i) {
-    if (i) s += ",";
-    s += std::to_string(dims[i]);
-  }
-  return s + "]";
 }
 
 // One call's arguments, with the function name for messages.
@@ -155,7 +148,7 @@ class Args {
     const size_t length = arr.ElementLength();
     if (static_cast<uint64_t>(expected) != length)
       throw range_error(name + " must have " + std::to_string(expected) +
-                        " float32 elements (shape " + shape_string(dims) +
+                        " float32 elements (shape " + stn::shape_string(dims) +
                         ") but has " + std::to_string(length));
     float* data = arr.Data();
     if (length > 0) views_.push_back({name, data, length});
@@ -193,35 +186,26 @@ class Args {
 // largest index the kernels form), does not fit in 53 bits.
 int64_t element_count(const Args& args, const std::vector<int64_t>& dims,
                       const std::string& name) {
-  uint64_t count = 1, bound = 1;
-  for (int64_t d : dims) {
-    const uint64_t u = static_cast<uint64_t>(d);
-    if (__builtin_mul_overflow(bound, u == 0 ? 1 : u, &bound) ||
-        bound > static_cast<uint64_t>(kMaxSafeInteger))
-      throw args.range_error(name + " shape " + shape_string(dims) +
-                             " is too large");
-    count *= u;
-  }
-  return static_cast<int64_t>(count);
+  const int64_t count = stn::bounded_element_count(dims);
+  if (count < 0)
+    throw args.range_error(name + " shape " + stn::shape_string(dims) +
+                           " is too large");
+  return count;
 }
 
-constexpr int32_t kModeCount =
-    static_cast<int32_t>(stn::Interpolation::Nearest) + 1;
-constexpr int32_t kPaddingCount =
-    static_cast<int32_t>(stn::Padding::Reflection) + 1;
-std::string enum_value(stn::Interpolation v) {
-  return std::to_string(static_cast<int32_t>(v));
-}
-std::string enum_value(stn::Padding v) {
-  return std::to_string(static_cast<int32_t>(v));
+// "0 (bilinear) or 1 (nearest)": the values an enum argument may take.
+std::string enum_values(const char* const* names, int32_t count) {
+  std::string s;
+  for (int32_t i = 0; i < count; ++i) {
+    if (i) s += i + 1 == count ? " or " : ", ";
+    s += std::to_string(i) + " (" + names[i] + ")";
+  }
+  return s;
 }
 const std::string kModeNames =
-    enum_value(stn::Interpolation::Bilinear) + " (bilinear) or " +
-    enum_value(stn::Interpolation::Nearest) + " (nearest)";
+    enum_values(stn::kInterpolationNames, stn::kInterpolationCount);
 const std::string kPaddingNames =
-    enum_value(stn::Padding::Zeros) + " (zeros), " +
-    enum_value(stn::Padding::Border) + " (border) or " +
-    enum_value(stn::Padding::Reflection) + " (reflection)";
+    enum_values(stn::kPaddingNames, stn::kPaddingCount);
 
 struct SamplerArgs {
   stn::SamplerShape shape;
@@ -234,23 +218,24 @@ SamplerArgs sampler_args(const Args& args, size_t shape_at, size_t mode_at) {
   const auto sh = args.sizes(shape_at, "shape", 6);
   SamplerArgs a;
   a.shape = {sh[0], sh[1], sh[2], sh[3], sh[4], sh[5]};
-  a.input_dims = {sh[0], sh[1], sh[2], sh[3]};
-  a.grid_dims = {sh[0], sh[4], sh[5], 2};
-  a.output_dims = {sh[0], sh[4], sh[5], sh[3]};
+  a.input_dims = stn::input_dims(a.shape);
+  a.grid_dims = stn::grid_dims(a.shape);
+  a.output_dims = stn::output_dims(a.shape);
   a.input_count = element_count(args, a.input_dims, "input");
   a.grid_count = element_count(args, a.grid_dims, "grid");
   a.output_count = element_count(args, a.output_dims, "output");
   a.options.mode = static_cast<stn::Interpolation>(
-      args.enumeration(mode_at, "mode", kModeCount, kModeNames));
+      args.enumeration(mode_at, "mode", stn::kInterpolationCount, kModeNames));
   a.options.padding = static_cast<stn::Padding>(
-      args.enumeration(mode_at + 1, "padding", kPaddingCount, kPaddingNames));
+      args.enumeration(mode_at + 1, "padding", stn::kPaddingCount,
+                       kPaddingNames));
   a.options.align_corners = args.boolean(mode_at + 2, "alignCorners");
   return a;
 }
 
-using ForwardKernel = decltype(&stn::grid_sample_forward);
-using BackwardKernel = decltype(&stn::grid_sample_backward);
-using AffineKernel = decltype(&stn::affine_grid_forward);
+using ForwardKernel = stn::GridSampleForwardFn;
+using BackwardKernel = stn::GridSampleBackwardFn;
+using AffineKernel = stn::AffineGridFn;
 
 // gridSampleForward(input, grid, output, shape, mode, padding, alignCorners)
 template <ForwardKernel kKernel>
@@ -262,7 +247,8 @@ Napi::Value GridSampleForward(const Napi::CallbackInfo& info) {
   const size_t outputs = args.view_count();
   float* output = args.floats(2, "output", a.output_count, a.output_dims);
   args.check_outputs_disjoint(outputs);
-  if (a.output_count > 0) kKernel(a.shape, a.options, input, grid, output);
+  stn::call_grid_sample_forward(kKernel, a.shape, a.options, input, grid,
+                                output);
   return info.Env().Undefined();
 }
 
@@ -281,12 +267,8 @@ Napi::Value GridSampleBackward(const Napi::CallbackInfo& info) {
       args.floats(3, "gradInput", a.input_count, a.input_dims, true);
   float* grad_grid = args.floats(4, "gradGrid", a.grid_count, a.grid_dims, true);
   args.check_outputs_disjoint(outputs);
-  // Empty outputs need no work (and may have no data pointer).
-  if (a.input_count == 0) grad_input = nullptr;
-  if (a.grid_count == 0) grad_grid = nullptr;
-  if (grad_input || grad_grid)
-    kKernel(a.shape, a.options, grad_output, input, grid, grad_input,
-            grad_grid);
+  stn::call_grid_sample_backward(kKernel, a.shape, a.options, grad_output,
+                                 input, grid, grad_input, grad_grid);
   return info.Env().Undefined();
 }
 
@@ -297,14 +279,15 @@ Napi::Value AffineGridForward(const Napi::CallbackInfo& info) {
   const int64_t n = args.size(2, "n"), ho = args.size(3, "ho"),
                 wo = args.size(4, "wo");
   const bool align = args.boolean(5, "alignCorners");
-  const std::vector<int64_t> theta_dims = {n, 2, 3}, grid_dims = {n, ho, wo, 2};
+  const std::vector<int64_t> theta_dims = stn::theta_dims(n),
+                             grid_dims = {n, ho, wo, 2};
   const int64_t theta_count = element_count(args, theta_dims, "theta");
   const int64_t grid_count = element_count(args, grid_dims, "grid");
   const float* theta = args.floats(0, "theta", theta_count, theta_dims);
   const size_t outputs = args.view_count();
   float* grid = args.floats(1, "grid", grid_count, grid_dims);
   args.check_outputs_disjoint(outputs);
-  if (grid_count > 0) kKernel(n, ho, wo, align, theta, grid);
+  stn::call_affine_grid_forward(kKernel, n, ho, wo, align, theta, grid);
   return info.Env().Undefined();
 }
 
@@ -315,34 +298,36 @@ Napi::Value AffineGridBackward(const Napi::CallbackInfo& info) {
   const int64_t n = args.size(2, "n"), ho = args.size(3, "ho"),
                 wo = args.size(4, "wo");
   const bool align = args.boolean(5, "alignCorners");
-  const std::vector<int64_t> theta_dims = {n, 2, 3}, grid_dims = {n, ho, wo, 2};
+  const std::vector<int64_t> theta_dims = stn::theta_dims(n),
+                             grid_dims = {n, ho, wo, 2};
   const int64_t theta_count = element_count(args, theta_dims, "gradTheta");
   const int64_t grid_count = element_count(args, grid_dims, "gradGrid");
   const float* grad_grid = args.floats(0, "gradGrid", grid_count, grid_dims);
   const size_t outputs = args.view_count();
   float* grad_theta = args.floats(1, "gradTheta", theta_count, theta_dims);
   args.check_outputs_disjoint(outputs);
-  // An empty grid still defines gradTheta (zeros).
-  if (theta_count > 0) kKernel(n, ho, wo, align, grad_grid, grad_theta);
+  stn::call_affine_grid_backward(kKernel, n, ho, wo, align, grad_grid,
+                                 grad_theta);
   return info.Env().Undefined();
 }
 
-using AffineSampleForwardKernel = decltype(&stn::affine_sample_forward);
-using AffineSampleBackwardKernel = decltype(&stn::affine_sample_backward);
+using AffineSampleForwardKernel = stn::AffineSampleForwardFn;
+using AffineSampleBackwardKernel = stn::AffineSampleBackwardFn;
 
 // affineSampleForward(input, theta, output, shape, mode, padding, alignCorners)
 template <AffineSampleForwardKernel kKernel>
 Napi::Value AffineSampleForward(const Napi::CallbackInfo& info) {
   Args args(info, "affineSampleForward", 7);
   const SamplerArgs a = sampler_args(args, 3, 4);
-  const std::vector<int64_t> theta_dims = {a.shape.n, 2, 3};
+  const std::vector<int64_t> theta_dims = stn::theta_dims(a.shape.n);
   const int64_t theta_count = element_count(args, theta_dims, "theta");
   const float* input = args.floats(0, "input", a.input_count, a.input_dims);
   const float* theta = args.floats(1, "theta", theta_count, theta_dims);
   const size_t outputs = args.view_count();
   float* output = args.floats(2, "output", a.output_count, a.output_dims);
   args.check_outputs_disjoint(outputs);
-  if (a.output_count > 0) kKernel(a.shape, a.options, input, theta, output);
+  stn::call_affine_sample_forward(kKernel, a.shape, a.options, input, theta,
+                                  output);
   return info.Env().Undefined();
 }
 
@@ -352,7 +337,7 @@ template <AffineSampleBackwardKernel kKernel>
 Napi::Value AffineSampleBackward(const Napi::CallbackInfo& info) {
   Args args(info, "affineSampleBackward", 9);
   const SamplerArgs a = sampler_args(args, 5, 6);
-  const std::vector<int64_t> theta_dims = {a.shape.n, 2, 3};
+  const std::vector<int64_t> theta_dims = stn::theta_dims(a.shape.n);
   const int64_t theta_count = element_count(args, theta_dims, "theta");
   const float* grad_output =
       args.floats(0, "gradOutput", a.output_count, a.output_dims);
@@ -364,11 +349,8 @@ Napi::Value AffineSampleBackward(const Napi::CallbackInfo& info) {
   float* grad_theta =
       args.floats(4, "gradTheta", theta_count, theta_dims, true);
   args.check_outputs_disjoint(outputs);
-  if (a.input_count == 0) grad_input = nullptr;
-  if (theta_count == 0) grad_theta = nullptr;
-  if (grad_input || grad_theta)
-    kKernel(a.shape, a.options, grad_output, input, theta, grad_input,
-            grad_theta);
+  stn::call_affine_sample_backward(kKernel, a.shape, a.options, grad_output,
+                                   input, theta, grad_input, grad_theta);
   return info.Env().Undefined();
 }
 
@@ -419,6 +401,31 @@ Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), stn::get_num_threads());
 }
 
+// attachTensorflowOps(): {state: 'active' | 'failed' | 'not-loaded', reason,
+// ops: {kernelName: tfOpName}} (tf_ops.h).
+Napi::Value AttachTensorflowOps(const Napi::CallbackInfo& info) {
+  Args args(info, "attachTensorflowOps", 0);
+  const stn::TensorflowOpsStatus status = stn::attach_tensorflow_ops();
+  Napi::Env env = info.Env();
+  Napi::Object result = Napi::Object::New(env);
+  const char* state = status.state == stn::TensorflowOpsState::kActive   ? "active"
+                      : status.state == stn::TensorflowOpsState::kFailed ? "failed"
+                                                                         : "not-loaded";
+  result.Set("state", state);
+  result.Set("reason", status.reason);
+  Napi::Object ops = Napi::Object::New(env);
+  for (const auto& [kernel, op] : stn::tensorflow_op_names()) ops.Set(kernel, op);
+  result.Set("ops", ops);
+  return result;
+}
+
+// tensorflowKernelsCreated(): see tf_ops.h.
+Napi::Value TensorflowKernelsCreated(const Napi::CallbackInfo& info) {
+  Args args(info, "tensorflowKernelsCreated", 0);
+  return Napi::Number::New(info.Env(),
+                           static_cast<double>(stn::tensorflow_kernels_created()));
+}
+
 template <ForwardKernel kF, BackwardKernel kB, AffineKernel kAF,
           AffineKernel kAB, AffineSampleForwardKernel kSF,
           AffineSampleBackwardKernel kSB>
@@ -438,6 +445,15 @@ void export_kernels(Napi::Env env, Napi::Object target) {
   target.Set("affineGridBackward",
              Napi::Function::New(env, AffineGridBackward<kAB>,
                                  "affineGridBackward"));
+}
+
+// {name: value} of an enum, frozen.
+Napi::Object enum_object(Napi::Env env, const char* const* names,
+                         int32_t count) {
+  Napi::Object object = Napi::Object::New(env);
+  for (int32_t i = 0; i < count; ++i) object.Set(names[i], i);
+  object.Freeze();
+  return object;
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -462,19 +478,16 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
   exports.Set("getIsa", Napi::Function::New(env, GetIsa, "getIsa"));
   exports.Set("getBestIsa", Napi::Function::New(env, GetBestIsa, "getBestIsa"));
+  exports.Set("attachTensorflowOps",
+              Napi::Function::New(env, AttachTensorflowOps, "attachTensorflowOps"));
+  exports.Set("tensorflowKernelsCreated",
+              Napi::Function::New(env, TensorflowKernelsCreated,
+                                  "tensorflowKernelsCreated"));
 
-  Napi::Object interpolation = Napi::Object::New(env);
-  interpolation.Set("bilinear", static_cast<int32_t>(stn::Interpolation::Bilinear));
-  interpolation.Set("nearest", static_cast<int32_t>(stn::Interpolation::Nearest));
-  interpolation.Freeze();
-  exports.Set("Interpolation", interpolation);
-
-  Napi::Object padding = Napi::Object::New(env);
-  padding.Set("zeros", static_cast<int32_t>(stn::Padding::Zeros));
-  padding.Set("border", static_cast<int32_t>(stn::Padding::Border));
-  padding.Set("reflection", static_cast<int32_t>(stn::Padding::Reflection));
-  padding.Freeze();
-  exports.Set("Padding", padding);
+  exports.Set("Interpolation", enum_object(env, stn::kInterpolationNames,
+                                           stn::kInterpolationCount));
+  exports.Set("Padding",
+              enum_object(env, stn::kPaddingNames, stn::kPaddingCount));
   return exports;
 }
 

@@ -1,36 +1,127 @@
-// `npm run bench -- --quick` as a child process: every contender produces rows.
-import {execFileSync} from 'child_process';
+// `npm run bench -- --quick` as a child process: every contender produces rows,
+// the report says what it ran on, and competition for the CPU is detected.
+import {ChildProcess, execFileSync, spawn} from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import {expect, test} from 'vitest';
+import {afterEach, describe, expect, test} from 'vitest';
 
-test('the bench runs (--quick) and writes a row per shape, pass and contender', () => {
-  const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'stn-bench-')), 'rows.json');
-  const root = path.join(__dirname, '..');
-  const out = execFileSync(process.execPath,
-      [path.join(root, 'bench', 'run.js'), '--quick', '--no-torch', '--json', json],
+import {loadBetween} from '../bench/competition';
+import {coldSets, MAX_COLD_SETS} from '../bench/measure';
+import type {Report} from '../bench/report';
+import {passBytes, QUICK_SHAPES} from '../bench/workload';
+import {native} from '../lib/native';
+
+const root = path.join(__dirname, '..');
+/** onnxruntime-node's platforms: there the repository root installs it (an optional dependency). */
+const ONNX_PLATFORMS = ['linux', 'darwin', 'win32'];
+const FORWARD_PASSES = ['fwd', 'fwd-nearest', 'fwd-border', 'fwd-reflection'];
+
+/** Runs the bench with `args` and `--json`; returns what it printed and wrote. */
+function bench(args: string[]): {out: string, report: Report} {
+  const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'stn-bench-')), 'report.json');
+  const out = execFileSync(process.execPath, [path.join(root, 'bench', 'run.js'), ...args, '--json', json],
       {cwd: root, encoding: 'utf8', env: {...process.env, TF_CPP_MIN_LOG_LEVEL: '2'},
         stdio: ['ignore', 'pipe', 'pipe']});
+  return {out, report: JSON.parse(fs.readFileSync(json, 'utf8')) as Report};
+}
+
+function expectWarningIffBusy({out, report}: {out: string, report: Report}): void {
+  expect(typeof report.busy).toBe('boolean');
+  expect(report.busy).toBe(report.rows.some((r) => r.busy));
+  expect(out.includes('WARNING: the figures of this run must not be quoted')).toBe(report.busy);
+  expect(out.includes('competition: none')).toBe(!report.busy);
+}
+
+test('the bench runs (--quick) and writes a row per shape, pass and contender', () => {
+  const run = bench(['--quick', '--no-torch']);
+  const {out, report} = run;
   expect(out).toContain('memory bandwidth (triad)');
-  const rows = JSON.parse(fs.readFileSync(json, 'utf8')) as Record<string, unknown>[];
-  const passes = ['fwd', 'bwd', 'bwd-grid', 'step', 'step-fused', 'fwd-nearest', 'bwd-nearest'];
+  expect(report.machine.cpu.length).toBeGreaterThan(0);
+  expect(out).toContain(`machine: ${report.machine.cpu}, ${os.cpus().length} cores`);
+  expect(report.machine.isa).toBe(native.getIsa());
+  expect(report.machine.bestIsa).toBe(native.getBestIsa());
+  expect(out).toContain(`native ISA: ${native.getIsa()}`);
+  expect(report.machine.lastLevelCacheBytes).toBeGreaterThan(0);
+  expect(report.threads).toEqual([...new Set([1, os.cpus().length])]);
+  if (ONNX_PLATFORMS.includes(process.platform)) {
+    expect(report.machine.onnxruntime).toMatch(/^onnxruntime-node \d+\.\d+\.\d+ \(GridSample, opset 16, CPU\)$/);
+  } else {
+    expect(report.machine.onnxruntime).toBe(null);
+    expect(out).toContain('onnxruntime: not installed');
+  }
+  for (const t of report.threads) expect(report.bandwidth[String(t)]).toBeGreaterThan(0);
+  const rows = report.rows;
+  const passes = ['fwd', 'bwd', 'bwd-grid', 'step', 'step-fused', 'fwd-nearest', 'bwd-nearest',
+    'fwd-border', 'fwd-reflection'];
   for (const shape of ['Q1', 'Q2']) {
     for (const pass of passes) {
-      const contenders = rows.filter((r) => r.shape === shape && r.pass === pass).map((r) => r.contender);
-      expect(contenders, `${shape} ${pass}`).toEqual(expect.arrayContaining(
-          ['native 1t', `native ${os.cpus().length}t`, 'tfjs tensorflow', 'tfjs cpu']));
-      if (['fwd', 'bwd', 'bwd-grid', 'step'].includes(pass)) {
-        expect(contenders, `${shape} ${pass}`).toEqual(expect.arrayContaining(
-            ['composite tensorflow', 'composite cpu']));
+      for (const cache of ['warm', 'cold']) {
+        const contenders = rows.filter((r) => r.shape === shape && r.pass === pass && r.cache === cache)
+            .map((r) => r.contender);
+        expect(contenders, `${shape} ${pass} ${cache}`).toEqual(expect.arrayContaining(
+            ['native 1t', `native ${os.cpus().length}t`, 'tfjs tensorflow', 'tfjs cpu']));
+        if (['fwd', 'bwd', 'bwd-grid', 'step', 'fwd-border'].includes(pass)) {
+          expect(contenders, `${shape} ${pass} ${cache}`).toEqual(expect.arrayContaining(
+              ['composite tensorflow', 'composite cpu']));
+        }
+        const onnx = report.threads.map((t) => `onnxruntime ${t}t`);
+        if (FORWARD_PASSES.includes(pass) && ONNX_PLATFORMS.includes(process.platform)) {
+          expect(contenders, `${shape} ${pass} ${cache}`).toEqual(expect.arrayContaining(onnx));
+        } else {
+          for (const name of onnx) expect(contenders, `${shape} ${pass} ${cache}`).not.toContain(name);
+        }
       }
     }
   }
+  // The quick shapes are far smaller than any cache: their cold rotation is capped, and marked.
+  for (const r of rows.filter((x) => x.cache === 'cold')) expect(r.sets).toBe(MAX_COLD_SETS);
+  expect(out).toMatch(/ cold\* /);
+  expect(out).toContain(`cold*: the rotation stopped at ${MAX_COLD_SETS} sets`);
   for (const r of rows) {
-    expect(Object.keys(r).sort()).toEqual(
-        ['contender', 'maxMs', 'medianMs', 'minMs', 'pass', 'shape', 'threads']);
-    expect(r.minMs as number).toBeLessThanOrEqual(r.medianMs as number);
-    expect(r.medianMs as number).toBeLessThanOrEqual(r.maxMs as number);
-    expect(r.minMs as number).toBeGreaterThanOrEqual(0);
+    expect(Object.keys(r).sort()).toEqual(['busy', 'cache', 'contender', 'maxMs', 'medianMs', 'minMs',
+      'otherCores', 'pass', 'sets', 'shape', 'threads']);
+    if (r.cache === 'warm') expect(r.sets).toBe(1);
+    expect(r.minMs).toBeLessThanOrEqual(r.medianMs);
+    expect(r.medianMs).toBeLessThanOrEqual(r.maxMs);
+    expect(r.minMs).toBeGreaterThanOrEqual(0);
+    expect(r.otherCores).toBeGreaterThanOrEqual(0);
+    expect(r.busy).toBe(r.otherCores > report.busyCores);
   }
+  expectWarningIffBusy(run);
 }, 180_000);
+
+test('cold calls rotate through enough sets to move twice the last-level cache between two uses', () => {
+  expect(coldSets(1 << 20, 8 << 20)).toBe(17);  // 16 other calls of 1 MiB between two on one set
+  expect(coldSets(3 << 20, 8 << 20)).toBe(7);   // 6 × 3 MiB >= 16 MiB
+  expect(coldSets(64 << 20, 8 << 20)).toBe(2);  // a call larger than the cache: alternate two sets
+  const tiny = passBytes(QUICK_SHAPES[0], 'fwd');
+  expect(coldSets(tiny, 32 << 20)).toBe(MAX_COLD_SETS);
+});
+
+describe('competition for the CPU', () => {
+  let spinners: ChildProcess[] = [];
+  afterEach(() => {
+    for (const s of spinners) s.kill();
+    spinners = [];
+  });
+
+  test('a process spinning on one core makes the run warn', () => {
+    spinners = [spawn(process.execPath, ['-e', 'for (;;) {}'], {stdio: 'ignore'})];
+    const run = bench(['--quick', '--no-torch', '--no-composite', '--shapes', 'Q1', '--passes', 'fwd']);
+    expect(run.report.busy).toBe(true);
+    expect(run.report.rows.every((r) => r.busy)).toBe(true);
+    expectWarningIffBusy(run);
+  }, 120_000);
+
+  test('what other processes used: machine time minus ours, less two ticks per CPU', () => {
+    const at = (wallMs: number, busyMs: number, stealMs: number, ownMs: number) =>
+      ({wallMs, machine: {busyMs, stealMs}, ownMs});
+    // 1 s; the machine busy 1500 ms of which 900 ours, 100 stolen: 700 ms others, 40 forgiven (2 CPUs).
+    const load = loadBetween(at(0, 10_000, 50, 300), at(1000, 11_500, 150, 1200), 2);
+    expect(load.otherCores).toBeCloseTo(0.66, 10);
+    expect(load.busy).toBe(true);
+    // Within the counters' resolution: nothing.
+    expect(loadBetween(at(0, 0, 0, 0), at(200, 540, 0, 500), 2)).toEqual({wallMs: 200, otherCores: 0, busy: false});
+  });
+});

@@ -1,8 +1,11 @@
 // Shared test utilities: backends, a seeded RNG, grids placed away from kinks, comparisons.
 import * as tf from '@tensorflow/tfjs-node';
-import {expect} from 'vitest';
+import {expect, vi} from 'vitest';
 
 import seedrandom from 'seedrandom';
+
+import {native} from '../lib/native';
+import {tensorflowOpName} from '../lib/tensorflow_ops';
 
 export const BACKEND_NAMES = ['tensorflow', 'cpu'] as const;
 export const MODES = ['bilinear', 'nearest'] as const;
@@ -90,4 +93,31 @@ export function weightedSum(t: tf.Tensor, weights: Float32Array): number {
   let sum = 0;
   for (let i = 0; i < values.length; i++) sum += values[i] * weights[i];
   return sum;
+}
+
+type NativeKernel = 'gridSampleForward'|'gridSampleBackward'|'affineSampleForward'|'affineSampleBackward';
+
+/**
+ * The calls of one native kernel on the active backend, through whichever
+ * door it takes: the N-API function (cpu, and tensorflow's JS path) or the
+ * kernel's TensorFlow op (tensorflow's TF-op path). For a backward kernel,
+ * `gradients(i)` says which of its two gradients call i computed.
+ */
+export function spyNativeKernel(fn: NativeKernel, kernelName: string):
+    {count(): number, gradients(i: number): [boolean, boolean]} {
+  const op = tf.getBackend() === 'tensorflow' ? tensorflowOpName(kernelName) : null;
+  if (op === null) {
+    const spy = vi.spyOn(native, fn);
+    const args = (i: number) => spy.mock.calls[i] as unknown[];
+    return {count: () => spy.mock.calls.length, gradients: (i) => [args(i)[3] !== null, args(i)[4] !== null]};
+  }
+  const backend = tf.backend() as unknown as Record<'executeSingleOutput'|'executeMultipleOutputs', () => unknown>;
+  const spies = [vi.spyOn(backend, 'executeSingleOutput'), vi.spyOn(backend, 'executeMultipleOutputs')];
+  const calls = () => spies.flatMap((spy) => spy.mock.calls as unknown as [string, {name: string, value: unknown}[]][])
+      .filter(([name]) => name === op);
+  const flag = (i: number, name: RegExp) => calls()[i][1].find((a) => name.test(a.name))!.value === true;
+  return {
+    count: () => calls().length,
+    gradients: (i) => [flag(i, /^compute_input_grad$/), flag(i, /^compute_(grid|theta)_grad$/)],
+  };
 }

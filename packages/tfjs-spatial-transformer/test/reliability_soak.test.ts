@@ -5,8 +5,9 @@
 import * as tf from '@tensorflow/tfjs-node';
 import {beforeAll, describe, expect, test} from 'vitest';
 
-import {affineGrid, gridSample} from '../lib';
-import {BACKEND_NAMES, randomArray, rng, useBackend} from './helpers';
+import {affineGrid, affineSample, gridSample, tensorflowOps} from '../lib';
+import {native} from '../lib/native';
+import {BACKEND_NAMES, randomArray, rng, SAMPLER_CASES, useBackend} from './helpers';
 
 const STEPS = Number(process.env.STN_SOAK_STEPS ?? 100);
 const WARMUP = 20;
@@ -98,4 +99,68 @@ describe.each(BACKEND_NAMES)('soak on %s', (backend) => {
     tf.dispose([images, labels, model.identity, ...variables]);
     optimizer.dispose();
   });
+});
+
+// The TF-op path: TF's eager runtime keeps one kernel per distinct attribute
+// set forever, so a per-call number passed as an attribute would grow it
+// without bound. Steps cycle through several shapes (output sizes included)
+// and every mode × padding × alignCorners; after one full cycle no new kernel
+// is constructed, and after a warm-up numTensors stays flat and RSS within a bound.
+// `STN_SOAK_STEPS=10000 npx vitest run test/reliability_soak.test.ts` is the long run.
+describe('soak of the TF ops on tensorflow', () => {
+  beforeAll(() => useBackend('tensorflow'));
+
+  test(`${STEPS} steps over shapes, modes and paddings: no new TF kernels, numTensors flat, RSS bounded`, () => {
+    expect(tensorflowOps().active).toBe(true);
+    const random = rng(11);
+    // [N, H, W, C, Ho, Wo]
+    const shapes = [[4, 12, 12, 1, 8, 8], [2, 9, 7, 3, 11, 5], [3, 6, 6, 8, 6, 6]];
+    const problems = shapes.map(([n, h, w, c, ho, wo]) => ({
+      x: tf.tensor4d(randomArray(random, n * h * w * c), [n, h, w, c]),
+      theta: tf.tensor3d(randomArray(random, n * 6, -1, 1), [n, 2, 3]),
+      size: [n, ho, wo, c],
+    }));
+    const combos = problems.flatMap((p) => SAMPLER_CASES.map((options) => ({...p, options})));
+    const step = (i: number) => {
+      const {x, theta, size, options} = combos[i % combos.length];
+      tf.tidy(() => {
+        const split = (a: tf.Tensor, t: tf.Tensor) =>
+          tf.sum(gridSample(a, affineGrid(t, size, {alignCorners: options.alignCorners}), options));
+        const fused = (a: tf.Tensor, t: tf.Tensor) => tf.sum(affineSample(a, t, size, options));
+        tf.grads(split)([x, theta]);
+        tf.grad((t: tf.Tensor) => split(x, t))(theta);
+        tf.grads(fused)([x, theta]);
+        tf.grad((t: tf.Tensor) => fused(x, t))(theta);
+      });
+    };
+    // One cycle constructs every kernel; the allocators then settle over ~2000 steps.
+    for (let i = 0; i < combos.length; i++) step(i);
+    const kernels = native.tensorflowKernelsCreated();
+    const warmup = 2000;
+    for (let i = combos.length; i < warmup; i++) step(i);
+    if (global.gc) global.gc();
+    const tensors = tf.memory().numTensors;
+    const rss0 = process.memoryUsage().rss;
+    const t0 = Date.now();
+    const rssSeen: number[] = [], heapSeen: number[] = [];  // at each fifth of the run
+    for (let i = 0; i < STEPS; i++) {
+      step(warmup + i);
+      if (i % 100 === 0) expect(tf.memory().numTensors, `numTensors after step ${i}`).toBe(tensors);
+      if ((i + 1) % Math.ceil(STEPS / 5) === 0) {
+        rssSeen.push(process.memoryUsage().rss);
+        heapSeen.push(process.memoryUsage().heapTotal);
+      }
+    }
+    if (global.gc) global.gc();
+    const rss1 = process.memoryUsage().rss;
+    const mb = (b: number) => (b / 2 ** 20).toFixed(1);
+    console.log(`soak of the TF ops: ${STEPS} steps (${combos.length} shape/option combinations, 4 passes each) in ` +
+        `${((Date.now() - t0) / 1000).toFixed(1)} s; TF kernels ${kernels} -> ${native.tensorflowKernelsCreated()}; ` +
+        `numTensors ${tensors} -> ${tf.memory().numTensors}; RSS ${mb(rss0)} MB after warm-up, then ` +
+        `${rssSeen.map(mb).join(', ')} MB at each fifth of the run (V8 heap ${heapSeen.map(mb).join(', ')} MB)`);
+    expect(native.tensorflowKernelsCreated()).toBe(kernels);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect((rss1 - rss0) / 2 ** 20, 'RSS growth (MB)').toBeLessThan(RSS_BOUND_MB);
+    tf.dispose(problems.flatMap((p) => [p.x, p.theta]));
+  }, 60_000 + STEPS * 30);
 });

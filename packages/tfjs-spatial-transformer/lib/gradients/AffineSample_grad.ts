@@ -8,7 +8,7 @@ export const affineSampleGradConfig: tf.GradConfig = {
   inputsToSave: ['input', 'theta'],
   gradFunc: (dy, saved, attrs) => {
     const [input, theta] = saved;
-    return onePassGradients('input', 'theta', theta.shape, (computeInputGrad, computeThetaGrad) =>
+    return onePassGradients('input', 'theta', saved, (computeInputGrad, computeThetaGrad) =>
       tf.engine().runKernel(AffineSampleGrad, {dy: dy as tf.Tensor, input, theta},
           {...(attrs as AffineSampleAttrs), computeInputGrad, computeThetaGrad}) as tf.Tensor[]);
   },

@@ -8,7 +8,7 @@ export const gridSampleGradConfig: tf.GradConfig = {
   inputsToSave: ['input', 'grid'],
   gradFunc: (dy, saved, attrs) => {
     const [input, grid] = saved;
-    return onePassGradients('input', 'grid', grid.shape, (computeInputGrad, computeGridGrad) =>
+    return onePassGradients('input', 'grid', saved, (computeInputGrad, computeGridGrad) =>
       tf.engine().runKernel(GridSampleGrad, {dy: dy as tf.Tensor, input, grid},
           {...(attrs as GridSampleAttrs), computeInputGrad, computeGridGrad}) as tf.Tensor[]);
   },

@@ -11,28 +11,27 @@ import * as tf from '@tensorflow/tfjs-core';
  *   learnt, the image is data): its thunk runs the second-only backward, and
  *   the first's gradient is never computed;
  * - the first is needed: its thunk runs one pass for both and stashes the
- *   second's gradient as plain data for the second thunk. The stash holds no
- *   tensor, so nothing leaks when the second thunk is not called.
+ *   second's gradient, kept, in the node's `saved` tensors, which the engine
+ *   disposes when the backward pass ends; the second thunk (if it runs)
+ *   returns a clone of it (the same data, no copy). So nothing is read back
+ *   from the backend and nothing leaks when the second thunk is not called.
  *
+ * @param saved the `saved` array the engine passed to the gradient function.
  * @param backward runs the backward kernel; returns the requested gradients in
  *     input order.
  */
 export function onePassGradients<A extends string, B extends string>(first: A, second: B,
-    secondShape: number[], backward: (computeFirst: boolean, computeSecond: boolean) => tf.Tensor[]):
+    saved: tf.Tensor[], backward: (computeFirst: boolean, computeSecond: boolean) => tf.Tensor[]):
     Record<A|B, () => tf.Tensor> {
-  let stashed: Float32Array|null = null;
+  let stashed: tf.Tensor|null = null;
   const thunks = {
     [first]: () => {
       const [dFirst, dSecond] = backward(true, true);
-      stashed = dSecond.dataSync() as Float32Array;  // no copy: the kernel's own array
+      stashed = tf.keep(dSecond);
+      saved.push(stashed);
       return dFirst;
     },
-    [second]: () => {
-      if (stashed === null) return backward(false, true)[0];
-      const dSecond = tf.tensor(stashed, secondShape, 'float32');
-      stashed = null;
-      return dSecond;
-    },
+    [second]: () => stashed === null ? backward(false, true)[0] : tf.clone(stashed),
   };
   return thunks as Record<A|B, () => tf.Tensor>;
 }

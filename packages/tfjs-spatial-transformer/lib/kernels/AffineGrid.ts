@@ -1,17 +1,23 @@
-import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {readFloat32, sizeOf, writeFloat32} from '../backend_io';
-import {AffineGrid, AffineGridAttrs, BACKENDS} from '../kernel_names';
+import {readFloat32, sizeOf, uninitialisedFloat32, writeFloat32} from '../backend_io';
+import {AffineGrid, AffineGridAttrs} from '../kernel_names';
 import {native} from '../native';
+import {boolAttr, kernelConfigs, TensorflowOpCall, withOutputSize} from './configs';
 
-const kernelFunc: KernelFunc = ({inputs, backend, attrs}) => {
+const jsKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {theta} = inputs as {theta: TensorInfo};
   const {size: [n, ho, wo], alignCorners} = attrs as AffineGridAttrs;
   const gridShape = [n, ho, wo, 2];
-  const grid = new Float32Array(sizeOf(gridShape));
+  const grid = uninitialisedFloat32(sizeOf(gridShape));
   native.affineGridForward(readFloat32(backend, theta, 'theta'), grid, n, ho, wo, alignCorners);
   return writeFloat32(backend, grid, gridShape);
 };
 
-export const affineGridConfigs: KernelConfig[] =
-    BACKENDS.map((backendName) => ({kernelName: AffineGrid, backendName, kernelFunc}));
+const opCall: TensorflowOpCall = (op, backend, {theta}, attrs) => {
+  const {size: [, ho, wo], alignCorners} = attrs as AffineGridAttrs;
+  return withOutputSize(backend, ho, wo, (size) =>
+    backend.executeSingleOutput(op, [boolAttr(backend, 'align_corners', alignCorners)], [theta, size]));
+};
+
+export const affineGridConfigs = kernelConfigs(AffineGrid, jsKernel, opCall);

@@ -1,15 +1,16 @@
-import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {readFloat32, sizeOf, writeFloat32} from '../backend_io';
-import {AffineSample, AffineSampleAttrs, BACKENDS} from '../kernel_names';
+import {readFloat32, sizeOf, uninitialisedFloat32, writeFloat32} from '../backend_io';
+import {AffineSample, AffineSampleAttrs} from '../kernel_names';
 import {native, SamplerShape} from '../native';
+import {kernelConfigs, samplerAttrs, TensorflowOpCall, withOutputSize} from './configs';
 
-const kernelFunc: KernelFunc = ({inputs, backend, attrs}) => {
+const jsKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {input, theta} = inputs as {input: TensorInfo, theta: TensorInfo};
   const {mode, paddingMode, alignCorners, size: [, ho, wo]} = attrs as AffineSampleAttrs;
   const [n, h, w, c] = input.shape;
   const outShape = [n, ho, wo, c];
-  const output = new Float32Array(sizeOf(outShape));
+  const output = uninitialisedFloat32(sizeOf(outShape));
   native.affineSampleForward(
       readFloat32(backend, input, 'input'), readFloat32(backend, theta, 'theta'), output,
       [n, h, w, c, ho, wo] as SamplerShape, native.Interpolation[mode], native.Padding[paddingMode],
@@ -17,5 +18,10 @@ const kernelFunc: KernelFunc = ({inputs, backend, attrs}) => {
   return writeFloat32(backend, output, outShape);
 };
 
-export const affineSampleConfigs: KernelConfig[] =
-    BACKENDS.map((backendName) => ({kernelName: AffineSample, backendName, kernelFunc}));
+const opCall: TensorflowOpCall = (op, backend, {input, theta}, attrs) => {
+  const a = attrs as AffineSampleAttrs;
+  return withOutputSize(backend, a.size[1], a.size[2], (size) =>
+    backend.executeSingleOutput(op, samplerAttrs(backend, a), [input, theta, size]));
+};
+
+export const affineSampleConfigs = kernelConfigs(AffineSample, jsKernel, opCall);

@@ -1,17 +1,18 @@
-import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {readFloat32, sizeOf, writeFloat32} from '../backend_io';
-import {AffineSampleGrad, AffineSampleGradAttrs, BACKENDS} from '../kernel_names';
+import {readFloat32, sizeOf, uninitialisedFloat32, writeFloat32} from '../backend_io';
+import {AffineSampleGrad, AffineSampleGradAttrs} from '../kernel_names';
 import {native, SamplerShape} from '../native';
+import {boolAttr, kernelConfigs, requestedGradients, samplerAttrs, TensorflowOpCall} from './configs';
 
 /** One native backward pass; outputs the requested gradients in the order [dInput, dTheta]. */
-const kernelFunc: KernelFunc = ({inputs, backend, attrs}) => {
+const jsKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {dy, input, theta} = inputs as {dy: TensorInfo, input: TensorInfo, theta: TensorInfo};
   const {mode, paddingMode, alignCorners, size: [, ho, wo], computeInputGrad, computeThetaGrad} =
       attrs as AffineSampleGradAttrs;
   const [n, h, w, c] = input.shape;
-  const gradInput = computeInputGrad ? new Float32Array(sizeOf(input.shape)) : null;
-  const gradTheta = computeThetaGrad ? new Float32Array(sizeOf(theta.shape)) : null;
+  const gradInput = computeInputGrad ? uninitialisedFloat32(sizeOf(input.shape)) : null;
+  const gradTheta = computeThetaGrad ? uninitialisedFloat32(sizeOf(theta.shape)) : null;
   native.affineSampleBackward(
       readFloat32(backend, dy, 'dy'), readFloat32(backend, input, 'input'),
       readFloat32(backend, theta, 'theta'), gradInput, gradTheta,
@@ -23,5 +24,13 @@ const kernelFunc: KernelFunc = ({inputs, backend, attrs}) => {
   return outputs;
 };
 
-export const affineSampleGradConfigs: KernelConfig[] =
-    BACKENDS.map((backendName) => ({kernelName: AffineSampleGrad, backendName, kernelFunc}));
+// The output size is dy's: no size input.
+const opCall: TensorflowOpCall = (op, backend, {dy, input, theta}, attrs) => {
+  const a = attrs as AffineSampleGradAttrs;
+  const opAttrs = [...samplerAttrs(backend, a), boolAttr(backend, 'compute_input_grad', a.computeInputGrad),
+    boolAttr(backend, 'compute_theta_grad', a.computeThetaGrad)];
+  return requestedGradients(backend.executeMultipleOutputs(op, opAttrs, [dy, input, theta], 2),
+      [a.computeInputGrad, a.computeThetaGrad]);
+};
+
+export const affineSampleGradConfigs = kernelConfigs(AffineSampleGrad, jsKernel, opCall);

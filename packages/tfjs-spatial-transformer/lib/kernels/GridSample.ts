@@ -1,16 +1,17 @@
-import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
-import {readFloat32, sizeOf, writeFloat32} from '../backend_io';
-import {BACKENDS, GridSample, GridSampleAttrs} from '../kernel_names';
+import {readFloat32, sizeOf, uninitialisedFloat32, writeFloat32} from '../backend_io';
+import {GridSample, GridSampleAttrs} from '../kernel_names';
 import {native, SamplerShape} from '../native';
+import {kernelConfigs, samplerAttrs, TensorflowOpCall} from './configs';
 
-const kernelFunc: KernelFunc = ({inputs, backend, attrs}) => {
+const jsKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {input, grid} = inputs as {input: TensorInfo, grid: TensorInfo};
   const {mode, paddingMode, alignCorners} = attrs as GridSampleAttrs;
   const [n, h, w, c] = input.shape;
   const [, ho, wo] = grid.shape;
   const outShape = [n, ho, wo, c];
-  const output = new Float32Array(sizeOf(outShape));
+  const output = uninitialisedFloat32(sizeOf(outShape));
   native.gridSampleForward(
       readFloat32(backend, input, 'input'), readFloat32(backend, grid, 'grid'), output,
       [n, h, w, c, ho, wo] as SamplerShape, native.Interpolation[mode], native.Padding[paddingMode],
@@ -18,5 +19,7 @@ const kernelFunc: KernelFunc = ({inputs, backend, attrs}) => {
   return writeFloat32(backend, output, outShape);
 };
 
-export const gridSampleConfigs: KernelConfig[] =
-    BACKENDS.map((backendName) => ({kernelName: GridSample, backendName, kernelFunc}));
+const opCall: TensorflowOpCall = (op, backend, {input, grid}, attrs) =>
+  backend.executeSingleOutput(op, samplerAttrs(backend, attrs as GridSampleAttrs), [input, grid]);
+
+export const gridSampleConfigs = kernelConfigs(GridSample, jsKernel, opCall);

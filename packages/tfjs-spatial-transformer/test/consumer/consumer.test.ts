@@ -127,6 +127,8 @@ test('the tarball holds the build, the sources for a rebuild and one stripped li
   expect(ok(run(['file', binary], work), 'file')).not.toContain('not stripped');
   const dynamic = ok(run(['readelf', '-d', binary], work), 'readelf');
   expect(dynamic).toMatch(/RUNPATH.*\[\$ORIGIN\]/);
+  // It attaches to tfjs-node's libtensorflow at run time (native/tf_ops.cc), never links one.
+  expect(dynamic).not.toMatch(/tensorflow/);
   const ldd = ok(run(['ldd', binary], work), 'ldd');
   expect(ldd).toContain(`libgomp.so.1 => ${path.dirname(binary)}/`);
   // The documented run-time needs (README, Install): glibc >= 2.34 (the bundled libgomp), libstdc++ of GCC >= 5.
@@ -159,9 +161,11 @@ describe('an app on @tensorflow/tfjs-node 4.21.0 that adds the package', () => {
   test('import keeps the backend; ops run on both backends; a saved ST-CNN loads with the app\'s tfjs', () => {
     const out = json(ok(run([process.execPath, 'node_app.js', path.join(app, 'saved')], app), 'node_app.js')) as {
       tfjs: string, backendAfterImport: string, ops: Record<string, {nearest: number[], dTheta: number[]}>,
-      model: {firstLayer: string, equal: boolean, thetaMoved: number}};
+      tensorflowOps: {active: boolean, reason: string}, model: {firstLayer: string, equal: boolean, thetaMoved: number}};
     expect(out.tfjs).toBe('4.21.0');
     expect(out.backendAfterImport).toBe('cpu');
+    // The prebuilt attached to this tfjs-node's libtensorflow: the kernels ran as TF ops.
+    expect(out.tensorflowOps).toEqual({active: true, reason: expect.stringMatching(/^6 ops registered in TensorFlow \d/)});
     for (const backend of ['tensorflow', 'cpu']) expect(out.ops[backend].nearest).toEqual([1, 2, 3, 4]);
     expect(Math.max(...out.ops.cpu.dTheta.map(Math.abs))).toBeGreaterThan(0.1);
     out.ops.cpu.dTheta.forEach((v, i) => expect(out.ops.tensorflow.dTheta[i]).toBeCloseTo(v, 5));

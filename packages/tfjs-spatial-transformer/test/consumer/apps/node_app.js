@@ -9,7 +9,7 @@ const tf = require('@tensorflow/tfjs-node');
 async function main() {
   await tf.setBackend('cpu');
   const stn = require('tfjs-spatial-transformer');
-  const out = {tfjs: tf.version.tfjs, backendAfterImport: tf.getBackend(), ops: {}};
+  const out = {tfjs: tf.version.tfjs, backendAfterImport: tf.getBackend(), ops: {}, tensorflowOps: null};
 
   for (const backend of ['tensorflow', 'cpu']) {
     await tf.setBackend(backend);
@@ -20,6 +20,7 @@ async function main() {
     const dTheta = tf.grad(loss)(tf.tensor3d([[[0.7, 0.1, 0.05], [-0.2, 0.8, 0.1]]]));
     out.ops[backend] = {nearest: Array.from(nearest.dataSync()), dTheta: Array.from(dTheta.dataSync())};
   }
+  out.tensorflowOps = stn.tensorflowOps();
 
   await tf.setBackend('tensorflow');
   const localization = tf.sequential({layers: [

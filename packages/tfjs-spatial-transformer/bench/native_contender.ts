@@ -1,0 +1,56 @@
+// The raw addon on plain Float32Arrays: the kernels without tfjs around them.
+import * as path from 'path';
+
+import {native} from '../lib/native';
+import {Contender, timeIt} from './contender';
+import {Data, DataPool} from './data';
+import {FORWARD, Pass} from './workload';
+
+/** STN_BENCH_BASELINE=path/to/other/stn_native.node adds its raw calls as "baseline" contenders. */
+export const baseline: typeof native|null = process.env.STN_BENCH_BASELINE ?
+    require(path.resolve(process.env.STN_BENCH_BASELINE)) : null;
+
+/** The call of `pass` on one buffer set, or null where `addon` has none (a baseline build without the fused op). */
+function rawCall(addon: typeof native, d: Data, pass: Pass): (() => void)|null {
+  const {dims: sh, input, grid, gout, theta} = d;
+  const B = addon.Interpolation.bilinear, N = addon.Interpolation.nearest, Z = addon.Padding.zeros;
+  const [n, , , , ho, wo] = sh;
+  const forward = FORWARD[pass];
+  if (forward) {
+    const mode = addon.Interpolation[forward.mode], padding = addon.Padding[forward.padding];
+    return () => addon.gridSampleForward(input, grid, d.out, sh, mode, padding, false);
+  }
+  switch (pass) {
+    case 'bwd': return () => addon.gridSampleBackward(gout, input, grid, d.gin, d.ggrid, sh, B, Z, false);
+    case 'bwd-nearest': return () => addon.gridSampleBackward(gout, input, grid, d.gin, d.ggrid, sh, N, Z, false);
+    case 'bwd-grid': return () => addon.gridSampleBackward(gout, input, grid, null, d.ggrid, sh, B, Z, false);
+    case 'step': return () => {
+      addon.affineGridForward(theta, d.grid2, n, ho, wo, false);
+      addon.gridSampleForward(input, d.grid2, d.out, sh, B, Z, false);
+      addon.gridSampleBackward(gout, input, d.grid2, null, d.ggrid, sh, B, Z, false);
+      addon.affineGridBackward(d.ggrid, d.gtheta, n, ho, wo, false);
+    };
+    case 'step-fused':
+      if (typeof (addon as Partial<typeof native>).affineSampleForward !== 'function') return null;
+      return () => {
+        addon.affineSampleForward(input, theta, d.out, sh, B, Z, false);
+        addon.affineSampleBackward(gout, input, theta, null, d.gtheta, sh, B, Z, false);
+      };
+    default: throw new Error(`bench: no raw call for pass '${pass}'`);
+  }
+}
+
+/** A raw contender on `sets` buffer sets of `pool`, or null where `addon` has no such call. */
+export function rawContender(pool: DataPool, pass: Pass, threads: number, sets: number,
+    addon: typeof native = native, label = 'native'): Contender|null {
+  if (rawCall(addon, pool.get(0), pass) === null) return null;
+  const calls: (() => void)[] = [];
+  return {name: `${label} ${threads}t`, threads, maxRounds: Infinity,
+    setup: () => {
+      while (calls.length < sets) calls.push(rawCall(addon, pool.get(calls.length), pass)!);
+    },
+    run: (set) => {
+      addon.setNumThreads(threads);
+      return timeIt(calls[set]);
+    }};
+}

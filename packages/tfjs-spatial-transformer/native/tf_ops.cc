@@ -1,0 +1,632 @@
+// The kernels registered as TensorFlow ops with CPU kernels, through TF's C
+// API, in the libtensorflow that tfjs-node has loaded: on the 'tensorflow'
+// backend the tfjs kernels run them with the backend's own op execution, so
+// inputs are read and outputs written in TF-held memory.
+//
+// NOTE [Attaching to TensorFlow]
+// - Never a second TensorFlow: dlopen(RTLD_NOLOAD) only finds a copy that is
+//   already loaded, and dlsym takes the functions from it (tf_c_api.h). The
+//   package links against no TensorFlow and needs none of its headers.
+// - One implementation, two front doors: each compute function checks its
+//   inputs as addon.cc checks its arguments (dtype, rank, shape, the size
+//   bound of kernel_calls.h), then makes the same call (kernel_calls.h).
+//   Errors go to TF_OpKernelContext_Failure, naming the op and the argument;
+//   nothing throws across the C boundary.
+// - Names carry kAbi (StnGridSampleAbi1): bump it whenever an op's inputs,
+//   outputs, attributes or meaning change, so that two different copies of
+//   the package in one process never share an op they disagree on.
+// - Once per process: TF aborts the process when an op name is registered
+//   twice. Under a lock that every copy of this code in the process shares
+//   (an flock on libtensorflow's file: each open() is its own lock owner,
+//   across threads and copies), each op is looked up first (TF_GraphGetOpDef)
+//   and registered only when absent; present, with a kernel, means another
+//   copy registered it, and its kernels serve this copy too.
+// - The eager runtime keeps one kernel per distinct set of attribute values,
+//   forever: attributes are discrete options only (mode, padding, corners,
+//   which gradients), every per-call number (an output size) is an input.
+// - A gradient that is not requested is output as an empty [0] tensor, so
+//   that each op has a fixed list of outputs.
+#include "tf_ops.h"
+
+#include <atomic>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <string>
+#include <vector>
+
+#ifndef _WIN32
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#endif
+
+#include "grid_sampler.h"
+#include "kernel_calls.h"
+#include "tf_c_api.h"
+
+namespace stn {
+namespace {
+
+constexpr const char* kAbi = "Abi1";
+
+// Filled once, before any op of this copy is registered; read by the compute
+// functions, which TF calls only after that.
+tf::Api api;
+
+std::string op_name(const char* kernel) { return std::string(kernel) + kAbi; }
+
+// Kernels TF has constructed from this copy's ops: one per distinct set of
+// attribute values, each kept by the eager runtime's cache.
+std::atomic<int64_t> kernels_created{0};
+
+// ---------------------------------------------------------------- attributes
+
+struct Attrs {
+  SamplerOptions options{Interpolation::Bilinear, Padding::Zeros, false};
+  bool first_grad = false, second_grad = false;  // the backward ops
+};
+
+// "mode: {'bilinear', 'nearest'}"
+std::string choice_attr(const char* name, const char* const* values,
+                        int32_t count) {
+  std::string spec = std::string(name) + ": {";
+  for (int32_t i = 0; i < count; ++i)
+    spec += std::string(i ? ", '" : "'") + values[i] + "'";
+  return spec + "}";
+}
+
+// Reads the kernel's attributes; false after reporting a failure to ctx.
+class AttrReader {
+ public:
+  explicit AttrReader(TF_OpKernelConstruction* ctx)
+      : ctx_(ctx), status_(api.TF_NewStatus()) {
+    ++kernels_created;
+  }
+  ~AttrReader() { api.TF_DeleteStatus(status_); }
+
+  bool boolean(const char* name, bool* value) {
+    unsigned char v = 0;
+    api.TF_OpKernelConstruction_GetAttrBool(ctx_, name, &v, status_);
+    *value = v != 0;
+    return ok();
+  }
+
+  // The index of the attribute's value in `values` (TF has checked that it
+  // is one of them; checked again here).
+  bool choice(const char* name, const char* const* values, int32_t count,
+              int32_t* index) {
+    char value[32] = {};  // not NUL-terminated by TF: one byte to spare
+    api.TF_OpKernelConstruction_GetAttrString(ctx_, name, value,
+                                              sizeof value - 1, status_);
+    if (!ok()) return false;
+    for (int32_t i = 0; i < count; ++i) {
+      if (std::strcmp(value, values[i]) == 0) {
+        *index = i;
+        return true;
+      }
+    }
+    api.TF_SetStatus(status_, tf::kInvalidArgument,
+                     (std::string("unknown ") + name + " '" + value + "'").c_str());
+    return ok();
+  }
+
+  bool sampler(SamplerOptions* o) {
+    int32_t mode = 0, padding = 0;
+    bool align = false;
+    if (!choice("mode", kInterpolationNames, kInterpolationCount, &mode) ||
+        !choice("padding_mode", kPaddingNames, kPaddingCount, &padding) ||
+        !boolean("align_corners", &align))
+      return false;
+    *o = {static_cast<Interpolation>(mode), static_cast<Padding>(padding),
+          align};
+    return true;
+  }
+
+ private:
+  bool ok() {
+    if (api.TF_GetCode(status_) == tf::kOk) return true;
+    api.TF_OpKernelConstruction_Failure(ctx_, status_);
+    return false;
+  }
+  TF_OpKernelConstruction* ctx_;
+  TF_Status* status_;
+};
+
+void* create_align(TF_OpKernelConstruction* ctx) {
+  AttrReader r(ctx);
+  Attrs a;
+  if (!r.boolean("align_corners", &a.options.align_corners)) return nullptr;
+  return new (std::nothrow) Attrs(a);
+}
+
+void* create_sampler(TF_OpKernelConstruction* ctx) {
+  AttrReader r(ctx);
+  Attrs a;
+  if (!r.sampler(&a.options)) return nullptr;
+  return new (std::nothrow) Attrs(a);
+}
+
+template <const char* kSecondGrad>
+void* create_sampler_grad(TF_OpKernelConstruction* ctx) {
+  AttrReader r(ctx);
+  Attrs a;
+  if (!r.sampler(&a.options) ||
+      !r.boolean("compute_input_grad", &a.first_grad) ||
+      !r.boolean(kSecondGrad, &a.second_grad))
+    return nullptr;
+  return new (std::nothrow) Attrs(a);
+}
+constexpr char kGridGrad[] = "compute_grid_grad";
+constexpr char kThetaGrad[] = "compute_theta_grad";
+
+void destroy_attrs(void* attrs) { delete static_cast<Attrs*>(attrs); }
+
+// ---------------------------------------------------------------- compute
+
+// A bad input: thrown by the checks below, before any kernel runs, and
+// caught in compute(), which reports it to TF.
+struct BadInput {
+  std::string message;
+};
+
+// One compute call's tensors: checks and views of the inputs, allocation of
+// the outputs; releases every TF_Tensor it took.
+class Call {
+ public:
+  Call(TF_OpKernelContext* ctx, const std::string& op)
+      : ctx_(ctx), op_(op), status_(api.TF_NewStatus()) {}
+  ~Call() {
+    for (TF_Tensor* t : tensors_) api.TF_DeleteTensor(t);
+    api.TF_DeleteStatus(status_);
+  }
+  Call(const Call&) = delete;
+  Call& operator=(const Call&) = delete;
+
+  struct Floats {
+    const float* data;
+    std::vector<int64_t> dims;
+  };
+
+  // Input `index`, float32 of rank `rank`; `shape` is for the message.
+  Floats floats(int index, const char* name, int rank, const char* shape) {
+    TF_Tensor* t = input(index, name);
+    std::vector<int64_t> d = dims(t);  // moved into the result
+    if (api.TF_TensorType(t) != tf::kFloat || static_cast<int>(d.size()) != rank)
+      fail(std::string(name) + " must be a float32 tensor " + shape +
+           " but has dtype " + std::to_string(api.TF_TensorType(t)) +
+           " and shape " + shape_string(d));
+    const int64_t count = bounded_element_count(d);
+    if (count < 0) fail(std::string(name) + " shape " + shape_string(d) + " is too large");
+    if (api.TF_TensorByteSize(t) != static_cast<size_t>(count) * sizeof(float))
+      fail(std::string(name) + " holds " + std::to_string(api.TF_TensorByteSize(t)) +
+           " bytes, not the " + std::to_string(count * sizeof(float)) +
+           " its shape " + shape_string(d) + " needs");
+    return {static_cast<const float*>(api.TF_TensorData(t)), std::move(d)};
+  }
+
+  // Input `index`: `count` non-negative int32 sizes.
+  std::vector<int64_t> sizes(int index, const char* name, int count,
+                             const char* what) {
+    TF_Tensor* t = input(index, name);
+    const std::vector<int64_t> d = dims(t);
+    if (api.TF_TensorType(t) != tf::kInt32 || d.size() != 1 || d[0] != count ||
+        api.TF_TensorByteSize(t) != count * sizeof(int32_t))
+      fail(std::string(name) + " must be an int32 tensor of shape [" +
+           std::to_string(count) + "] " + what + " but has dtype " +
+           std::to_string(api.TF_TensorType(t)) + " and shape " + shape_string(d));
+    const auto* v = static_cast<const int32_t*>(api.TF_TensorData(t));
+    std::vector<int64_t> out;
+    for (int i = 0; i < count; ++i) out.push_back(v[i]);
+    for (int64_t x : out)
+      if (x < 0) fail(std::string(name) + " must hold sizes >= 0 " + what + " but has " + shape_string(out));
+    return out;
+  }
+
+  // Output `index` of shape `dims`; nullptr when it has no elements.
+  float* output(int index, const char* name, const std::vector<int64_t>& d) {
+    const int64_t count = bounded_element_count(d);
+    if (count < 0) fail(std::string(name) + " shape " + shape_string(d) + " is too large");
+    TF_Tensor* t = api.TF_AllocateOutput(ctx_, index, tf::kFloat, d.data(),
+                                         static_cast<int>(d.size()),
+                                         count * sizeof(float), status_);
+    if (api.TF_GetCode(status_) != tf::kOk || t == nullptr)
+      fail(std::string("cannot allocate ") + name + " of shape " + shape_string(d) +
+           ": " + api.TF_Message(status_), tf::kResourceExhausted);
+    tensors_.push_back(t);
+    return count > 0 ? static_cast<float*>(api.TF_TensorData(t)) : nullptr;
+  }
+
+  // An output that was not requested: an empty [0] tensor.
+  void empty_output(int index, const char* name) { output(index, name, {0}); }
+
+  [[noreturn]] void fail(const std::string& message,
+                         int code = tf::kInvalidArgument) {
+    code_ = code;
+    throw BadInput{message};
+  }
+
+  void report(const std::string& message) {
+    api.TF_SetStatus(status_, code_, (op_ + ": " + message).c_str());
+    api.TF_OpKernelContext_Failure(ctx_, status_);
+  }
+  void report(const std::string& message, int code) {
+    code_ = code;
+    report(message);
+  }
+
+  const std::string& op() const { return op_; }
+
+ private:
+  TF_Tensor* input(int index, const char* name) {
+    TF_Tensor* t = nullptr;
+    if (index >= api.TF_NumInputs(ctx_))
+      fail(std::string(name) + " (input " + std::to_string(index) + ") is missing");
+    api.TF_GetInput(ctx_, index, &t, status_);
+    if (api.TF_GetCode(status_) != tf::kOk || t == nullptr)
+      fail(std::string("cannot read ") + name + ": " + api.TF_Message(status_));
+    tensors_.push_back(t);
+    return t;
+  }
+
+  std::vector<int64_t> dims(const TF_Tensor* t) {
+    std::vector<int64_t> d;
+    for (int i = 0; i < api.TF_NumDims(t); ++i) d.push_back(api.TF_Dim(t, i));
+    return d;
+  }
+
+  TF_OpKernelContext* ctx_;
+  std::string op_;
+  TF_Status* status_;
+  int code_ = tf::kInvalidArgument;
+  std::vector<TF_Tensor*> tensors_;
+};
+
+// The sampler's shape from input [N,H,W,C] and the output's spatial size,
+// with the checks every sampler op makes.
+SamplerShape sampler_shape(Call& c, const std::vector<int64_t>& input,
+                           int64_t ho, int64_t wo) {
+  if (input[1] == 0 || input[2] == 0)
+    c.fail("input must be non-empty in H and W but has shape " + shape_string(input));
+  const SamplerShape s{input[0], input[1], input[2], input[3], ho, wo};
+  for (const auto& d : {grid_dims(s), output_dims(s)})
+    if (bounded_element_count(d) < 0) c.fail("shape " + shape_string(d) + " is too large");
+  return s;
+}
+
+void require_dims(Call& c, const char* name, const std::vector<int64_t>& actual,
+                  const std::vector<int64_t>& expected, const char* why) {
+  if (actual != expected)
+    c.fail(std::string(name) + " must have shape " + shape_string(expected) + " (" +
+           why + ") but has shape " + shape_string(actual));
+}
+
+// GridSample(input [N,H,W,C], grid [N,Ho,Wo,2]) -> output [N,Ho,Wo,C]
+void grid_sample(Call& c, const Attrs& a) {
+  const auto input = c.floats(0, "input", 4, "[N,H,W,C]");
+  const auto grid = c.floats(1, "grid", 4, "[N,Ho,Wo,2]");
+  const SamplerShape s = sampler_shape(c, input.dims, grid.dims[1], grid.dims[2]);
+  require_dims(c, "grid", grid.dims, grid_dims(s), "input's N, (x, y) last");
+  float* output = c.output(0, "output", output_dims(s));
+  call_grid_sample_forward(&grid_sample_forward, s, a.options, input.data,
+                           grid.data, output);
+}
+
+// GridSampleGrad(dy [N,Ho,Wo,C], input, grid) -> grad_input, grad_grid
+void grid_sample_grad(Call& c, const Attrs& a) {
+  const auto dy = c.floats(0, "dy", 4, "[N,Ho,Wo,C]");
+  const auto input = c.floats(1, "input", 4, "[N,H,W,C]");
+  const auto grid = c.floats(2, "grid", 4, "[N,Ho,Wo,2]");
+  const SamplerShape s = sampler_shape(c, input.dims, grid.dims[1], grid.dims[2]);
+  require_dims(c, "grid", grid.dims, grid_dims(s), "input's N, (x, y) last");
+  require_dims(c, "dy", dy.dims, output_dims(s), "the forward's output");
+  float* grad_input = nullptr;
+  float* grad_grid = nullptr;
+  if (a.first_grad) grad_input = c.output(0, "grad_input", input_dims(s));
+  else c.empty_output(0, "grad_input");
+  if (a.second_grad) grad_grid = c.output(1, "grad_grid", grid_dims(s));
+  else c.empty_output(1, "grad_grid");
+  call_grid_sample_backward(&grid_sample_backward, s, a.options, dy.data,
+                            input.data, grid.data, grad_input, grad_grid);
+}
+
+// AffineGrid(theta [N,2,3], size [Ho,Wo]) -> grid [N,Ho,Wo,2]
+void affine_grid(Call& c, const Attrs& a) {
+  const auto theta = c.floats(0, "theta", 3, "[N,2,3]");
+  const auto size = c.sizes(1, "size", 2, "[Ho,Wo]");
+  const int64_t n = theta.dims[0];
+  require_dims(c, "theta", theta.dims, theta_dims(n), "2x3 matrices");
+  float* grid = c.output(0, "grid", {n, size[0], size[1], 2});
+  call_affine_grid_forward(&affine_grid_forward, n, size[0], size[1],
+                           a.options.align_corners, theta.data, grid);
+}
+
+// AffineGridGrad(dy [N,Ho,Wo,2]) -> grad_theta [N,2,3]
+void affine_grid_grad(Call& c, const Attrs& a) {
+  const auto dy = c.floats(0, "dy", 4, "[N,Ho,Wo,2]");
+  require_dims(c, "dy", dy.dims, {dy.dims[0], dy.dims[1], dy.dims[2], 2}, "(x, y) last");
+  float* grad_theta = c.output(0, "grad_theta", theta_dims(dy.dims[0]));
+  call_affine_grid_backward(&affine_grid_backward, dy.dims[0], dy.dims[1],
+                            dy.dims[2], a.options.align_corners, dy.data,
+                            grad_theta);
+}
+
+// AffineSample(input [N,H,W,C], theta [N,2,3], size [Ho,Wo]) -> output
+// [N,Ho,Wo,C]
+void affine_sample(Call& c, const Attrs& a) {
+  const auto input = c.floats(0, "input", 4, "[N,H,W,C]");
+  const auto theta = c.floats(1, "theta", 3, "[N,2,3]");
+  const auto size = c.sizes(2, "size", 2, "[Ho,Wo]");
+  const SamplerShape s = sampler_shape(c, input.dims, size[0], size[1]);
+  require_dims(c, "theta", theta.dims, theta_dims(s.n), "input's N");
+  float* output = c.output(0, "output", output_dims(s));
+  call_affine_sample_forward(&affine_sample_forward, s, a.options, input.data,
+                             theta.data, output);
+}
+
+// AffineSampleGrad(dy [N,Ho,Wo,C], input, theta) -> grad_input, grad_theta
+void affine_sample_grad(Call& c, const Attrs& a) {
+  const auto dy = c.floats(0, "dy", 4, "[N,Ho,Wo,C]");
+  const auto input = c.floats(1, "input", 4, "[N,H,W,C]");
+  const auto theta = c.floats(2, "theta", 3, "[N,2,3]");
+  const SamplerShape s = sampler_shape(c, input.dims, dy.dims[1], dy.dims[2]);
+  require_dims(c, "theta", theta.dims, theta_dims(s.n), "input's N");
+  require_dims(c, "dy", dy.dims, output_dims(s), "input's N and C");
+  float* grad_input = nullptr;
+  float* grad_theta = nullptr;
+  if (a.first_grad) grad_input = c.output(0, "grad_input", input_dims(s));
+  else c.empty_output(0, "grad_input");
+  if (a.second_grad) grad_theta = c.output(1, "grad_theta", theta_dims(s.n));
+  else c.empty_output(1, "grad_theta");
+  call_affine_sample_backward(&affine_sample_backward, s, a.options, dy.data,
+                              input.data, theta.data, grad_input, grad_theta);
+}
+
+using Body = void (*)(Call&, const Attrs&);
+
+// The TF compute function of `kBody`: runs it, and reports what went wrong
+// to TF instead of letting anything cross the C boundary.
+template <Body kBody>
+void compute(void* attrs, TF_OpKernelContext* ctx, const char* kernel) {
+  Call c(ctx, op_name(kernel));
+  try {
+    kBody(c, *static_cast<const Attrs*>(attrs));
+  } catch (const BadInput& e) {
+    c.report(e.message);
+  } catch (const std::bad_alloc&) {
+    c.report("out of memory", tf::kResourceExhausted);
+  } catch (...) {
+    c.report("unexpected error", tf::kInternal);
+  }
+}
+
+// ---------------------------------------------------------------- the ops
+
+// One row per op: adding a kernel to the TF path is a Body above and a row
+// here, plus its KernelConfig's op call in lib/kernels/.
+struct OpSpec {
+  const char* kernel;  // the tfjs kernel name (lib/kernel_names.ts)
+  std::vector<std::string> inputs, outputs, attrs;
+  void* (*create)(TF_OpKernelConstruction*);
+  void (*compute)(void*, TF_OpKernelContext*);
+};
+
+// The sampler's attributes, then `extra`.
+std::vector<std::string> sampler_attrs(const char* extra1 = nullptr,
+                                       const char* extra2 = nullptr) {
+  std::vector<std::string> attrs;
+  attrs.push_back(choice_attr("mode", kInterpolationNames, kInterpolationCount));
+  attrs.push_back(choice_attr("padding_mode", kPaddingNames, kPaddingCount));
+  attrs.push_back("align_corners: bool");
+  for (const char* e : {extra1, extra2})
+    if (e) attrs.push_back(e);
+  return attrs;
+}
+
+#define STN_COMPUTE(body, kernel) \
+  [](void* a, TF_OpKernelContext* ctx) { compute<body>(a, ctx, kernel); }
+
+// Built with push_back of temporaries: copying a vector (as an
+// initializer_list would) pulls in libstdc++'s GLIBCXX_3.4.29
+// __throw_bad_array_new_length, newer than the prebuilt may need.
+std::vector<OpSpec> make_op_specs() {
+  std::vector<OpSpec> specs;
+  specs.push_back({"StnGridSample", {"input: float", "grid: float"},
+                   {"output: float"}, sampler_attrs(), create_sampler,
+                   STN_COMPUTE(grid_sample, "StnGridSample")});
+  specs.push_back({"StnGridSampleGrad", {"dy: float", "input: float", "grid: float"},
+                   {"grad_input: float", "grad_grid: float"},
+                   sampler_attrs("compute_input_grad: bool", "compute_grid_grad: bool"),
+                   create_sampler_grad<kGridGrad>,
+                   STN_COMPUTE(grid_sample_grad, "StnGridSampleGrad")});
+  specs.push_back({"StnAffineGrid", {"theta: float", "size: int32"},
+                   {"grid: float"}, {"align_corners: bool"}, create_align,
+                   STN_COMPUTE(affine_grid, "StnAffineGrid")});
+  specs.push_back({"StnAffineGridGrad", {"dy: float"}, {"grad_theta: float"},
+                   {"align_corners: bool"}, create_align,
+                   STN_COMPUTE(affine_grid_grad, "StnAffineGridGrad")});
+  specs.push_back({"StnAffineSample", {"input: float", "theta: float", "size: int32"},
+                   {"output: float"}, sampler_attrs(), create_sampler,
+                   STN_COMPUTE(affine_sample, "StnAffineSample")});
+  specs.push_back({"StnAffineSampleGrad", {"dy: float", "input: float", "theta: float"},
+                   {"grad_input: float", "grad_theta: float"},
+                   sampler_attrs("compute_input_grad: bool", "compute_theta_grad: bool"),
+                   create_sampler_grad<kThetaGrad>,
+                   STN_COMPUTE(affine_sample_grad, "StnAffineSampleGrad")});
+  return specs;
+}
+
+const std::vector<OpSpec>& op_specs() {
+  static const std::vector<OpSpec> specs = make_op_specs();
+  return specs;
+}
+
+#undef STN_COMPUTE
+
+// ---------------------------------------------------------------- attaching
+
+#ifndef _WIN32
+
+// The sonames of libtensorflow's C API, as tfjs-node loads them (Linux: the
+// 2.x libraries of the CDN tarball or of the tensorflow-cpu wheel; macOS).
+constexpr const char* kLibraries[] = {
+    "libtensorflow_framework.so.2", "libtensorflow_cc.so.2",
+    "libtensorflow.so.2",           "libtensorflow_framework.2.dylib",
+    "libtensorflow.2.dylib",
+};
+
+// An exclusive flock on `path`, held until destruction.
+class FileLock {
+ public:
+  explicit FileLock(const char* path) : fd_(open(path, O_RDONLY | O_CLOEXEC)) {
+    if (fd_ >= 0)
+      while (flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+      }
+  }
+  ~FileLock() {
+    if (fd_ >= 0) close(fd_);  // releases the lock
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_;
+};
+
+// Finds every function in the loaded libraries; kNotLoaded when none is.
+TensorflowOpsStatus find_api(tf::Api* out) {
+  std::vector<void*> handles;
+  for (const char* name : kLibraries)
+    if (void* h = dlopen(name, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD)) handles.push_back(h);
+  if (handles.empty())
+    return {TensorflowOpsState::kNotLoaded,
+            "no libtensorflow is loaded in this process (tfjs-node loads it "
+            "when @tensorflow/tfjs-node is imported)"};
+  auto find = [&](const char* fn) -> void* {
+    for (void* h : handles)
+      if (void* p = dlsym(h, fn)) return p;
+    return nullptr;
+  };
+  std::string missing;
+#define STN_TF_FIND(ret, name, params)                              \
+  out->name = reinterpret_cast<ret(*) params>(find(#name));         \
+  if (!out->name) missing += std::string(missing.empty() ? "" : ", ") + #name;
+  STN_TF_FUNCTIONS(STN_TF_FIND)
+#undef STN_TF_FIND
+  // dlopen's references are dropped: NOLOAD found libraries that stay loaded.
+  for (void* h : handles) dlclose(h);
+  if (!missing.empty())
+    return {TensorflowOpsState::kFailed,
+            "the loaded libtensorflow lacks C API functions for custom ops: " +
+                missing};
+  return {TensorflowOpsState::kActive, ""};
+}
+
+// Registers op `spec` unless the process has it; "" or why not.
+std::string register_op(const OpSpec& spec, TF_Graph* graph, TF_Status* status,
+                        bool* registered_here) {
+  const std::string name = op_name(spec.kernel);
+  TF_Buffer* op_def = api.TF_NewBuffer();  // must be empty for each lookup
+  api.TF_GraphGetOpDef(graph, name.c_str(), op_def, status);
+  api.TF_DeleteBuffer(op_def);
+  if (api.TF_GetCode(status) == tf::kOk) {
+    TF_Buffer* kernels = api.TF_GetRegisteredKernelsForOp(name.c_str(), status);
+    const bool has_kernel = api.TF_GetCode(status) == tf::kOk && kernels && kernels->length > 0;
+    if (kernels) api.TF_DeleteBuffer(kernels);
+    if (!has_kernel) return "op " + name + " is registered without a kernel";
+    *registered_here = false;
+    return "";
+  }
+  if (api.TF_GetCode(status) != tf::kNotFound)
+    return "looking up op " + name + " failed: " + api.TF_Message(status);
+
+  TF_OpDefinitionBuilder* op = api.TF_NewOpDefinitionBuilder(name.c_str());
+  for (const auto& s : spec.inputs) api.TF_OpDefinitionBuilderAddInput(op, s.c_str());
+  for (const auto& s : spec.outputs) api.TF_OpDefinitionBuilderAddOutput(op, s.c_str());
+  for (const auto& s : spec.attrs) api.TF_OpDefinitionBuilderAddAttr(op, s.c_str());
+  api.TF_RegisterOpDefinition(op, status);  // frees op
+  if (api.TF_GetCode(status) != tf::kOk)
+    return "registering op " + name + " failed: " + api.TF_Message(status);
+
+  TF_KernelBuilder* kernel = api.TF_NewKernelBuilder(
+      name.c_str(), "CPU", spec.create, spec.compute, destroy_attrs);
+  api.TF_RegisterKernelBuilder((name + "_CPU").c_str(), kernel, status);  // frees kernel
+  if (api.TF_GetCode(status) != tf::kOk)
+    return "registering the CPU kernel of " + name + " failed: " + api.TF_Message(status);
+  *registered_here = true;
+  return "";
+}
+
+TensorflowOpsStatus attach_once() {
+  tf::Api found;
+  TensorflowOpsStatus status = find_api(&found);
+  if (status.state != TensorflowOpsState::kActive) return status;
+  api = found;
+
+  Dl_info info{};
+  const bool located = dladdr(reinterpret_cast<void*>(api.TF_RegisterOpDefinition), &info) && info.dli_fname;
+  FileLock lock(located ? info.dli_fname : "/dev/null");
+
+  TF_Graph* graph = api.TF_NewGraph();
+  TF_Status* tf_status = api.TF_NewStatus();
+  int here = 0, elsewhere = 0;
+  std::string error;
+  for (const OpSpec& spec : op_specs()) {
+    bool registered_here = false;
+    error = register_op(spec, graph, tf_status, &registered_here);
+    if (!error.empty()) break;
+    (registered_here ? here : elsewhere) += 1;
+  }
+  api.TF_DeleteStatus(tf_status);
+  api.TF_DeleteGraph(graph);
+
+  const std::string version = std::string("TensorFlow ") + api.TF_Version();
+  if (!error.empty()) return {TensorflowOpsState::kFailed, version + ": " + error};
+  if (elsewhere == 0)
+    return {TensorflowOpsState::kActive,
+            std::to_string(here) + " ops registered in " + version};
+  if (here == 0)
+    return {TensorflowOpsState::kActive,
+            "the ops another copy of the package registered in " + version};
+  return {TensorflowOpsState::kActive,
+          std::to_string(here) + " ops registered in " + version + ", " +
+              std::to_string(elsewhere) + " by another copy of the package"};
+}
+
+#else  // _WIN32
+
+TensorflowOpsStatus attach_once() {
+  return {TensorflowOpsState::kFailed, "not supported on Windows yet"};
+}
+
+#endif
+
+}  // namespace
+
+TensorflowOpsStatus attach_tensorflow_ops() {
+  static std::mutex mutex;
+  static bool done = false;
+  static TensorflowOpsStatus result{TensorflowOpsState::kNotLoaded, ""};
+  std::lock_guard<std::mutex> guard(mutex);
+  if (done) return result;
+  try {
+    result = attach_once();
+  } catch (const std::exception& e) {
+    result = {TensorflowOpsState::kFailed, std::string("attaching failed: ") + e.what()};
+  }
+  done = result.state != TensorflowOpsState::kNotLoaded;
+  return result;
+}
+
+int64_t tensorflow_kernels_created() { return kernels_created; }
+
+std::vector<std::pair<std::string, std::string>> tensorflow_op_names() {
+  std::vector<std::pair<std::string, std::string>> names;
+  for (const OpSpec& spec : op_specs()) names.emplace_back(spec.kernel, op_name(spec.kernel));
+  return names;
+}
+
+}  // namespace stn

@@ -1,0 +1,183 @@
+// The TF-op path of the 'tensorflow' backend (lib/tensorflow_ops.ts,
+// native/tf_ops.cc): every kernel gives the 'cpu' backend's bits, forward and
+// backward, in every mode × padding × alignCorners; nothing is read back into
+// JS and the outputs stay TF-held; the JS path is still there when turned
+// off; bad input fails in JS first, and the ops themselves reject bad tensors
+// with errors naming the op and the argument.
+import * as tf from '@tensorflow/tfjs-node';
+import {afterEach, describe, expect, test, vi} from 'vitest';
+
+import {affineGrid, affineSample, gridSample, tensorflowOps} from '../lib';
+import {native} from '../lib/native';
+import {tensorflowOpName, useTensorflowOps} from '../lib/tensorflow_ops';
+import {expectBitwise, randomArray, rng, SAMPLER_CASES, useBackend} from './helpers';
+
+interface NodeBackend {
+  readSync(dataId: unknown): unknown;
+  executeSingleOutput(name: string, attrs: unknown[], inputs: tf.Tensor[]): tf.Tensor;
+  executeMultipleOutputs(name: string, attrs: unknown[], inputs: tf.Tensor[], n: number): tf.Tensor[];
+  tensorMap: {get(dataId: unknown): {values: unknown, id: number}};
+  binding: {TF_ATTR_STRING: number, TF_ATTR_BOOL: number};
+}
+const nodeBackend = () => tf.findBackend('tensorflow') as unknown as NodeBackend;
+
+// [N, H, W, C, Ho, Wo]: C = 1 (the vector kernels' small-C path), 3 and 9, larger and smaller outputs.
+const SHAPES = [[2, 5, 6, 1, 4, 7], [1, 4, 4, 3, 6, 5], [3, 6, 5, 9, 3, 4]] as const;
+
+type Options = typeof SAMPLER_CASES[number];
+
+/** Every output and gradient of the three ops for one problem, as arrays, on the current backend. */
+function everything(shape: typeof SHAPES[number], options: Options, seed: number): Float32Array[] {
+  const [n, h, w, c, ho, wo] = shape;
+  const random = rng(seed);
+  return tf.tidy(() => {
+    const x = tf.tensor4d(randomArray(random, n * h * w * c), [n, h, w, c]);
+    const grid = tf.tensor4d(randomArray(random, n * ho * wo * 2, -1.4, 1.4), [n, ho, wo, 2]);
+    const theta = tf.tensor3d(randomArray(random, n * 6, -1.2, 1.2), [n, 2, 3]);
+    const dy = tf.tensor4d(randomArray(random, n * ho * wo * c), [n, ho, wo, c]);
+    const dGrid = tf.tensor4d(randomArray(random, n * ho * wo * 2), [n, ho, wo, 2]);
+    const size = [n, ho, wo, c];
+    const sample = (a: tf.Tensor, b: tf.Tensor) => gridSample(a, b, options);
+    const fused = (a: tf.Tensor, b: tf.Tensor) => affineSample(a, b, size, options);
+    const toGrid = (t: tf.Tensor) => affineGrid(t, size, {alignCorners: options.alignCorners});
+    const results = [
+      sample(x, grid), ...tf.grads(sample)([x, grid], dy), tf.grad((g: tf.Tensor) => sample(x, g))(grid, dy),
+      tf.grad((a: tf.Tensor) => sample(a, grid))(x, dy),
+      fused(x, theta), ...tf.grads(fused)([x, theta], dy), tf.grad((t: tf.Tensor) => fused(x, t))(theta, dy),
+      toGrid(theta), tf.grad(toGrid)(theta, dGrid),
+    ];
+    return results.map((t) => t.dataSync() as Float32Array);
+  });
+}
+
+describe('the TF-op path on tensorflow', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    useTensorflowOps(true);
+  });
+
+  test('is active, and says which TensorFlow took the ops', async () => {
+    await useBackend('tensorflow');
+    const status = tensorflowOps();
+    expect(status.reason).toMatch(/^6 ops registered in TensorFlow \d+\.\d+/);
+    expect(status.active).toBe(true);
+    expect(tensorflowOpName('StnGridSample')).toBe('StnGridSampleAbi1');
+  });
+
+  describe.each(SAMPLER_CASES)('$mode, $paddingMode, alignCorners $alignCorners', (options) => {
+    test.each(SHAPES.map((s, i) => [s, i]))('shape %j: every output and gradient equals cpu bit for bit', async (shape, i) => {
+      await useBackend('cpu');
+      const expected = everything(shape, options, 100 + Number(i));
+      await useBackend('tensorflow');
+      const forward = vi.spyOn(native, 'gridSampleForward');
+      const actual = everything(shape, options, 100 + Number(i));
+      expect(forward).not.toHaveBeenCalled();  // the TF op ran, not the N-API path
+      expect(actual.length).toBe(expected.length);
+      actual.forEach((a, k) => expectBitwise(a, expected[k], `result ${k}`));
+    });
+  });
+
+  test('nothing is read back into JS, forward or backward, and outputs stay TF-held', async () => {
+    await useBackend('tensorflow');
+    const backend = nodeBackend();
+    const random = rng(7);
+    const x = tf.tensor4d(randomArray(random, 2 * 9 * 8 * 4), [2, 9, 8, 4]);
+    const theta = tf.tensor3d(randomArray(random, 12, -1, 1), [2, 2, 3]);
+    // Uploaded to TF before the spy, as the output of a previous TF op would be.
+    const [xs, thetas] = [tf.add(x, 0), tf.add(theta, 0)];
+    const readSync = vi.spyOn(backend, 'readSync');
+    const heldByTf = (t: tf.Tensor) => {
+      const data = backend.tensorMap.get(t.dataId);
+      return data.values === null && data.id >= 0;
+    };
+    const size = [2, 7, 6, 4];
+    const step = (a: tf.Tensor, b: tf.Tensor) => tf.sum(gridSample(a, affineGrid(b, size), {paddingMode: 'border'}));
+    const fused = (a: tf.Tensor, b: tf.Tensor) => tf.sum(affineSample(a, b, size, {mode: 'nearest'}));
+    const outputs = [
+      gridSample(xs, affineGrid(thetas, size)), affineSample(xs, thetas, size), affineGrid(thetas, size),
+      ...tf.grads(step)([xs, thetas]), tf.grad((b: tf.Tensor) => step(xs, b))(thetas),
+      ...tf.grads(fused)([xs, thetas]), tf.grad((b: tf.Tensor) => fused(xs, b))(thetas),
+    ];
+    expect(readSync).not.toHaveBeenCalled();
+    outputs.forEach((t, k) => expect(heldByTf(t), `output ${k} is TF-held`).toBe(true));
+  });
+
+  test('useTensorflowOps(false): the JS path (readSync, the N-API kernels), the same bits', async () => {
+    await useBackend('tensorflow');
+    const viaOps = everything(SHAPES[1], SAMPLER_CASES[3], 5);
+    useTensorflowOps(false);
+    expect(tensorflowOps()).toEqual({active: false, reason: expect.stringMatching(/forced off/)});
+    const readSync = vi.spyOn(nodeBackend(), 'readSync');
+    const forward = vi.spyOn(native, 'gridSampleForward');
+    const viaJs = everything(SHAPES[1], SAMPLER_CASES[3], 5);
+    expect(readSync).toHaveBeenCalled();
+    expect(forward).toHaveBeenCalled();
+    viaJs.forEach((a, k) => expectBitwise(a, viaOps[k], `result ${k}`));
+  });
+
+  test('bad input: the same errors as on cpu, thrown before any op runs', async () => {
+    const bad: Array<() => unknown> = [
+      () => gridSample(tf.zeros([1, 4, 4, 1]), tf.zeros([1, 3, 3, 3])),
+      () => gridSample(tf.zeros([1, 4, 4, 1]), tf.zeros([2, 3, 3, 2])),
+      () => gridSample(tf.zeros([1, 0, 4, 1]), tf.zeros([1, 3, 3, 2])),
+      () => gridSample(tf.zeros([1, 4, 4, 1]), tf.zeros([1, 3, 3, 2]), {mode: 'bicubic' as never}),
+      () => affineGrid(tf.zeros([1, 2, 2]), [1, 4, 4, 1]),
+      () => affineGrid(tf.zeros([2, 2, 3]), [1, 4, 4, 1]),
+      () => affineSample(tf.zeros([1, 4, 4, 2]), tf.zeros([1, 2, 3]), [1, 4, 4, 3]),
+      () => affineSample(tf.zeros([1, 4, 4, 2], 'int32'), tf.zeros([1, 2, 3]), [1, 4, 4, 2]),
+    ];
+    const messages = async (backendName: string) => {
+      await useBackend(backendName);
+      return bad.map((f) => {
+        try {
+          f();
+        } catch (err) {
+          return (err as Error).message;
+        }
+        return 'no error';
+      });
+    };
+    const onCpu = await messages('cpu');
+    const single = vi.spyOn(nodeBackend(), 'executeSingleOutput');
+    const onTensorflow = await messages('tensorflow');
+    expect(onTensorflow).toEqual(onCpu);
+    onCpu.forEach((m) => expect(m).toMatch(/^(gridSample|affineGrid|affineSample): \S+ /));
+    expect(single.mock.calls.filter(([name]) => name.startsWith('Stn'))).toEqual([]);
+  });
+
+  test('the ops check their tensors themselves: errors name the op and the argument', async () => {
+    await useBackend('tensorflow');
+    const backend = nodeBackend();
+    const {TF_ATTR_STRING: string, TF_ATTR_BOOL: bool} = backend.binding;
+    const sampler = [{name: 'mode', type: string, value: 'bilinear'},
+      {name: 'padding_mode', type: string, value: 'zeros'}, {name: 'align_corners', type: bool, value: false}];
+    const run = (kernel: string, inputs: tf.Tensor[], attrs = sampler) =>
+      () => backend.executeSingleOutput(tensorflowOpName(kernel)!, attrs, inputs);
+    const x = tf.zeros([1, 4, 4, 2]);
+    expect(run('StnGridSample', [x, tf.zeros([1, 3, 3, 3])]))
+        .toThrow(/StnGridSampleAbi1: grid must have shape \[1,3,3,2\] .* but has shape \[1,3,3,3\]/);
+    expect(run('StnGridSample', [x, tf.zeros([2, 3, 3, 2])])).toThrow(/StnGridSampleAbi1: grid must have shape \[1,3,3,2\]/);
+    expect(run('StnGridSample', [tf.zeros([1, 4, 0, 2]), tf.zeros([1, 3, 3, 2])]))
+        .toThrow(/StnGridSampleAbi1: input must be non-empty in H and W/);
+    expect(run('StnGridSample', [tf.zeros([4, 4, 2]), tf.zeros([1, 3, 3, 2])]))
+        .toThrow(/StnGridSampleAbi1: input must be a float32 tensor \[N,H,W,C\]/);
+    expect(run('StnGridSample', [x, tf.zeros([1, 3, 3, 2])], [{...sampler[0], value: 'bicubic'}, sampler[1], sampler[2]]))
+        .toThrow(/'mode' of "bicubic" is not in the list of allowed values/);
+    const align = [{name: 'align_corners', type: bool, value: false}];
+    expect(run('StnAffineGrid', [tf.zeros([1, 2, 3]), tf.tensor1d([4, -1], 'int32')], align))
+        .toThrow(/StnAffineGridAbi1: size must hold sizes >= 0 \[Ho,Wo\] but has \[4,-1\]/);
+    expect(run('StnAffineGrid', [tf.zeros([1, 2, 3]), tf.tensor1d([4, 4, 1], 'int32')], align))
+        .toThrow(/StnAffineGridAbi1: size must be an int32 tensor of shape \[2\]/);
+    expect(run('StnAffineGrid', [tf.zeros([1, 3, 2]), tf.tensor1d([4, 4], 'int32')], align))
+        .toThrow(/StnAffineGridAbi1: theta must have shape \[1,2,3\]/);
+    expect(run('StnAffineGrid', [tf.zeros([1, 2, 3]), tf.tensor1d([2 ** 30, 2 ** 30], 'int32')], align))
+        .toThrow(/StnAffineGridAbi1: grid shape \[1,1073741824,1073741824,2\] is too large/);
+  });
+
+  test('an output size beyond int32 takes the JS path (which cannot allocate it)', async () => {
+    await useBackend('tensorflow');
+    const single = vi.spyOn(nodeBackend(), 'executeSingleOutput');
+    expect(() => affineGrid(tf.zeros([1, 2, 3]), [1, 2 ** 31, 2 ** 31, 1])).toThrow(RangeError);
+    expect(single.mock.calls.filter(([name]) => name.startsWith('Stn'))).toEqual([]);
+  });
+});
