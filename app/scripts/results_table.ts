@@ -10,8 +10,9 @@
 // result.json was made with the current code (the same commit, or one that
 // differs only in docs/ and Markdown files; tree as clean) and the same
 // command is kept; a row with a checkpoint but no result.json continues with
-// --resume; a row finished at another commit is moved aside to
-// <id>.<commit> (run folders are kept) and trained again. `write` replaces the
+// --resume if the current code started it (table-started.json); a row
+// finished or started with other code is moved aside to <id>.<commit> (run
+// folders are kept) and trained again. `write` replaces the
 // part of docs/training.md between the results markers with the table made
 // from the rows' result.json and metrics.jsonl files: the machine, the exact
 // command, epochs, training and wall time, images/s, load, test error, the
@@ -154,6 +155,27 @@ function original(result: RunResult): string {
   return result.command.replace(/ --resume$/, '');
 }
 
+/** The runner's record, in a row's folder, of the code that started it: a checkpoint resumes only under that code. */
+const STARTED = 'table-started.json';
+
+interface CodeState {commit: string|null, dirty: boolean|null}
+
+function startedWith(dir: string): CodeState|null {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, STARTED), 'utf8')) as CodeState;
+  } catch {
+    return null;
+  }
+}
+
+/** Moves a row's folder made with other code to <dir>.<commit> (kept, not deleted). */
+function moveAside(row: Row, dir: string, made: CodeState|null, what: string): void {
+  const aside = `${dir}.${(made?.commit ?? 'unknown').slice(0, 8)}${made?.dirty ? '-dirty' : ''}`;
+  fs.rmSync(aside, {recursive: true, force: true});
+  fs.renameSync(dir, aside);
+  process.stderr.write(`${row.id}: ${what} at ${made?.commit?.slice(0, 8) ?? 'an unknown commit'}; moved to ${aside}\n`);
+}
+
 /**
  * Trains `rows` whose run folders under `runs` are not done at this commit and
  * tree state (see the top of the file).
@@ -163,25 +185,29 @@ export function run(runs: string, rows: Row[]): void {
   const dirty = codeDirty(ROOT);
   if (head === null) throw new Error(`${ROOT} is not a git checkout: the table's runs must name their commit`);
   if (dirty) process.stderr.write('WARNING: the tree has uncommitted changes; these runs cannot ship a table\n');
+  const current = (made: CodeState|null) => made !== null && made.dirty === dirty && sameCode(ROOT, made.commit, head);
   const failed: string[] = [];
   for (const row of rows) {
     const dir = runDir(runs, row);
     const result = readResult(dir);
-    if (result !== null && result.dirty === dirty && sameCode(ROOT, result.commit, head) &&
-        original(result) === command(runs, row, result.config.epochs).join(' ')) {
+    if (result !== null && current(result) && original(result) === command(runs, row, result.config.epochs).join(' ')) {
       process.stderr.write(`${row.id}: done with this code (${(100 * result.testError).toFixed(2)}%), kept\n`);
       continue;
     }
-    if (result !== null) {
-      const aside = `${dir}.${(result.commit ?? 'unknown').slice(0, 8)}${result.dirty ? '-dirty' : ''}`;
-      fs.rmSync(aside, {recursive: true, force: true});
-      fs.renameSync(dir, aside);
-      process.stderr.write(`${row.id}: made at ${result.commit?.slice(0, 8)}; moved to ${aside}\n`);
+    if (result !== null) moveAside(row, dir, result, 'made');
+    // An interrupted row resumes only under the code that started it: one run, one commit.
+    let resume = fs.existsSync(path.join(dir, 'checkpoint', 'state.json')) ? savedEpochs(dir) : null;
+    if (resume !== null && !current(startedWith(dir))) {
+      moveAside(row, dir, startedWith(dir), 'interrupted, started');
+      resume = null;
     }
-    const resume = fs.existsSync(path.join(dir, 'checkpoint', 'state.json')) ? savedEpochs(dir) : null;
     if (resume === null) fs.rmSync(dir, {recursive: true, force: true});
     try {
       const cmd = command(runs, row, resume ?? probeEpochs(runs, row));
+      if (resume === null) {
+        fs.mkdirSync(dir, {recursive: true});
+        fs.writeFileSync(path.join(dir, STARTED), JSON.stringify({commit: head, dirty} satisfies CodeState) + '\n');
+      }
       process.stderr.write(`${row.id}: ${resume !== null ? 'resuming' : 'running'}: ${cmd.join(' ')}\n`);
       stn([...cmd.slice(1), ...(resume !== null ? ['--resume'] : [])]);
     } catch (err) {
@@ -205,6 +231,11 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const minutes = (s: number) => `${(s / 60).toFixed(1)}`;
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
 
+/** A model as the table names it: 'ST-CNN (affine)', 'CNN'. */
+function modelName(model: string, transform: string|undefined): string {
+  return model.includes('st') ? `${model.toUpperCase()} (${transform})` : model.toUpperCase();
+}
+
 /** What a missed target's numbers say to try next. */
 function nextLever(row: Row, result: RunResult, metrics: Metrics[]): string {
   const last = metrics[metrics.length - 1];
@@ -227,27 +258,36 @@ function nextLever(row: Row, result: RunResult, metrics: Metrics[]): string {
 export function table(runs: string, rows: Row[]): string {
   const found = rows.map((row) => ({row, result: readResult(runDir(runs, row))}));
   const done = found.filter((f): f is {row: Row, result: RunResult} => f.result !== null);
-  if (done.length === 0) throw new Error(`no row has a result.json under ${runs}; run \`npm run table -- run\` first`);
-  const first = done[0].result;
-  const commits = [...new Set(done.map((f) => `${f.result.commit?.slice(0, 8)}${f.result.dirty ? ' (dirty)' : ''}`))];
   const lines: string[] = [BEGIN, ''];
-  lines.push(`Machine: ${first.cpu}, ${first.cores} cores, our kernels' ISA ${first.isa} ` +
-      `(${first.nativeThreads} threads); Node ${first.node.replace(/^v/, '')}, tfjs ${first.tfjs} on tfjs-node's ` +
-      `\`${first.backend}\` backend (libtensorflow ${first.tensorflow}, oneDNN ${first.onednn === '1' ? 'on' : 'off'}); ` +
-      `commit ${commits.join(', ')}. Test error on all ${first.config.testSize} test images after the last epoch; ` +
-      'training time is the batches only, wall time adds the per-epoch test evaluation; load: the median of the ' +
-      'machine\'s 1-minute load average after each epoch (2 = both cores busy).', '');
+  if (done.length === 0) {
+    // Still a table: the rows, and the command that runs each.
+    lines.push(`**No row has been run yet** (no result.json under ${path.relative(ROOT, runs) || runs}): ` +
+        'the table lists the rows and the command that produces each.', '');
+  } else {
+    const first = done[0].result;
+    const commits = [...new Set(done.map((f) => `${f.result.commit?.slice(0, 8)}${f.result.dirty ? ' (dirty)' : ''}`))];
+    lines.push(`Machine: ${first.cpu}, ${first.cores} cores, our kernels' ISA ${first.isa} ` +
+        `(${first.nativeThreads} threads); Node ${first.node.replace(/^v/, '')}, tfjs ${first.tfjs} on tfjs-node's ` +
+        `\`${first.backend}\` backend (libtensorflow ${first.tensorflow}, oneDNN ${first.onednn === '1' ? 'on' : 'off'}); ` +
+        `commit ${commits.join(', ')}. Test error on all ${first.config.testSize} test images after the last epoch; ` +
+        'training time is the batches only, wall time adds the per-epoch test evaluation; load: the median of the ' +
+        'machine\'s 1-minute load average after each epoch (2 = both cores busy).', '');
+  }
   lines.push('| row | dataset | model | budget min | epochs | training min | wall min | img/s | load | test error | ' +
       'paper | target |');
   lines.push('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const {row, result} of found) {
     if (result === null) {
-      lines.push(`| ${row.id} | | | ${row.budget} | | | | | | not run | ${row.paper !== undefined ? `${row.paper}%` : ''} | |`);
+      const flag = (name: string) => row.args[row.args.indexOf(name) + 1];
+      const transform = row.args.includes('--transform') ? flag('--transform') : undefined;
+      lines.push(`| ${row.id} | ${flag('--dataset').toUpperCase()} | ${modelName(flag('--model'), transform)} | ` +
+          `${row.budget} | | | | | | not run | ${row.paper !== undefined ? `${row.paper}%` : ''} | ` +
+          `${row.target !== undefined ? `≤ ${row.target}%: not run` : ''} |`);
       continue;
     }
     const c = result.config;
     const metrics = readMetrics(runDir(runs, row));
-    const model = c.model.includes('st') ? `${c.model.toUpperCase()} (${c.transform})` : c.model.toUpperCase();
+    const model = modelName(c.model, c.transform);
     let verdict = '';
     if (row.target !== undefined) {
       const base = found.find((f) => f.row.id === row.baseline)?.result ?? null;

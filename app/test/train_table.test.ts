@@ -39,6 +39,19 @@ describe('the runner', () => {
     baseline: 'tiny-cnn',
     args: ['--dataset', 'mnist', '--model', 'fcn', '--train-size', '512', '--test-size', '100', '--batch', '64']};
 
+  test('with no row run yet, the table lists every row as not run, with the command that runs it', () => {
+    const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'stn-table-'));
+    const text = runner.table(runs, ROWS);
+    fs.rmSync(runs, {recursive: true, force: true});
+    expect(text).toContain('**No row has been run yet**');
+    expect(text).not.toContain('Machine:');
+    for (const row of ROWS) {
+      expect(text).toContain(`npm run table -- run --only ${row.id}  # not run`);
+      expect(text).toMatch(new RegExp(`^\\| ${row.id} \\| [A-Z]+ \\| [-A-Z0-9]+( \\(\\w+\\))? \\| ${row.budget} \\|.* not run \\|`, 'm'));
+    }
+    expect(text).toMatch(/^\| rts-st-cnn \| RTS \| ST-CNN \(affine\) \| 30 \|.* not run \| 0.5% \| ≤ 0.5%: not run \|$/m);
+  });
+
   test('probes, trains with the epochs that fit, keeps a finished row, and tables it', () => {
     const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'stn-table-'));
     const messages: string[] = [];
@@ -57,13 +70,29 @@ describe('the runner', () => {
       messages.length = 0;
       runner.run(runs, [tiny]);
       expect(messages.join('')).toMatch(/tiny: done with this code \(\d+\.\d\d%\), kept/);
+      // Interrupted (a checkpoint, no result.json) under this code: resumed.
+      const resultFile = path.join(runs, 'tiny', 'result.json');
+      fs.rmSync(resultFile);
+      messages.length = 0;
+      runner.run(runs, [tiny]);
+      expect(messages.join('')).toContain(`tiny: resuming: ${result.command}`);
+      expect(JSON.parse(fs.readFileSync(resultFile, 'utf8')).testError).toBe(result.testError);
+      // Interrupted under other code: kept aside, and the row trained afresh.
+      fs.rmSync(resultFile);
+      fs.writeFileSync(path.join(runs, 'tiny', 'table-started.json'), JSON.stringify({commit: 'f'.repeat(40), dirty: false}));
+      messages.length = 0;
+      runner.run(runs, [tiny]);
+      expect(messages.join('')).toContain(`tiny: interrupted, started at ffffffff; moved to ${path.join(runs, 'tiny.ffffffff')}`);
+      expect(messages.join('')).toMatch(/tiny: running: /);
+      expect(fs.existsSync(path.join(runs, 'tiny.ffffffff', 'checkpoint', 'state.json'))).toBe(true);
+      expect(fs.existsSync(resultFile)).toBe(true);
     } finally {
       stderr.mockRestore();
     }
     const text = runner.table(runs, [tiny, {...tiny, id: 'tiny-cnn', target: undefined, baseline: undefined}]);
     expect(text).toMatch(/Machine: .+, \d+ cores, our kernels' ISA \w+/);
     expect(text).toMatch(/\| tiny \| MNIST \| FCN \| 0.05 \| \d+ \| [\d.]+ \| [\d.]+ \| \d+ \| [\d.]+ \| [\d.]+% \| 2.1% \| ≤ 0.01%: \*\*missed\*\* by [\d.]+ points; no baseline run; next: /);
-    expect(text).toMatch(/\| tiny-cnn \| \| \| 0.05 \| .* not run \|/);
+    expect(text).toMatch(/\| tiny-cnn \| MNIST \| FCN \| 0.05 \| .* not run \| 2.1% \|  \|$/m);
     expect(text).toContain('npm run table -- run --only tiny-cnn  # not run');
     fs.rmSync(runs, {recursive: true, force: true});
   }, 120_000);
