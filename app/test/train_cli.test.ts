@@ -134,6 +134,20 @@ describe('a quick run', () => {
     expect(final.testError).toBe(lines[2].testError);
   });
 
+  test("the speed levers change no number: the same curve and weights without them (our kernels as TF ops)", () => {
+    const plain = path.join(tmp, 'quick-plain');
+    const off = stn(['train', '--quick', '--out', plain, '--fused-relu-grad=false', '--data-worker=false',
+      '--flat-adam=false']);
+    expect(off.code, off.stderr).toBe(0);
+    expect(metrics(plain)).toEqual(metrics(run));
+    const weights = (dir: string) => fs.readFileSync(path.join(dir, 'checkpoint', 'weights.bin'));
+    expect(weights(plain).equals(weights(run))).toBe(true);
+    for (const dir of [run, plain]) {
+      const {tensorflowOps} = JSON.parse(fs.readFileSync(path.join(dir, 'result.json'), 'utf8'));
+      expect(tensorflowOps, dir).toEqual({active: true, reason: expect.stringMatching(/ops registered in TensorFlow/)});
+    }
+  }, 60_000);
+
   test('result.json records the run, the code, the software and the machine', () => {
     const final = JSON.parse(fs.readFileSync(path.join(run, 'result.json'), 'utf8'));
     const head = spawnSync('git', ['rev-parse', 'HEAD'], {cwd: root, encoding: 'utf8'}).stdout.trim();

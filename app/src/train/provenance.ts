@@ -1,11 +1,13 @@
 // What a run's result.json records so that it can be reproduced and its
 // timings judged: the code (commit, and whether the tree had local changes),
-// the software (Node, tfjs, libtensorflow), the machine (CPU, the ISA and
-// threads the native kernels used, cores) and how busy the machine was.
+// the software (Node, tfjs, libtensorflow, whether our kernels ran as TF
+// ops), the machine (CPU, the ISA and threads the native kernels used,
+// cores) and how busy the machine was.
 import * as tf from '@tensorflow/tfjs-node';
 import * as os from 'os';
 
-import {getIsa, getNumThreads} from 'tfjs-spatial-transformer';
+import {getIsa, getNumThreads, tensorflowOps} from 'tfjs-spatial-transformer';
+import type {TensorflowOpsStatus} from 'tfjs-spatial-transformer';
 import {codeDirty, headCommit} from './code_state';
 
 export interface Provenance {
@@ -22,6 +24,8 @@ export interface Provenance {
   cpu: string;
   /** The instruction set of the library's native kernels (getIsa()). */
   isa: string;
+  /** Whether the library's kernels ran as TensorFlow ops (no copies) on 'tensorflow', and why (tensorflowOps()). */
+  tensorflowOps: TensorflowOpsStatus;
   /** The native kernels' OpenMP threads (getNumThreads()). */
   nativeThreads: number;
   cores: number;
@@ -37,7 +41,7 @@ export function provenance(): Provenance {
     commit, dirty: commit === null ? null : codeDirty(__dirname),
     node: process.version, tfjs: tf.version.tfjs, tfjsNode: tf.version['tfjs-node'],
     tensorflow: binding?.TF_Version ?? 'unknown', backend: tf.getBackend(),
-    cpu: os.cpus()[0]?.model.trim() ?? 'unknown', isa: getIsa(), nativeThreads: getNumThreads(),
+    cpu: os.cpus()[0]?.model.trim() ?? 'unknown', isa: getIsa(), tensorflowOps: tensorflowOps(), nativeThreads: getNumThreads(),
     cores: os.availableParallelism(), onednn: process.env.TF_ENABLE_ONEDNN_OPTS ?? 'unset',
   };
 }
