@@ -1,11 +1,11 @@
 // Distorted MNIST, as in the paper (Jaderberg et al. 2015, §4.1): every image is
-// made by our own sampler (affineGrid + gridSample, or a projective / elastic
-// grid + gridSample) from an original MNIST digit, with parameters drawn from a
+// made by our own sampler (affineGrid, projectiveGrid or an elastic grid, then
+// gridSample) from an original MNIST digit, with parameters drawn from a
 // seeded generator. A sample's distortion is a pure function of (seed, split,
 // epoch, index), so any batch can be regenerated exactly, in any order.
 import * as tf from '@tensorflow/tfjs-node';
 
-import {affineGrid, gridSample} from 'tfjs-spatial-transformer';
+import {affineGrid, gridSample, projectiveGrid} from 'tfjs-spatial-transformer';
 import {MnistSplit} from './idx';
 import {DATASETS, DatasetName} from './names';
 import {Random, Stream, hashSeed} from './random';
@@ -62,24 +62,6 @@ export function homography(from: number[][], to: number[][]): number[] {
   return [...a.map((row, i) => row[8] / row[i]), 1];
 }
 
-/** Grid [B, size, size, 2] of homographies `hs` (output → source), alignCorners false. */
-function projectiveGridJs(hs: number[][], size: number): tf.Tensor4D {
-  const grid = new Float32Array(hs.length * size * size * 2);
-  let o = 0;
-  for (const h of hs) {
-    for (let i = 0; i < size; i++) {
-      const y = (2 * i + 1) / size - 1;
-      for (let j = 0; j < size; j++) {
-        const x = (2 * j + 1) / size - 1;
-        const w = h[6] * x + h[7] * y + h[8];
-        grid[o++] = (h[0] * x + h[1] * y + h[2]) / w;
-        grid[o++] = (h[3] * x + h[4] * y + h[5]) / w;
-      }
-    }
-  }
-  return tf.tensor4d(grid, [hs.length, size, size, 2]);
-}
-
 function gaussianKernel(sigma: number): Float32Array {
   const radius = Math.ceil(3 * sigma);
   const k = new Float32Array(2 * radius + 1);
@@ -126,7 +108,7 @@ export function distortBatch(name: DatasetName, source: MnistSplit, indices: Arr
         const moved = corners.map(([x, y]) => [scale * x + clipped(), scale * y + clipped()]);
         return homography(moved, corners);  // output corners → source corners
       });
-      return sample(projectiveGridJs(hs, size));
+      return sample(projectiveGrid(tf.tensor3d(hs.flat(), [n, 3, 3]), [n, size, size, 1]));
     }
     if (name === 'e') {
       const sigma = 4, alpha = 34;

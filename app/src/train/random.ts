@@ -19,7 +19,8 @@ export function hashSeed(...parts: number[]): number {
 }
 
 /** Streams for hashSeed's second argument, so unrelated draws never share a sequence. */
-export const Stream = {trainDistort: 1, testDistort: 2, order: 3, init: 4, clutter: 5, pick: 6} as const;
+// (The numbers never change, so a seed keeps its draws; 5 is retired.)
+export const Stream = {trainDistort: 1, testDistort: 2, order: 3, init: 4, pick: 6} as const;
 
 /** mulberry32: a small, fast PRNG with uniform floats in [0, 1). */
 export class Random {

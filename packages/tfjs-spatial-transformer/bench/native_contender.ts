@@ -4,26 +4,33 @@ import * as path from 'path';
 import {native} from '../lib/native';
 import {Contender, timeIt} from './contender';
 import {Data, DataPool} from './data';
-import {FORWARD, Pass} from './workload';
+import {BACKWARD, FORWARD, Pass} from './workload';
 
 /** STN_BENCH_BASELINE=path/to/other/stn_native.node adds its raw calls as "baseline" contenders. */
 export const baseline: typeof native|null = process.env.STN_BENCH_BASELINE ?
     require(path.resolve(process.env.STN_BENCH_BASELINE)) : null;
 
-/** The call of `pass` on one buffer set, or null where `addon` has none (a baseline build without the fused op). */
+/**
+ * The call of `pass` on one buffer set, or null where `addon` has none (a
+ * baseline build without the fused op or a mode).
+ */
 function rawCall(addon: typeof native, d: Data, pass: Pass): (() => void)|null {
   const {dims: sh, input, grid, gout, theta} = d;
-  const B = addon.Interpolation.bilinear, N = addon.Interpolation.nearest, Z = addon.Padding.zeros;
+  const B = addon.Interpolation.bilinear, Z = addon.Padding.zeros;
   const [n, , , , ho, wo] = sh;
   const forward = FORWARD[pass];
   if (forward) {
     const mode = addon.Interpolation[forward.mode], padding = addon.Padding[forward.padding];
+    if (mode === undefined) return null;
     return () => addon.gridSampleForward(input, grid, d.out, sh, mode, padding, false);
   }
+  const backward = BACKWARD[pass];
+  if (backward) {
+    const mode = addon.Interpolation[backward.mode], gin = backward.inputGrad ? d.gin : null;
+    if (mode === undefined) return null;
+    return () => addon.gridSampleBackward(gout, input, grid, gin, d.ggrid, sh, mode, Z, false);
+  }
   switch (pass) {
-    case 'bwd': return () => addon.gridSampleBackward(gout, input, grid, d.gin, d.ggrid, sh, B, Z, false);
-    case 'bwd-nearest': return () => addon.gridSampleBackward(gout, input, grid, d.gin, d.ggrid, sh, N, Z, false);
-    case 'bwd-grid': return () => addon.gridSampleBackward(gout, input, grid, null, d.ggrid, sh, B, Z, false);
     case 'step': return () => {
       addon.affineGridForward(theta, d.grid2, n, ho, wo, false);
       addon.gridSampleForward(input, d.grid2, d.out, sh, B, Z, false);

@@ -8,7 +8,7 @@ import {GridSampleGrad} from '../lib/kernel_names';
 import {native} from '../lib/native';
 import {Contender, timeIt} from './contender';
 import {Data, DataPool} from './data';
-import {FORWARD, Pass} from './workload';
+import {BACKWARD, FORWARD, Pass} from './workload';
 
 export interface TfData {x: tf.Tensor4D, grid: tf.Tensor4D, theta: tf.Tensor3D, dy: tf.Tensor4D}
 
@@ -49,19 +49,19 @@ export class TfPool {
 /** Our ops through tfjs, or null where the pass has none. */
 export function oursCall(t: TfData, pass: Pass): (() => void)|null {
   const size = () => t.x.shape as number[];
-  const grad = (computeInputGrad: boolean, mode: 'bilinear'|'nearest') => () => tf.dispose(
-      tf.engine().runKernel(GridSampleGrad, {dy: t.dy, input: t.x, grid: t.grid},
-          {mode, paddingMode: 'zeros', alignCorners: false, computeInputGrad,
-            computeGridGrad: true}) as tf.Tensor[]);
   const forward = FORWARD[pass];
   if (forward) {
     const options = {mode: forward.mode, paddingMode: forward.padding};
     return () => stn.gridSample(t.x, t.grid, options).dispose();
   }
+  const backward = BACKWARD[pass];
+  if (backward) {
+    const attrs = {mode: backward.mode, paddingMode: 'zeros', alignCorners: false,
+      computeInputGrad: backward.inputGrad, computeGridGrad: true};
+    return () => tf.dispose(tf.engine().runKernel(GridSampleGrad, {dy: t.dy, input: t.x, grid: t.grid},
+        attrs) as tf.Tensor[]);
+  }
   switch (pass) {
-    case 'bwd': return grad(true, 'bilinear');
-    case 'bwd-nearest': return grad(true, 'nearest');
-    case 'bwd-grid': return grad(false, 'bilinear');
     case 'step': return () => tf.grad(
         (th: tf.Tensor) => stn.gridSample(t.x, stn.affineGrid(th, size())))(t.theta, t.dy).dispose();
     case 'step-fused': return () => tf.grad(

@@ -6,7 +6,7 @@ import * as path from 'path';
 import * as readline from 'readline';
 
 import {Contender} from './contender';
-import {FORWARD, Pass, Shape} from './workload';
+import {BACKWARD, FORWARD, Pass, Shape} from './workload';
 
 export class Torch {
   private lines: AsyncIterableIterator<string>;
@@ -67,7 +67,8 @@ export class Torch {
         await this.request({cmd: 'prepare', sets});
         this.sets = sets;
       },
-      run: async (set) => (await this.request({cmd: 'run', pass, forward: FORWARD[pass] ?? null, threads,
+      run: async (set) => (await this.request({cmd: 'run', pass, forward: FORWARD[pass] ?? null,
+        backward: BACKWARD[pass] ?? null, threads,
         set, reps: 1})).ms[0]};
   }
 

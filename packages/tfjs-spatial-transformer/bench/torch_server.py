@@ -5,7 +5,7 @@ repetitions with its own contenders: each request is one JSON line, each reply
 one JSON line.
   {"cmd": "setup", "n":, "h":, "w":, "c":, "seed":}    -> {"ok": true}
   {"cmd": "prepare", "sets":}                          -> {"ok": true}
-  {"cmd": "run", "pass":, "forward":, "threads":, "set":, "reps":}
+  {"cmd": "run", "pass":, "forward":, "backward":, "threads":, "set":, "reps":}
                                                        -> {"ms": [...]}
   {"cmd": "cpu"}                                       -> {"cpuMs": CPU time used so far}
 setup switches to a shape; prepare makes that many buffer sets of it (set 0
@@ -13,9 +13,10 @@ for the bench's warm calls, the others for its cold calls, which rotate
 through them so that their inputs come from memory, not the caches).
 Tensors are NCHW contiguous (PyTorch's own layout); grids are random affine
 grids as in the bench. Passes: the forward ones (fwd, fwd-nearest, ...: any
-pass whose "forward" gives its "mode" and "padding"), bwd (input and grid),
-bwd-grid (grid only), step (affine_grid + grid_sample forward and backward to
-theta), bwd-nearest. Backward passes time the backward kernel alone
+pass whose "forward" gives its "mode" and "padding"), the backward ones (bwd,
+bwd-grid, bwd-nearest, ...: "backward" gives the "mode" and whether the input
+gradient is wanted, "inputGrad"), and step (affine_grid + grid_sample forward
+and backward to theta). Backward passes time the backward kernel alone
 (aten.grid_sampler_2d_backward with its output_mask), except step, which is
 a whole autograd step.
 """
@@ -61,15 +62,18 @@ def prepare(req):
         state["sets"].append(make_set(len(state["sets"])))
 
 
-def make_pass(name, forward, s):
+INTERPOLATION = {"bilinear": 0, "nearest": 1, "bicubic": 2}  # PyTorch's enum
+
+
+def make_pass(name, forward, backward, s):
     inp, grid, gout, theta = s["input"], s["grid"], s["gout"], s["theta"]
     if forward is not None:
         mode, padding = forward["mode"], forward["padding"]
         return lambda: F.grid_sample(inp, grid, mode=mode, padding_mode=padding,
                                      align_corners=False)
-    if name in ("bwd", "bwd-nearest", "bwd-grid"):
-        interp = 1 if name == "bwd-nearest" else 0
-        mask = [name != "bwd-grid", True]
+    if backward is not None:
+        interp = INTERPOLATION[backward["mode"]]
+        mask = [backward["inputGrad"], True]
         op = torch.ops.aten.grid_sampler_2d_backward
         return lambda: op(gout, inp, grid, interp, 0, False, mask)
     if name == "step":
@@ -85,7 +89,8 @@ def make_pass(name, forward, s):
 
 def run(req):
     torch.set_num_threads(req["threads"])
-    fn = make_pass(req["pass"], req.get("forward"), state["sets"][req["set"]])
+    fn = make_pass(req["pass"], req.get("forward"), req.get("backward"),
+                   state["sets"][req["set"]])
     times = []
     with torch.no_grad() if req["pass"] != "step" else torch.enable_grad():
         for _ in range(req["reps"]):

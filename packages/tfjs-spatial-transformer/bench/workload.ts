@@ -15,7 +15,7 @@ export const QUICK_SHAPES: Shape[] = [
 ];
 
 export const PASSES = ['fwd', 'bwd', 'bwd-grid', 'step', 'step-fused', 'fwd-nearest', 'bwd-nearest',
-  'fwd-border', 'fwd-reflection'] as const;
+  'fwd-border', 'fwd-reflection', 'fwd-bicubic', 'bwd-bicubic'] as const;
 export type Pass = typeof PASSES[number];
 export const PASS_TEXT: Record<Pass, string> = {
   'fwd': 'forward (bilinear, zeros, alignCorners=false)',
@@ -27,6 +27,8 @@ export const PASS_TEXT: Record<Pass, string> = {
   'bwd-nearest': 'backward, nearest (input and grid)',
   'fwd-border': 'forward, bilinear, border padding',
   'fwd-reflection': 'forward, bilinear, reflection padding',
+  'fwd-bicubic': 'forward, bicubic',
+  'bwd-bicubic': 'backward, bicubic (input and grid)',
 };
 
 export interface SamplerOptions {mode: InterpolationMode, padding: PaddingMode}
@@ -37,6 +39,17 @@ export const FORWARD: Partial<Record<Pass, SamplerOptions>> = {
   'fwd-nearest': {mode: 'nearest', padding: 'zeros'},
   'fwd-border': {mode: 'bilinear', padding: 'border'},
   'fwd-reflection': {mode: 'bilinear', padding: 'reflection'},
+  'fwd-bicubic': {mode: 'bicubic', padding: 'zeros'},
+};
+
+/** The sampler's backward passes (zeros padding): the mode, and whether the input gradient is wanted too. */
+export interface BackwardOptions {mode: InterpolationMode, inputGrad: boolean}
+
+export const BACKWARD: Partial<Record<Pass, BackwardOptions>> = {
+  'bwd': {mode: 'bilinear', inputGrad: true},
+  'bwd-grid': {mode: 'bilinear', inputGrad: false},
+  'bwd-nearest': {mode: 'nearest', inputGrad: true},
+  'bwd-bicubic': {mode: 'bicubic', inputGrad: true},
 };
 
 /** Elements of the sampled output (N·Ho·Wo·C; output size = input size here). */
@@ -48,8 +61,9 @@ export function outputElements(s: Shape): number {
 export function passBytes(s: Shape, pass: Pass): number {
   const inp = outputElements(s) * 4, out = outputElements(s) * 4, grid = s.n * s.h * s.w * 8;
   switch (pass) {
-    case 'fwd': case 'fwd-nearest': case 'fwd-border': case 'fwd-reflection': return inp + grid + out;
-    case 'bwd': return out + inp + grid + inp + grid;
+    case 'fwd': case 'fwd-nearest': case 'fwd-border': case 'fwd-reflection': case 'fwd-bicubic':
+      return inp + grid + out;
+    case 'bwd': case 'bwd-bicubic': return out + inp + grid + inp + grid;
     case 'bwd-grid': return out + inp + grid + grid;
     case 'bwd-nearest': return out + grid + inp + grid;
     case 'step': case 'step-fused': return 2 * inp + 2 * out;  // the fused op's minimum

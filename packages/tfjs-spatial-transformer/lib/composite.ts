@@ -12,6 +12,8 @@
 import './peers';  // first: the app's tfjs must be there
 import * as tf from '@tensorflow/tfjs-core';
 
+import {baseCoords} from './base_grid';
+
 export type CompositePadding = 'zeros'|'border';
 
 /** Normalised → pixel, in PyTorch's order of operations. */
@@ -81,13 +83,10 @@ export function compositeGridSample(input: tf.Tensor4D, grid: tf.Tensor4D,
 }
 
 /** The (x, y, 1) of every output pixel, [Ho·Wo, 3], as affineGrid places them. */
-export function baseGrid(ho: number, wo: number, alignCorners: boolean): tf.Tensor2D {
-  const at = (i: number, size: number) => alignCorners ?
-      (size > 1 ? (2 * i) / (size - 1) - 1 : 0) : (2 * i + 1) / size - 1;
+function homogeneousBase(ho: number, wo: number, alignCorners: boolean): tf.Tensor2D {
+  const xy = baseCoords(ho, wo, alignCorners);
   const out = new Float32Array(ho * wo * 3);
-  for (let i = 0; i < ho; i++) {
-    for (let j = 0; j < wo; j++) out.set([at(j, wo), at(i, ho), 1], (i * wo + j) * 3);
-  }
+  for (let p = 0; p < ho * wo; p++) out.set([xy[2 * p], xy[2 * p + 1], 1], p * 3);
   return tf.tensor2d(out, [ho * wo, 3]);
 }
 
@@ -96,7 +95,7 @@ export function compositeAffineGrid(theta: tf.Tensor3D, ho: number, wo: number,
     alignCorners = false): tf.Tensor4D {
   return tf.tidy(() => {
     const n = theta.shape[0];
-    const base = tf.tile(tf.expandDims(baseGrid(ho, wo, alignCorners), 0), [n, 1, 1]) as tf.Tensor3D;
+    const base = tf.tile(tf.expandDims(homogeneousBase(ho, wo, alignCorners), 0), [n, 1, 1]) as tf.Tensor3D;
     return tf.reshape(tf.matMul(base, theta, false, true), [n, ho, wo, 2]) as tf.Tensor4D;
   });
 }

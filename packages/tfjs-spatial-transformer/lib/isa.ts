@@ -1,5 +1,6 @@
 // Which instruction set the native kernels use.
-import {Isa, ISAS, native} from './native';
+import {native} from './native';
+import {Isa, ISAS} from './vocabulary';
 
 export type {Isa};
 

@@ -1,15 +1,14 @@
 // Kernel names and attribute types shared by ops, kernels and gradients.
 import type {NamedAttrMap} from '@tensorflow/tfjs-core';
 
+import type {InterpolationMode, PaddingMode} from './vocabulary';
+
 export const GridSample = 'StnGridSample';
 export const GridSampleGrad = 'StnGridSampleGrad';
 export const AffineGrid = 'StnAffineGrid';
 export const AffineGridGrad = 'StnAffineGridGrad';
 export const AffineSample = 'StnAffineSample';
 export const AffineSampleGrad = 'StnAffineSampleGrad';
-
-export type InterpolationMode = 'bilinear' | 'nearest';
-export type PaddingMode = 'zeros' | 'border' | 'reflection';
 
 export interface GridSampleAttrs extends NamedAttrMap {
   mode: InterpolationMode;

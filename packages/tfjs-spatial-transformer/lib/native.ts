@@ -3,8 +3,15 @@ import * as fs from 'fs';
 import {createRequire} from 'module';
 import * as path from 'path';
 
-/** [n, h, w, c, ho, wo]: input [N,H,W,C] sampled on a grid [N,Ho,Wo,2]. */
-export type SamplerShape = [number, number, number, number, number, number];
+import {INTERPOLATION_MODES, Isa, ISAS, NativeEnum, PADDING_MODES, vocabularyMismatches} from './vocabulary';
+
+/**
+ * [n, h, w, c, ho, wo] or [n, h, w, c, ho, wo, gridN]: input [N,H,W,C] sampled
+ * on a grid [gridN,Ho,Wo,2] (theta [gridN,2,3]); gridN is N (the default) or
+ * 1, one transform for the whole batch.
+ */
+export type SamplerShape = [number, number, number, number, number, number] |
+    [number, number, number, number, number, number, number];
 
 export interface NativeKernels {
   gridSampleForward(input: Float32Array, grid: Float32Array, output: Float32Array,
@@ -26,10 +33,6 @@ export interface NativeKernels {
       mode: number, padding: number, alignCorners: boolean): void;
 }
 
-/** Instruction sets of the native kernels, lowest first. */
-export const ISAS = ['base', 'avx2', 'avx512'] as const;
-export type Isa = typeof ISAS[number];
-
 export interface NativeAddon extends NativeKernels {
   /** The scalar reference kernels: PyTorch's formulas one to one, the oracle of the fast paths. */
   reference: NativeKernels;
@@ -46,8 +49,10 @@ export interface NativeAddon extends NativeKernels {
   attachTensorflowOps(): {state: 'active'|'failed'|'not-loaded', reason: string, ops: Record<string, string>};
   /** Kernels TF constructed from those ops: one per distinct attribute set, kept by TF's eager cache. */
   tensorflowKernelsCreated(): number;
-  Interpolation: {bilinear: number, nearest: number};
-  Padding: {zeros: number, border: number, reflection: number};
+  /** vocabulary.ts's lists as {name: number} (checked at load). */
+  Interpolation: NativeEnum<typeof INTERPOLATION_MODES>;
+  Padding: NativeEnum<typeof PADDING_MODES>;
+  Isa: NativeEnum<typeof ISAS>;
 }
 
 const packageRoot = path.join(__dirname, '..');
@@ -82,12 +87,18 @@ function load(): NativeAddon {
       tried.push(`  ${file}: not found`);
       continue;
     }
+    let addon: NativeAddon;
     try {
-      return createRequire(__filename)(file) as NativeAddon;
+      addon = createRequire(__filename)(file) as NativeAddon;
     } catch (err) {
       const message = (err as Error).message;
       tried.push(`  ${file}: ${message.split('\n')[0]}${missingLibraryHint(message)}`);
+      continue;
     }
+    const mismatches = vocabularyMismatches(addon as unknown as Record<string, unknown>);
+    if (mismatches.length === 0) return addon;
+    tried.push(`  ${file}: built from other sources than this JavaScript (a stale build; rebuild it ` +
+        `with \`npm run build:native\`):\n    ${mismatches.join('\n    ')}`);
   }
   throw new Error(
       `tfjs-spatial-transformer: could not load the native addon on ${process.platform}-${process.arch}. Tried:\n` +

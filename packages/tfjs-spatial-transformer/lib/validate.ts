@@ -59,6 +59,18 @@ export function checkBatch(op: string, name: string, params: tf.Tensor, size: re
   }
 }
 
+/**
+ * Throws unless `transform` (a grid or theta) has the input's batch size N,
+ * or 1: one transform for the whole batch.
+ */
+export function checkSharedBatch(op: string, name: string, transform: tf.Tensor, input: tf.Tensor): void {
+  const n = input.shape[0], t = transform.shape[0];
+  if (t !== n && t !== 1) {
+    throw new Error(`${op}: ${name} must have the input's batch size N or 1, but input has ` +
+        `${n} (shape [${input.shape}]) and ${name} has ${t} (shape [${transform.shape}])`);
+  }
+}
+
 export function checkOptions(op: string, options: unknown, known: readonly string[]): Record<string, unknown> {
   if (options === undefined) return {};
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {

@@ -97,19 +97,22 @@ class Args {
     return static_cast<int64_t>(d);
   }
 
-  // An Array of `count` sizes.
-  std::vector<int64_t> sizes(size_t i, const std::string& name,
-                             uint32_t count) const {
+  // An Array of `min_count` to `max_count` sizes.
+  std::vector<int64_t> sizes(size_t i, const std::string& name, uint32_t min_count,
+                             uint32_t max_count) const {
     const Napi::Value v = info_[i];
+    const std::string counts = min_count == max_count
+                                   ? std::to_string(min_count)
+                                   : std::to_string(min_count) + " or " + std::to_string(max_count);
     if (!v.IsArray())
-      throw type_error(name + " must be an Array of " + std::to_string(count) +
+      throw type_error(name + " must be an Array of " + counts +
                        " non-negative safe integers but got " + describe(v));
     const auto arr = v.As<Napi::Array>();
-    if (arr.Length() != count)
-      throw range_error(name + " must have " + std::to_string(count) +
-                        " entries but has " + std::to_string(arr.Length()));
-    std::vector<int64_t> out(count);
-    for (uint32_t k = 0; k < count; ++k)
+    if (arr.Length() < min_count || arr.Length() > max_count)
+      throw range_error(name + " must have " + counts + " entries but has " +
+                        std::to_string(arr.Length()));
+    std::vector<int64_t> out(arr.Length());
+    for (uint32_t k = 0; k < arr.Length(); ++k)
       out[k] = size_value(arr.Get(k), name + "[" + std::to_string(k) + "]");
     return out;
   }
@@ -193,52 +196,73 @@ int64_t element_count(const Args& args, const std::vector<int64_t>& dims,
   return count;
 }
 
-// "0 (bilinear) or 1 (nearest)": the values an enum argument may take.
-std::string enum_values(const char* const* names, int32_t count) {
-  std::string s;
-  for (int32_t i = 0; i < count; ++i) {
-    if (i) s += i + 1 == count ? " or " : ", ";
-    s += std::to_string(i) + " (" + names[i] + ")";
+// The values of enum E (vocabulary.h) for messages: "0 (bilinear) or 1
+// (nearest)", or with quoted names only: "'base', 'avx2' or 'avx512'".
+template <class E>
+std::string allowed_values(bool numbered) {
+  std::string out;
+  const int32_t count = stn::value_count<E>();
+  for (E v : stn::all_values<E>()) {
+    const int32_t i = static_cast<int32_t>(v);
+    if (i > 0) out += i + 1 == count ? " or " : ", ";
+    out += numbered ? std::to_string(i) + " (" + stn::name_of(v) + ")"
+                    : std::string("'") + stn::name_of(v) + "'";
   }
-  return s;
+  return out;
 }
-const std::string kModeNames =
-    enum_values(stn::kInterpolationNames, stn::kInterpolationCount);
-const std::string kPaddingNames =
-    enum_values(stn::kPaddingNames, stn::kPaddingCount);
+
+// An enum argument, passed as its number (the addon's exported objects).
+template <class E>
+E enum_arg(const Args& args, size_t i) {
+  return static_cast<E>(args.enumeration(i, stn::Vocabulary<E>::kWhat,
+                                         stn::value_count<E>(),
+                                         allowed_values<E>(true)));
+}
+
+// The frozen object {name: number, ...} of enum E that the addon exports.
+template <class E>
+Napi::Object vocabulary_object(Napi::Env env) {
+  Napi::Object object = Napi::Object::New(env);
+  for (E v : stn::all_values<E>())
+    object.Set(stn::name_of(v), static_cast<int32_t>(v));
+  object.Freeze();
+  return object;
+}
 
 struct SamplerArgs {
   stn::SamplerShape shape;
   stn::SamplerOptions options;
-  std::vector<int64_t> input_dims, grid_dims, output_dims;
-  int64_t input_count, grid_count, output_count;
+  std::vector<int64_t> input_dims, grid_dims, output_dims, theta_dims;
+  int64_t input_count, grid_count, output_count, theta_count;
 };
 
+// shape: [n, h, w, c, ho, wo] or [n, h, w, c, ho, wo, gridN], gridN the
+// batch size of the grid (theta): N, or 1 for one transform shared by the
+// whole batch.
 SamplerArgs sampler_args(const Args& args, size_t shape_at, size_t mode_at) {
-  const auto sh = args.sizes(shape_at, "shape", 6);
+  const auto sh = args.sizes(shape_at, "shape", 6, 7);
   SamplerArgs a;
-  a.shape = {sh[0], sh[1], sh[2], sh[3], sh[4], sh[5]};
+  const int64_t n = sh[0], grid_n = sh.size() == 7 ? sh[6] : n;
+  if (grid_n != n && grid_n != 1)
+    throw args.range_error("shape[6] (the grid's batch size) must be N (" + std::to_string(n) +
+                           ") or 1 but got " + std::to_string(grid_n));
+  a.shape = {n, sh[1], sh[2], sh[3], sh[4], sh[5], grid_n != n};
   a.input_dims = stn::input_dims(a.shape);
   a.grid_dims = stn::grid_dims(a.shape);
   a.output_dims = stn::output_dims(a.shape);
+  a.theta_dims = stn::theta_dims(grid_n);
   a.input_count = element_count(args, a.input_dims, "input");
   a.grid_count = element_count(args, a.grid_dims, "grid");
   a.output_count = element_count(args, a.output_dims, "output");
-  a.options.mode = static_cast<stn::Interpolation>(
-      args.enumeration(mode_at, "mode", stn::kInterpolationCount, kModeNames));
-  a.options.padding = static_cast<stn::Padding>(
-      args.enumeration(mode_at + 1, "padding", stn::kPaddingCount,
-                       kPaddingNames));
+  a.theta_count = element_count(args, a.theta_dims, "theta");
+  a.options.mode = enum_arg<stn::Interpolation>(args, mode_at);
+  a.options.padding = enum_arg<stn::Padding>(args, mode_at + 1);
   a.options.align_corners = args.boolean(mode_at + 2, "alignCorners");
   return a;
 }
 
-using ForwardKernel = stn::GridSampleForwardFn;
-using BackwardKernel = stn::GridSampleBackwardFn;
-using AffineKernel = stn::AffineGridFn;
-
 // gridSampleForward(input, grid, output, shape, mode, padding, alignCorners)
-template <ForwardKernel kKernel>
+template <class K>
 Napi::Value GridSampleForward(const Napi::CallbackInfo& info) {
   Args args(info, "gridSampleForward", 7);
   const SamplerArgs a = sampler_args(args, 3, 4);
@@ -247,14 +271,13 @@ Napi::Value GridSampleForward(const Napi::CallbackInfo& info) {
   const size_t outputs = args.view_count();
   float* output = args.floats(2, "output", a.output_count, a.output_dims);
   args.check_outputs_disjoint(outputs);
-  stn::call_grid_sample_forward(kKernel, a.shape, a.options, input, grid,
-                                output);
+  stn::call_grid_sample_forward<K>(a.shape, a.options, input, grid, output);
   return info.Env().Undefined();
 }
 
 // gridSampleBackward(gradOutput, input, grid, gradInput | null,
 //                    gradGrid | null, shape, mode, padding, alignCorners)
-template <BackwardKernel kKernel>
+template <class K>
 Napi::Value GridSampleBackward(const Napi::CallbackInfo& info) {
   Args args(info, "gridSampleBackward", 9);
   const SamplerArgs a = sampler_args(args, 5, 6);
@@ -267,13 +290,13 @@ Napi::Value GridSampleBackward(const Napi::CallbackInfo& info) {
       args.floats(3, "gradInput", a.input_count, a.input_dims, true);
   float* grad_grid = args.floats(4, "gradGrid", a.grid_count, a.grid_dims, true);
   args.check_outputs_disjoint(outputs);
-  stn::call_grid_sample_backward(kKernel, a.shape, a.options, grad_output,
-                                 input, grid, grad_input, grad_grid);
+  stn::call_grid_sample_backward<K>(a.shape, a.options, grad_output, input, grid, grad_input,
+                                    grad_grid);
   return info.Env().Undefined();
 }
 
 // affineGridForward(theta, grid, n, ho, wo, alignCorners)
-template <AffineKernel kKernel>
+template <class K>
 Napi::Value AffineGridForward(const Napi::CallbackInfo& info) {
   Args args(info, "affineGridForward", 6);
   const int64_t n = args.size(2, "n"), ho = args.size(3, "ho"),
@@ -287,12 +310,12 @@ Napi::Value AffineGridForward(const Napi::CallbackInfo& info) {
   const size_t outputs = args.view_count();
   float* grid = args.floats(1, "grid", grid_count, grid_dims);
   args.check_outputs_disjoint(outputs);
-  stn::call_affine_grid_forward(kKernel, n, ho, wo, align, theta, grid);
+  stn::call_affine_grid_forward<K>(n, ho, wo, align, theta, grid);
   return info.Env().Undefined();
 }
 
 // affineGridBackward(gradGrid, gradTheta, n, ho, wo, alignCorners)
-template <AffineKernel kKernel>
+template <class K>
 Napi::Value AffineGridBackward(const Napi::CallbackInfo& info) {
   Args args(info, "affineGridBackward", 6);
   const int64_t n = args.size(2, "n"), ho = args.size(3, "ho"),
@@ -306,79 +329,70 @@ Napi::Value AffineGridBackward(const Napi::CallbackInfo& info) {
   const size_t outputs = args.view_count();
   float* grad_theta = args.floats(1, "gradTheta", theta_count, theta_dims);
   args.check_outputs_disjoint(outputs);
-  stn::call_affine_grid_backward(kKernel, n, ho, wo, align, grad_grid,
-                                 grad_theta);
+  stn::call_affine_grid_backward<K>(n, ho, wo, align, grad_grid, grad_theta);
   return info.Env().Undefined();
 }
 
-using AffineSampleForwardKernel = stn::AffineSampleForwardFn;
-using AffineSampleBackwardKernel = stn::AffineSampleBackwardFn;
-
 // affineSampleForward(input, theta, output, shape, mode, padding, alignCorners)
-template <AffineSampleForwardKernel kKernel>
+template <class K>
 Napi::Value AffineSampleForward(const Napi::CallbackInfo& info) {
   Args args(info, "affineSampleForward", 7);
   const SamplerArgs a = sampler_args(args, 3, 4);
-  const std::vector<int64_t> theta_dims = stn::theta_dims(a.shape.n);
-  const int64_t theta_count = element_count(args, theta_dims, "theta");
   const float* input = args.floats(0, "input", a.input_count, a.input_dims);
-  const float* theta = args.floats(1, "theta", theta_count, theta_dims);
+  const float* theta = args.floats(1, "theta", a.theta_count, a.theta_dims);
   const size_t outputs = args.view_count();
   float* output = args.floats(2, "output", a.output_count, a.output_dims);
   args.check_outputs_disjoint(outputs);
-  stn::call_affine_sample_forward(kKernel, a.shape, a.options, input, theta,
-                                  output);
+  stn::call_affine_sample_forward<K>(a.shape, a.options, input, theta, output);
   return info.Env().Undefined();
 }
 
 // affineSampleBackward(gradOutput, input, theta, gradInput | null,
 //                      gradTheta | null, shape, mode, padding, alignCorners)
-template <AffineSampleBackwardKernel kKernel>
+template <class K>
 Napi::Value AffineSampleBackward(const Napi::CallbackInfo& info) {
   Args args(info, "affineSampleBackward", 9);
   const SamplerArgs a = sampler_args(args, 5, 6);
-  const std::vector<int64_t> theta_dims = stn::theta_dims(a.shape.n);
-  const int64_t theta_count = element_count(args, theta_dims, "theta");
   const float* grad_output =
       args.floats(0, "gradOutput", a.output_count, a.output_dims);
   const float* input = args.floats(1, "input", a.input_count, a.input_dims);
-  const float* theta = args.floats(2, "theta", theta_count, theta_dims);
+  const float* theta = args.floats(2, "theta", a.theta_count, a.theta_dims);
   const size_t outputs = args.view_count();
   float* grad_input =
       args.floats(3, "gradInput", a.input_count, a.input_dims, true);
   float* grad_theta =
-      args.floats(4, "gradTheta", theta_count, theta_dims, true);
+      args.floats(4, "gradTheta", a.theta_count, a.theta_dims, true);
   args.check_outputs_disjoint(outputs);
-  stn::call_affine_sample_backward(kKernel, a.shape, a.options, grad_output,
-                                   input, theta, grad_input, grad_theta);
+  stn::call_affine_sample_backward<K>(a.shape, a.options, grad_output, input, theta, grad_input,
+                                      grad_theta);
   return info.Env().Undefined();
 }
 
-// setIsa(name): 'base' | 'avx2' | 'avx512', at most getBestIsa().
+// setIsa(name): one of vocabulary.h's ISA names, at most getBestIsa().
 Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   Args args(info, "setIsa", 1);
   const Napi::Value v = info[0];
-  const std::string names = "'base', 'avx2' or 'avx512'";
+  const std::string names = allowed_values<stn::Isa>(false);
   if (!v.IsString())
     throw args.type_error("isa must be " + names + " but got " + describe(v));
   const std::string name = v.As<Napi::String>().Utf8Value();
   stn::Isa isa;
-  if (!stn::parse_isa(name.c_str(), &isa))
+  if (!stn::parse_name(name.c_str(), &isa))
     throw args.range_error("isa must be " + names + " but got '" + name + "'");
   if (!stn::set_isa(isa))
     throw args.range_error("isa '" + name + "' is not supported by this CPU (best: '" +
-                           stn::isa_name(stn::best_isa()) + "')");
+                           stn::name_of(stn::best_isa()) + "')");
   return info.Env().Undefined();
 }
 
 Napi::Value GetIsa(const Napi::CallbackInfo& info) {
   Args args(info, "getIsa", 0);
-  return Napi::String::New(info.Env(), stn::isa_name(stn::get_isa()));
+  return Napi::String::New(info.Env(), stn::name_of(stn::get_isa()));
 }
 
 Napi::Value GetBestIsa(const Napi::CallbackInfo& info) {
   Args args(info, "getBestIsa", 0);
-  return Napi::String::New(info.Env(), stn::isa_name(stn::best_isa()));
+  return Napi::String::New(info.Env(), stn::name_of(stn::best_isa()));
 }
 
 // setNumThreads(n): n < 1 restores the default (one per processor).
@@ -426,48 +440,43 @@ Napi::Value TensorflowKernelsCreated(const Napi::CallbackInfo& info) {
                            static_cast<double>(stn::tensorflow_kernels_created()));
 }
 
-template <ForwardKernel kF, BackwardKernel kB, AffineKernel kAF,
-          AffineKernel kAB, AffineSampleForwardKernel kSF,
-          AffineSampleBackwardKernel kSB>
-void export_kernels(Napi::Env env, Napi::Object target) {
-  target.Set("affineSampleForward",
-             Napi::Function::New(env, AffineSampleForward<kSF>,
-                                 "affineSampleForward"));
-  target.Set("affineSampleBackward",
-             Napi::Function::New(env, AffineSampleBackward<kSB>,
-                                 "affineSampleBackward"));
-  target.Set("gridSampleForward",
-             Napi::Function::New(env, GridSampleForward<kF>, "gridSampleForward"));
-  target.Set("gridSampleBackward",
-             Napi::Function::New(env, GridSampleBackward<kB>, "gridSampleBackward"));
-  target.Set("affineGridForward",
-             Napi::Function::New(env, AffineGridForward<kAF>, "affineGridForward"));
-  target.Set("affineGridBackward",
-             Napi::Function::New(env, AffineGridBackward<kAB>,
-                                 "affineGridBackward"));
+// An exported function: a failed scratch allocation (kernel_calls.h), or a
+// std::bad_alloc from the few small allocations of argument checking,
+// becomes a RangeError naming the function.
+template <Napi::Value (*F)(const Napi::CallbackInfo&)>
+Napi::Function exported(Napi::Env env, const char* name) {
+  return Napi::Function::New(
+      env,
+      [](const Napi::CallbackInfo& info) -> Napi::Value {
+        const std::string fn = info.Data() ? static_cast<const char*>(info.Data()) : "";
+        try {
+          return F(info);
+        } catch (const stn::OutOfScratchMemory& e) {
+          throw Napi::RangeError::New(
+              info.Env(), fn + ": out of memory: the kernel needs " + std::to_string(e.bytes) +
+                              " bytes of scratch memory, which could not be allocated");
+        } catch (const std::bad_alloc&) {
+          throw Napi::RangeError::New(info.Env(), fn + ": out of memory");
+        }
+      },
+      name, const_cast<char*>(name));
 }
 
-// {name: value} of an enum, frozen.
-Napi::Object enum_object(Napi::Env env, const char* const* names,
-                         int32_t count) {
-  Napi::Object object = Napi::Object::New(env);
-  for (int32_t i = 0; i < count; ++i) object.Set(names[i], i);
-  object.Freeze();
-  return object;
+template <class K>
+void export_kernels(Napi::Env env, Napi::Object target) {
+  target.Set("affineSampleForward", exported<AffineSampleForward<K>>(env, "affineSampleForward"));
+  target.Set("affineSampleBackward", exported<AffineSampleBackward<K>>(env, "affineSampleBackward"));
+  target.Set("gridSampleForward", exported<GridSampleForward<K>>(env, "gridSampleForward"));
+  target.Set("gridSampleBackward", exported<GridSampleBackward<K>>(env, "gridSampleBackward"));
+  target.Set("affineGridForward", exported<AffineGridForward<K>>(env, "affineGridForward"));
+  target.Set("affineGridBackward", exported<AffineGridBackward<K>>(env, "affineGridBackward"));
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  export_kernels<&stn::grid_sample_forward, &stn::grid_sample_backward,
-                 &stn::affine_grid_forward, &stn::affine_grid_backward,
-                 &stn::affine_sample_forward, &stn::affine_sample_backward>(
-      env, exports);
+  export_kernels<stn::FastKernels>(env, exports);
 
   Napi::Object reference = Napi::Object::New(env);
-  export_kernels<&stn::grid_sample_forward_ref, &stn::grid_sample_backward_ref,
-                 &stn::affine_grid_forward_ref, &stn::affine_grid_backward_ref,
-                 &stn::affine_sample_forward_ref,
-                 &stn::affine_sample_backward_ref>(
-      env, reference);
+  export_kernels<stn::ReferenceKernels>(env, reference);
   reference.Freeze();
   exports.Set("reference", reference);
 
@@ -484,10 +493,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
               Napi::Function::New(env, TensorflowKernelsCreated,
                                   "tensorflowKernelsCreated"));
 
-  exports.Set("Interpolation", enum_object(env, stn::kInterpolationNames,
-                                           stn::kInterpolationCount));
-  exports.Set("Padding",
-              enum_object(env, stn::kPaddingNames, stn::kPaddingCount));
+  exports.Set("Interpolation", vocabulary_object<stn::Interpolation>(env));
+  exports.Set("Padding", vocabulary_object<stn::Padding>(env));
+  exports.Set("Isa", vocabulary_object<stn::Isa>(env));
   return exports;
 }
 

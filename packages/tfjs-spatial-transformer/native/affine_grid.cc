@@ -14,8 +14,6 @@
 namespace stn {
 namespace {
 
-constexpr int64_t kMinParallelWork = int64_t{1} << 14;
-
 // One grid row: grid_row[j] = theta (2x3) * (x_j, y_i, 1).
 void forward_row(int64_t i, int64_t ho, int64_t wo, bool align_corners,
                  const float* t, float* grid_row) {
@@ -60,7 +58,7 @@ void affine_grid_forward_ref(int64_t n, int64_t ho, int64_t wo,
 void affine_grid_forward(int64_t n, int64_t ho, int64_t wo, bool align_corners,
                          const float* theta, float* grid) {
   const int64_t rows = n * ho;
-  const int nt = rows * wo < kMinParallelWork ? 1 : get_num_threads();
+  const int nt = threads_for(rows * wo);
 #pragma omp parallel for num_threads(nt) schedule(static)
   for (int64_t r = 0; r < rows; ++r)
     forward_row(r % ho, ho, wo, align_corners, theta + 6 * (r / ho),
@@ -78,7 +76,7 @@ void affine_grid_backward_ref(int64_t n, int64_t ho, int64_t wo,
 void affine_grid_backward(int64_t n, int64_t ho, int64_t wo,
                           bool align_corners, const float* grad_grid,
                           float* grad_theta) {
-  const int nt = n * ho * wo < kMinParallelWork ? 1 : get_num_threads();
+  const int nt = threads_for(n * ho * wo);
 #pragma omp parallel for num_threads(nt) schedule(static)
   for (int64_t b = 0; b < n; ++b)
     backward_item(ho, wo, align_corners, grad_grid + b * ho * wo * 2,

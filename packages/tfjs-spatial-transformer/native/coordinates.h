@@ -185,5 +185,94 @@ inline bool nearest_pixel(float ix, float iy, int64_t w, int64_t h,
   return in_bounds(*y, *x, h, w);
 }
 
+
+// Bicubic (PyTorch's bicubic convolution, A = -0.75: UpSample.h's
+// get_cubic_upsample_coefficients and GridSampler.h's
+// get_cubic_coefficients_grad, the same float operations in the same order).
+constexpr float kCubicA = -0.75f;
+
+inline float cubic_convolution1(float x) {  // |x| <= 1
+  return ((kCubicA + 2) * x - (kCubicA + 3)) * x * x + 1;
+}
+
+inline float cubic_convolution2(float x) {  // 1 < |x| < 2
+  return ((kCubicA * x - 5 * kCubicA) * x + 8 * kCubicA) * x - 4 * kCubicA;
+}
+
+// The weights of the taps at -1, 0, 1, 2 from the cell's corner, t in [0, 1].
+inline void cubic_coefficients(float t, float c[4]) {
+  c[0] = cubic_convolution2(t + 1.0f);
+  c[1] = cubic_convolution1(t);
+  const float u = 1.0f - t;
+  c[2] = cubic_convolution1(u);
+  c[3] = cubic_convolution2(u + 1.0f);
+}
+
+// d c[k] / d t, written as PyTorch writes it: d/dx of the kernel at x = k - 1 - t.
+inline void cubic_coefficients_grad(float t, float g[4]) {
+  const float a = kCubicA;
+  float x = -1 - t;
+  g[0] = (-3 * a * x - 10 * a) * x - 8 * a;
+  x = -t;
+  g[1] = (-3 * (a + 2) * x - 2 * (a + 3)) * x;
+  x = 1 - t;
+  g[2] = (3 * (a + 2) * x - 2 * (a + 3)) * x;
+  x = 2 - t;
+  g[3] = (3 * a * x - 10 * a) * x + 8 * a;
+}
+
+// The padding applied to one tap's (integral) coordinate, as PyTorch's
+// get_value_bounded does (compute_coordinates, then truncation to an index).
+// False when the tap reads nothing (zeros padding, outside the image); the
+// range is checked in float first, so a huge coordinate is never converted.
+inline bool cubic_tap(float x, int64_t size, Padding padding,
+                      bool align_corners, int64_t* index) {
+  if (padding == Padding::Border) {
+    x = clip(x, size);
+  } else if (padding == Padding::Reflection) {
+    x = align_corners ? reflect(x, 0, 2 * (size - 1))
+                      : reflect(x, -1, 2 * size - 1);
+    x = clip(x, size);
+  } else if (!(x >= 0.0f && x <= static_cast<float>(size))) {
+    return false;
+  }
+  *index = static_cast<int64_t>(x);
+  return *index >= 0 && *index < size;
+}
+
+// One axis of a bicubic source point: the four taps (their indices, whether
+// they read anything) and their weights. PyTorch unnormalises without the
+// padding (the padding applies to each tap instead), so the gradient
+// multiplier is unnormalize_grad alone.
+struct CubicAxis {
+  int64_t index[4] = {0, 0, 0, 0};
+  bool in[4];
+  float coeff[4];
+  float coeff_grad[4];  // filled by cubic_axis_set_grad only
+};
+
+// False when the unnormalised coordinate is not finite (samples nothing).
+// Tap k sits at floor(v) + (k - 1), rounded once, as in PyTorch's vectorised
+// kernel.
+inline bool cubic_axis(float x, int64_t size, Padding padding,
+                       bool align_corners, CubicAxis* a) {
+  const float v = unnormalize(x, size, align_corners);
+  if (!__builtin_isfinite(v)) return false;
+  const float f = __builtin_floorf(v);
+  cubic_coefficients(v - f, a->coeff);
+  for (int k = 0; k < 4; ++k)
+    a->in[k] = cubic_tap(f + static_cast<float>(k - 1), size, padding,
+                         align_corners, &a->index[k]);
+  return true;
+}
+
+inline bool cubic_axis_set_grad(float x, int64_t size, Padding padding,
+                                bool align_corners, CubicAxis* a) {
+  if (!cubic_axis(x, size, padding, align_corners, a)) return false;
+  const float v = unnormalize(x, size, align_corners);
+  cubic_coefficients_grad(v - __builtin_floorf(v), a->coeff_grad);
+  return true;
+}
+
 }  // namespace
 }  // namespace stn::coord

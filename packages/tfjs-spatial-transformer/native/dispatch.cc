@@ -6,8 +6,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <initializer_list>
+#include <string>
 
 #include "grid_sampler.h"
 #include "grid_sampler_rows.h"
@@ -32,11 +31,13 @@ Isa initial() {
   const char* env = std::getenv("STN_ISA");
   if (env == nullptr || *env == '\0') return best;
   Isa wanted;
-  if (!parse_isa(env, &wanted)) {
+  if (!parse_name(env, &wanted)) {
+    std::string names;
+    for (Isa i : all_values<Isa>()) names += std::string(names.empty() ? "" : ", ") + name_of(i);
     std::fprintf(stderr,
-                 "tfjs-spatial-transformer: ignoring STN_ISA=%s (expected "
-                 "base, avx2 or avx512)\n",
-                 env);
+                 "tfjs-spatial-transformer: ignoring STN_ISA=%s (expected one "
+                 "of %s)\n",
+                 env, names.c_str());
     return best;
   }
   return wanted < best ? wanted : best;
@@ -48,24 +49,6 @@ std::atomic<Isa>& active() {
 }
 
 }  // namespace
-
-const char* isa_name(Isa isa) {
-  switch (isa) {
-    case Isa::Avx512: return "avx512";
-    case Isa::Avx2: return "avx2";
-    default: return "base";
-  }
-}
-
-bool parse_isa(const char* name, Isa* isa) {
-  for (Isa i : {Isa::Base, Isa::Avx2, Isa::Avx512}) {
-    if (std::strcmp(name, isa_name(i)) == 0) {
-      *isa = i;
-      return true;
-    }
-  }
-  return false;
-}
 
 Isa best_isa() {
   static const Isa best = detect();

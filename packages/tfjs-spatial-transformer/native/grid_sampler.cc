@@ -7,9 +7,10 @@
 // rows for many) and templated on interpolation, padding and align_corners,
 // so their inner loops have no mode branches.
 //
-// Grid points come from a stored grid (grid_sample_*) or are computed on the
-// fly from theta in chunks of kAffineChunk points with affine_grid's
-// operations (affine_sample_*, the fused affine sampler: the grid is never
+// Grid points come from a stored grid (grid_sample_*; a row kernel gets
+// spans of whole output rows of one item, up to kSpanPoints points, so narrow
+// images pay no vector tail per row) or are computed on the fly from theta in
+// chunks of kChunk points with affine_grid's operations (affine_sample_*, the fused affine sampler: the grid is never
 // stored; grad_theta is accumulated per output row in double, then the rows
 // are added in order).
 //
@@ -26,12 +27,22 @@
 // usual smooth grids the scratch traffic is about one image, not one per
 // block. The grid-only backward (grad_input null) skips all of this: rows
 // run in parallel with no scratch.
+//
+// A shared grid (SamplerShape::shared: batch 1 for every item) is read at
+// its row y for every item; its gradient is summed over the batch without a
+// per-item copy: one task per output row y runs that row for n = 0..N-1 and
+// adds each item's row into grad_grid in batch order (a second pass after
+// grad_input's, which then runs without grid gradient). A shared theta's
+// gradient is the per-row double partials summed over every item and row.
+//
+// Memory: the kernels never allocate. Scratch (the block slices, the base
+// coordinates, theta's row partials, the references' grids) comes from the
+// caller, sized by the *_scratch functions, which lay it out with the same
+// code as the kernels (Carver); addon.cc allocates it before the kernel runs.
 #include <omp.h>
 
 #include <algorithm>
-#include <memory>
-#include <new>
-#include <vector>
+#include <cstddef>
 
 #include "affine_coords.h"
 #include "grid_sampler.h"
@@ -40,30 +51,53 @@
 namespace stn {
 namespace {
 
-// Below this many output elements a kernel runs on the calling thread.
-constexpr int64_t kMinParallelWork = int64_t{1} << 14;
 // Tasks per backward call to aim for when the batch alone is too small.
 constexpr int64_t kTargetTasks = 8;
 // Upper bound of the backward's scratch (partial grad_input) memory.
 constexpr int64_t kScratchBytes = int64_t{256} << 20;
 // Elements per task when the partial sums are added.
 constexpr int64_t kReduceChunk = int64_t{1} << 14;
-// Grid points computed at a time by the fused affine sampler.
-constexpr int64_t kAffineChunk = 256;
+// Grid points computed (or gradients gathered) at a time on the stack.
+constexpr int64_t kChunk = 256;
+// Output points a row kernel gets per call from a stored grid: whole output
+// rows of one item, consecutive in memory, so that narrow images do not pay
+// a vector tail per row.
+constexpr int64_t kSpanPoints = 2048;
 
-int threads_for(int64_t work) {
-  return work < kMinParallelWork ? 1 : get_num_threads();
-}
+// Lays out a kernel's scratch: the *_scratch functions run it on no memory
+// to total the bytes, the kernels on the caller's memory to get pointers.
+class Carver {
+ public:
+  explicit Carver(Scratch s = {}) : base_(static_cast<char*>(s.data)), bytes_(s.bytes) {}
+  template <class T>
+  T* take(int64_t count) {
+    used_ = (used_ + alignof(T) - 1) / alignof(T) * alignof(T);
+    T* p = base_ ? reinterpret_cast<T*>(base_ + used_) : nullptr;
+    used_ += static_cast<size_t>(count) * sizeof(T);
+    return p;
+  }
+  size_t used() const { return used_; }
+  // The caller gave at least what was taken.
+  bool enough() const { return used_ <= bytes_; }
 
-// A stored grid [N,Ho,Wo,2] and its gradient (null: not wanted).
+ private:
+  char* base_;
+  size_t bytes_;
+  size_t used_ = 0;
+};
+
+// A stored grid [N or 1,Ho,Wo,2] and its gradient (null: not wanted, or
+// summed by the shared-grid pass instead).
 struct StoredGrid {
-  static constexpr int64_t kChunk = INT64_MAX;
+  static constexpr int64_t kPoints = INT64_MAX;  // whole rows per call
+  static constexpr bool kRowSpans = true;  // consecutive rows are contiguous
   const float* grid;
   float* grad_grid;
-  int64_t wo;
+  int64_t ho, wo;
+  bool shared;
 
   const float* points(int64_t r, int64_t x0, int64_t, float*) const {
-    return grid + (r * wo + x0) * 2;
+    return grid + ((shared ? r % ho : r) * wo + x0) * 2;
   }
   float* grad_points(int64_t r, int64_t x0, float*) const {
     return grad_grid ? grad_grid + (r * wo + x0) * 2 : nullptr;
@@ -71,19 +105,21 @@ struct StoredGrid {
   void take_grad(int64_t, int64_t, int64_t, const float*) const {}
 };
 
-// The affine grid of theta [N,2,3], computed on the fly; its gradient goes to
-// row_partials [N*Ho,6] (null: not wanted), in affine_grid_backward's order
-// within each row.
+// The affine grid of theta [N or 1,2,3], computed on the fly; its gradient
+// goes to row_partials [N*Ho,6] (null: not wanted), in affine_grid_backward's
+// order within each row.
 struct AffineGridSource {
-  static constexpr int64_t kChunk = kAffineChunk;
+  static constexpr int64_t kPoints = kChunk;
+  static constexpr bool kRowSpans = false;
   const float* theta;
   double* row_partials;
   int64_t ho, wo;
+  bool shared;
   const float* xs;  // affine_base_coord(j, wo), j < wo
   const float* ys;  // affine_base_coord(i, ho), i < ho
 
   const float* points(int64_t r, int64_t x0, int64_t n, float* buf) const {
-    const float* t = theta + 6 * (r / ho);
+    const float* t = theta + (shared ? 0 : 6 * (r / ho));
     const float y = ys[r % ho];
     for (int64_t j = 0; j < n; ++j) affine_point(t, xs[x0 + j], y, buf + 2 * j);
     return buf;
@@ -108,7 +144,8 @@ struct AffineGridSource {
 };
 
 // Row blocks per batch item for the grad_input scatter: from the shape only,
-// so the summation order never depends on the thread count. Blocks exist
+// so the summation order never depends on the thread count (nor on memory:
+// the scratch is the caller's, sized from the same function). Blocks exist
 // only when N < kTargetTasks, so there are fewer than kTargetTasks scratch
 // slices.
 int64_t blocks_per_item(const SamplerShape& s) {
@@ -119,55 +156,103 @@ int64_t blocks_per_item(const SamplerShape& s) {
   return std::min(wanted, 1 + kScratchBytes / (s.n * item_bytes));
 }
 
+// The grad_input scratch slices of blocks 1.. of every item (null when the
+// backward needs none).
+float* take_block_slices(const SamplerShape& s, bool grad_input, Carver* c) {
+  const int64_t blocks = grad_input ? blocks_per_item(s) : 1;
+  return blocks > 1 ? c->take<float>(s.n * (blocks - 1) * s.h * s.w * s.c) : nullptr;
+}
+
+// The base grid's coordinates (affine_base_coord), computed once per call.
+struct BaseCoords {
+  float* xs;
+  float* ys;
+  BaseCoords(const SamplerShape& s, bool align, Carver* c)
+      : xs(c->take<float>(s.wo)), ys(c->take<float>(s.ho)) {
+    if (!xs) return;  // sizing only
+    for (int64_t j = 0; j < s.wo; ++j) xs[j] = affine_base_coord(j, s.wo, align);
+    for (int64_t i = 0; i < s.ho; ++i) ys[i] = affine_base_coord(i, s.ho, align);
+  }
+};
+
+// Output rows per row-kernel call: several for a stored grid (up to
+// kSpanPoints points), else one.
 template <class Source>
-void forward_impl(const SamplerShape& s, const SamplerOptions& o,
-                  const float* input, const Source& src, float* output) {
-  const ForwardRow row = select_rows(o, s).forward;
-  const int64_t rows = s.n * s.ho;
-  const int64_t item = s.h * s.w * s.c;
-  const int nt = threads_for(rows * s.wo * std::max<int64_t>(s.c, 1));
-#pragma omp parallel for num_threads(nt) schedule(static)
-  for (int64_t r = 0; r < rows; ++r) {
-    float buf[2 * kAffineChunk];
-    for (int64_t x0 = 0; x0 < s.wo; x0 += std::min(Source::kChunk, s.wo)) {
-      const int64_t n = std::min(Source::kChunk, s.wo - x0);
-      row(s, input + (r / s.ho) * item, src.points(r, x0, n, buf),
-          output + (r * s.wo + x0) * s.c, n);
-    }
+int64_t rows_per_span(const SamplerShape& s) {
+  if constexpr (Source::kRowSpans) return std::max<int64_t>(1, kSpanPoints / std::max<int64_t>(s.wo, 1));
+  (void)s;
+  return 1;
+}
+
+// Runs the row kernel `call(r, x0, n)` over output rows [y0, y1) of item
+// `item`: spans of several whole rows (a stored grid), or each row in chunks
+// of Source::kPoints points.
+template <class Source, class Call>
+void for_spans(const SamplerShape& s, int64_t item, int64_t y0, int64_t y1, Call call) {
+  if constexpr (Source::kRowSpans) {
+    const int64_t step = rows_per_span<Source>(s);
+    for (int64_t y = y0; y < y1; y += step)
+      call(item * s.ho + y, 0, (std::min(y1, y + step) - y) * s.wo);
+  } else {
+    for (int64_t y = y0; y < y1; ++y)
+      for (int64_t x0 = 0; x0 < s.wo; x0 += Source::kPoints)
+        call(item * s.ho + y, x0, std::min(Source::kPoints, s.wo - x0));
   }
 }
 
 template <class Source>
+void forward_impl(const SamplerShape& s, const SamplerOptions& o,
+                  const float* input, const Source& src, float* output) {
+  const ForwardRow row = select_rows(o, s).forward;
+  const int64_t item = s.h * s.w * s.c;
+  // Tasks: spans of rows of one item.
+  const int64_t step = rows_per_span<Source>(s);
+  const int64_t per_item = (s.ho + step - 1) / step;
+  const int64_t tasks = s.n * per_item;
+  const int nt = threads_for(s.n * s.ho * s.wo * std::max<int64_t>(s.c, 1));
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int64_t t = 0; t < tasks; ++t) {
+    float buf[2 * kChunk];
+    const int64_t n = t / per_item, y0 = (t % per_item) * step;
+    for_spans<Source>(s, n, y0, std::min(s.ho, y0 + step), [&](int64_t r, int64_t x0, int64_t count) {
+      row(s, input + n * item, src.points(r, x0, count, buf), output + (r * s.wo + x0) * s.c,
+          count);
+    });
+  }
+}
+
+// grad_input (when not null, with the block scheme of the NOTE; `slices` from
+// take_block_slices) and the source's per-row gradient.
+template <class Source>
 void backward_impl(const SamplerShape& s, const SamplerOptions& o,
                    const float* grad_output, const float* input,
-                   const Source& src, float* grad_input) {
+                   const Source& src, float* grad_input, float* slices) {
   const BackwardRow row = select_rows(o, s).backward;
-  const int64_t rows = s.n * s.ho;
   const int64_t item = s.h * s.w * s.c;
-  const int nt = threads_for(rows * s.wo * std::max<int64_t>(s.c, 1));
-  auto run_row = [&](int64_t r, float* ginp, ZeroedRows* zeroed) {
-    float buf[2 * kAffineChunk], gbuf[2 * kAffineChunk];
-    for (int64_t x0 = 0; x0 < s.wo; x0 += std::min(Source::kChunk, s.wo)) {
-      const int64_t n = std::min(Source::kChunk, s.wo - x0);
+  const int nt = threads_for(s.n * s.ho * s.wo * std::max<int64_t>(s.c, 1));
+  // Rows [y0, y1) of item n.
+  auto run_rows = [&](int64_t n, int64_t y0, int64_t y1, float* ginp, ZeroedRows* zeroed) {
+    float buf[2 * kChunk], gbuf[2 * kChunk];
+    for_spans<Source>(s, n, y0, y1, [&](int64_t r, int64_t x0, int64_t count) {
       float* gg = src.grad_points(r, x0, gbuf);
-      row(s, grad_output + (r * s.wo + x0) * s.c, input + (r / s.ho) * item,
-          src.points(r, x0, n, buf), ginp, zeroed, gg, n);
-      if (gg) src.take_grad(r, x0, n, gg);
-    }
+      row(s, grad_output + (r * s.wo + x0) * s.c, input + n * item,
+          src.points(r, x0, count, buf), ginp, zeroed, gg, count);
+      if (gg) src.take_grad(r, x0, count, gg);
+    });
   };
 
   if (!grad_input) {
+    const int64_t step = rows_per_span<Source>(s);
+    const int64_t per_item = (s.ho + step - 1) / step;
 #pragma omp parallel for num_threads(nt) schedule(static)
-    for (int64_t r = 0; r < rows; ++r) run_row(r, nullptr, nullptr);
+    for (int64_t t = 0; t < s.n * per_item; ++t) {
+      const int64_t n = t / per_item, y0 = (t % per_item) * step;
+      run_rows(n, y0, std::min(s.ho, y0 + step), nullptr, nullptr);
+    }
     return;
   }
 
-  int64_t blocks = blocks_per_item(s);
-  std::unique_ptr<float[]> scratch;
-  if (blocks > 1) {
-    scratch.reset(new (std::nothrow) float[s.n * (blocks - 1) * item]);
-    if (!scratch) blocks = 1;  // out of memory: race-free, other rounding
-  }
+  const int64_t blocks = blocks_per_item(s);
   // Scratch slice of block b >= 1 of item n, and its zeroed rows.
   auto slice_index = [&](int64_t n, int64_t b) {
     return n * (blocks - 1) + b - 1;
@@ -183,12 +268,10 @@ void backward_impl(const SamplerShape& s, const SamplerOptions& o,
     if (b == 0) {
       std::fill(dst, dst + item, 0.0f);
     } else {
-      dst = scratch.get() + slice_index(n, b) * item;
+      dst = slices + slice_index(n, b) * item;
       z = &zeroed[slice_index(n, b)];
     }
-    const int64_t y_end = s.ho * (b + 1) / blocks;
-    for (int64_t y = s.ho * b / blocks; y < y_end; ++y)
-      run_row(n * s.ho + y, dst, z);
+    run_rows(n, s.ho * b / blocks, s.ho * (b + 1) / blocks, dst, z);
   }
   if (blocks == 1) return;
 
@@ -201,7 +284,7 @@ void backward_impl(const SamplerShape& s, const SamplerOptions& o,
       const int64_t end = std::min(item, begin + kReduceChunk);
       for (int64_t b = 1; b < blocks; ++b) {
         const int64_t k = slice_index(n, b);
-        const float* src = scratch.get() + k * item;
+        const float* src = slices + k * item;
         const int64_t row_size = s.w * s.c;
         const int64_t lo = std::max(begin, zeroed[k].begin * row_size);
         const int64_t hi = std::min(end, zeroed[k].end * row_size);
@@ -211,97 +294,158 @@ void backward_impl(const SamplerShape& s, const SamplerOptions& o,
   }
 }
 
-// The base grid's coordinates, computed once per call.
-struct BaseCoords {
-  std::vector<float> xs, ys;
-  BaseCoords(int64_t ho, int64_t wo, bool align) : xs(wo), ys(ho) {
-    for (int64_t j = 0; j < wo; ++j) xs[j] = affine_base_coord(j, wo, align);
-    for (int64_t i = 0; i < ho; ++i) ys[i] = affine_base_coord(i, ho, align);
+// A shared grid's gradient [1,Ho,Wo,2]: sum over n = 0..N-1 of each item's,
+// one task per output row, in chunks of kChunk points on the stack.
+void shared_grid_grad(const SamplerShape& s, const SamplerOptions& o,
+                      const float* grad_output, const float* input,
+                      const float* grid, float* grad_grid) {
+  const BackwardRow row = select_rows(o, s).backward;
+  const int64_t item = s.h * s.w * s.c;
+  const int nt = threads_for(s.n * s.ho * s.wo * std::max<int64_t>(s.c, 1));
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int64_t y = 0; y < s.ho; ++y) {
+    float gbuf[2 * kChunk];
+    for (int64_t x0 = 0; x0 < s.wo; x0 += kChunk) {
+      const int64_t count = std::min(kChunk, s.wo - x0);
+      float* acc = grad_grid + (y * s.wo + x0) * 2;
+      std::fill(acc, acc + 2 * count, 0.0f);
+      for (int64_t n = 0; n < s.n; ++n) {
+        const int64_t r = n * s.ho + y;
+        row(s, grad_output + (r * s.wo + x0) * s.c, input + n * item,
+            grid + (y * s.wo + x0) * 2, nullptr, nullptr, gbuf, count);
+        for (int64_t i = 0; i < 2 * count; ++i) acc[i] += gbuf[i];
+      }
+    }
   }
-};
+}
 
 }  // namespace
 
+size_t grid_sample_backward_scratch(const SamplerShape& s, bool grad_input) {
+  Carver c;
+  take_block_slices(s, grad_input, &c);
+  return c.used();
+}
+
 void grid_sample_forward(const SamplerShape& s, const SamplerOptions& o,
                          const float* input, const float* grid, float* output) {
-  forward_impl(s, o, input, StoredGrid{grid, nullptr, s.wo}, output);
+  forward_impl(s, o, input, StoredGrid{grid, nullptr, s.ho, s.wo, s.shared}, output);
 }
 
 void grid_sample_backward(const SamplerShape& s, const SamplerOptions& o,
                           const float* grad_output, const float* input,
                           const float* grid, float* grad_input,
-                          float* grad_grid) {
-  backward_impl(s, o, grad_output, input, StoredGrid{grid, grad_grid, s.wo},
-                grad_input);
+                          float* grad_grid, Scratch scratch) {
+  Carver c(scratch);
+  float* slices = take_block_slices(s, grad_input != nullptr, &c);
+  if (!c.enough()) return;
+  float* per_row_grad = s.shared ? nullptr : grad_grid;
+  if (grad_input || per_row_grad)
+    backward_impl(s, o, grad_output, input,
+                  StoredGrid{grid, per_row_grad, s.ho, s.wo, s.shared}, grad_input, slices);
+  if (s.shared && grad_grid) shared_grid_grad(s, o, grad_output, input, grid, grad_grid);
+}
+
+size_t affine_sample_forward_scratch(const SamplerShape& s) {
+  Carver c;
+  BaseCoords(s, false, &c);
+  return c.used();
 }
 
 void affine_sample_forward(const SamplerShape& s, const SamplerOptions& o,
                            const float* input, const float* theta,
-                           float* output) {
-  const BaseCoords base(s.ho, s.wo, o.align_corners);
+                           float* output, Scratch scratch) {
+  Carver c(scratch);
+  const BaseCoords base(s, o.align_corners, &c);
+  if (!c.enough()) return;
   forward_impl(s, o, input,
-               AffineGridSource{theta, nullptr, s.ho, s.wo, base.xs.data(),
-                                base.ys.data()},
+               AffineGridSource{theta, nullptr, s.ho, s.wo, s.shared, base.xs, base.ys},
                output);
+}
+
+namespace {
+struct AffineBackwardScratch {
+  BaseCoords base;
+  double* partials;  // [N*Ho,6], when grad_theta is wanted
+  float* slices;
+  AffineBackwardScratch(const SamplerShape& s, bool align, bool grad_input,
+                        bool grad_theta, Carver* c)
+      : base(s, align, c),
+        partials(grad_theta ? c->take<double>(s.n * s.ho * 6) : nullptr),
+        slices(take_block_slices(s, grad_input, c)) {}
+};
+}  // namespace
+
+size_t affine_sample_backward_scratch(const SamplerShape& s, bool grad_input,
+                                      bool grad_theta) {
+  Carver c;
+  AffineBackwardScratch(s, false, grad_input, grad_theta, &c);
+  return c.used();
 }
 
 void affine_sample_backward(const SamplerShape& s, const SamplerOptions& o,
                             const float* grad_output, const float* input,
                             const float* theta, float* grad_input,
-                            float* grad_theta) {
-  std::unique_ptr<double[]> partials;
-  if (grad_theta) {
-    partials.reset(new (std::nothrow) double[s.n * s.ho * 6]());
-    if (!partials) {  // out of memory: the unfused path's own buffers
-      std::unique_ptr<float[]> grid(new (std::nothrow) float[s.n * s.ho * s.wo * 2]);
-      std::unique_ptr<float[]> grad_grid(new (std::nothrow) float[s.n * s.ho * s.wo * 2]);
-      if (!grid || !grad_grid) {
-        std::fill(grad_theta, grad_theta + s.n * 6, 0.0f);
-        if (grad_input) std::fill(grad_input, grad_input + s.n * s.h * s.w * s.c, 0.0f);
-        return;
-      }
-      affine_grid_forward(s.n, s.ho, s.wo, o.align_corners, theta, grid.get());
-      grid_sample_backward(s, o, grad_output, input, grid.get(), grad_input,
-                           grad_grid.get());
-      affine_grid_backward(s.n, s.ho, s.wo, o.align_corners, grad_grid.get(),
-                           grad_theta);
-      return;
-    }
-  }
-  const BaseCoords base(s.ho, s.wo, o.align_corners);
+                            float* grad_theta, Scratch scratch) {
+  Carver c(scratch);
+  const AffineBackwardScratch w(s, o.align_corners, grad_input != nullptr,
+                                grad_theta != nullptr, &c);
+  if (!c.enough()) return;
+  if (w.partials) std::fill(w.partials, w.partials + s.n * s.ho * 6, 0.0);
   backward_impl(s, o, grad_output, input,
-                AffineGridSource{theta, partials.get(), s.ho, s.wo,
-                                 base.xs.data(), base.ys.data()},
-                grad_input);
+                AffineGridSource{theta, w.partials, s.ho, s.wo, s.shared, w.base.xs,
+                                 w.base.ys},
+                grad_input, w.slices);
   if (!grad_theta) return;
-  for (int64_t n = 0; n < s.n; ++n) {
+  // Each theta's rows in order (a shared theta: every item's rows in turn).
+  const int64_t thetas = grid_batch(s), rows_each = s.n * s.ho / std::max<int64_t>(thetas, 1);
+  for (int64_t t = 0; t < thetas; ++t) {
     double acc[6] = {0, 0, 0, 0, 0, 0};
-    for (int64_t i = 0; i < s.ho; ++i)
-      for (int k = 0; k < 6; ++k) acc[k] += partials[(n * s.ho + i) * 6 + k];
-    for (int k = 0; k < 6; ++k) grad_theta[6 * n + k] = static_cast<float>(acc[k]);
+    for (int64_t i = 0; i < rows_each; ++i)
+      for (int k = 0; k < 6; ++k) acc[k] += w.partials[(t * rows_each + i) * 6 + k];
+    for (int k = 0; k < 6; ++k) grad_theta[6 * t + k] = static_cast<float>(acc[k]);
   }
 }
 
 // The unfused composition, as the oracle of the fused paths.
+namespace {
+struct AffineRefScratch {
+  float* grid;
+  float* grad_grid;
+  AffineRefScratch(const SamplerShape& s, Carver* c)
+      : grid(c->take<float>(grid_batch(s) * s.ho * s.wo * 2)),
+        grad_grid(c->take<float>(grid_batch(s) * s.ho * s.wo * 2)) {}
+};
+}  // namespace
+
+size_t affine_sample_ref_scratch(const SamplerShape& s) {
+  Carver c;
+  AffineRefScratch(s, &c);
+  return c.used();
+}
+
 void affine_sample_forward_ref(const SamplerShape& s, const SamplerOptions& o,
                                const float* input, const float* theta,
-                               float* output) {
-  std::unique_ptr<float[]> grid(new float[s.n * s.ho * s.wo * 2]);
-  affine_grid_forward_ref(s.n, s.ho, s.wo, o.align_corners, theta, grid.get());
-  grid_sample_forward_ref(s, o, input, grid.get(), output);
+                               float* output, Scratch scratch) {
+  Carver c(scratch);
+  const AffineRefScratch w(s, &c);
+  if (!c.enough()) return;
+  affine_grid_forward_ref(grid_batch(s), s.ho, s.wo, o.align_corners, theta, w.grid);
+  grid_sample_forward_ref(s, o, input, w.grid, output);
 }
 
 void affine_sample_backward_ref(const SamplerShape& s, const SamplerOptions& o,
                                 const float* grad_output, const float* input,
                                 const float* theta, float* grad_input,
-                                float* grad_theta) {
-  const int64_t points = s.n * s.ho * s.wo * 2;
-  std::unique_ptr<float[]> grid(new float[points]), grad_grid(new float[points]);
-  affine_grid_forward_ref(s.n, s.ho, s.wo, o.align_corners, theta, grid.get());
-  grid_sample_backward_ref(s, o, grad_output, input, grid.get(), grad_input,
-                           grad_grid.get());
+                                float* grad_theta, Scratch scratch) {
+  Carver c(scratch);
+  const AffineRefScratch w(s, &c);
+  if (!c.enough()) return;
+  affine_grid_forward_ref(grid_batch(s), s.ho, s.wo, o.align_corners, theta, w.grid);
+  grid_sample_backward_ref(s, o, grad_output, input, w.grid, grad_input,
+                           grad_theta ? w.grad_grid : nullptr, Scratch{});
   if (grad_theta)
-    affine_grid_backward_ref(s.n, s.ho, s.wo, o.align_corners, grad_grid.get(),
+    affine_grid_backward_ref(grid_batch(s), s.ho, s.wo, o.align_corners, w.grad_grid,
                              grad_theta);
 }
 

@@ -8,22 +8,38 @@
 // output is 0 and its gradients are 0, in every mode and padding.
 //
 // Every entry point has a scalar reference (`*_ref`), PyTorch's formulas one
-// to one, kept as the oracle for the threaded/SIMD paths. Kernels never throw:
-// the caller (addon.cc) checks sizes before calling.
+// to one, kept as the oracle for the threaded/SIMD paths. Kernels never throw
+// and never allocate: the caller (addon.cc) checks sizes and allocates the
+// scratch memory a kernel needs (its *_scratch function says how much)
+// before calling, so running out of memory is an error there, before any work.
+//
+// One transform for the whole batch: with SamplerShape::shared the grid (or
+// theta) has batch size 1 and serves every batch item, as if it were tiled N
+// times (never materialised); its gradient is the sum over the batch, added
+// in batch order.
 #pragma once
 
 #include <cstdint>
 
-namespace stn {
+#include "vocabulary.h"  // Interpolation, Padding, Isa
 
-// The numeric values cross the N-API boundary (exported by the addon).
-enum class Interpolation : int32_t { Bilinear = 0, Nearest = 1 };
-enum class Padding : int32_t { Zeros = 0, Border = 1, Reflection = 2 };
+namespace stn {
 
 struct SamplerShape {
   int64_t n, h, w, c;  // input
   int64_t ho, wo;      // output (grid) spatial size
+  bool shared = false;  // grid / theta has batch 1, for every item
 };
+
+// Caller-allocated scratch memory: `bytes` bytes at `data`, aligned for
+// double. A kernel given less than its *_scratch size does nothing.
+struct Scratch {
+  void* data = nullptr;
+  size_t bytes = 0;
+};
+
+// The batch size of the grid (or theta): 1 when shared, else N.
+inline int64_t grid_batch(const SamplerShape& s) { return s.shared ? 1 : s.n; }
 
 struct SamplerOptions {
   Interpolation mode;
@@ -31,7 +47,7 @@ struct SamplerOptions {
   bool align_corners;
 };
 
-// output[n,ho,wo,c] = input sampled at grid[n,ho,wo,:].
+// output[n,ho,wo,c] = input sampled at grid[n (0 when shared),ho,wo,:].
 void grid_sample_forward_ref(const SamplerShape& s, const SamplerOptions& o,
                              const float* input, const float* grid,
                              float* output);
@@ -39,16 +55,17 @@ void grid_sample_forward(const SamplerShape& s, const SamplerOptions& o,
                          const float* input, const float* grid, float* output);
 
 // Gradients of sum(grad_output * output). grad_input ([N,H,W,C]) and grad_grid
-// ([N,Ho,Wo,2]) may each be null: that gradient is then not computed. Both are
-// fully overwritten (no need to zero them first).
+// ([N or 1,Ho,Wo,2]) may each be null: that gradient is then not computed.
+// Both are fully overwritten (no need to zero them first).
+size_t grid_sample_backward_scratch(const SamplerShape& s, bool grad_input);
 void grid_sample_backward_ref(const SamplerShape& s, const SamplerOptions& o,
                               const float* grad_output, const float* input,
                               const float* grid, float* grad_input,
-                              float* grad_grid);
+                              float* grad_grid, Scratch scratch);
 void grid_sample_backward(const SamplerShape& s, const SamplerOptions& o,
                           const float* grad_output, const float* input,
                           const float* grid, float* grad_input,
-                          float* grad_grid);
+                          float* grad_grid, Scratch scratch);
 
 // grid[n,i,j,:] = theta[n] (2x3) * (x_j, y_i, 1), where x, y are PyTorch's
 // base-grid linspaces for the given align_corners.
@@ -65,38 +82,42 @@ void affine_grid_backward(int64_t n, int64_t ho, int64_t wo,
                           bool align_corners, const float* grad_grid,
                           float* grad_theta);
 
-// Fused affine sampler: grid_sample of the affine grid of theta ([N,2,3]),
+// Fused affine sampler: grid_sample of the affine grid of theta ([N or 1,2,3]),
 // the grid computed on the fly (never stored) with affine_grid's operations,
 // so the forward equals grid_sample_forward(affine_grid_forward(theta)) bit
-// for bit. grad_input ([N,H,W,C]) and grad_theta ([N,2,3]) may each be null;
-// both are overwritten.
+// for bit. grad_input ([N,H,W,C]) and grad_theta ([N or 1,2,3]) may each be
+// null; both are overwritten. The references are that unfused composition.
+size_t affine_sample_forward_scratch(const SamplerShape& s);
+size_t affine_sample_backward_scratch(const SamplerShape& s, bool grad_input,
+                                      bool grad_theta);
+size_t affine_sample_ref_scratch(const SamplerShape& s);  // forward and backward
 void affine_sample_forward_ref(const SamplerShape& s, const SamplerOptions& o,
                                const float* input, const float* theta,
-                               float* output);
+                               float* output, Scratch scratch);
 void affine_sample_forward(const SamplerShape& s, const SamplerOptions& o,
                            const float* input, const float* theta,
-                           float* output);
+                           float* output, Scratch scratch);
 void affine_sample_backward_ref(const SamplerShape& s, const SamplerOptions& o,
                                 const float* grad_output, const float* input,
                                 const float* theta, float* grad_input,
-                                float* grad_theta);
+                                float* grad_theta, Scratch scratch);
 void affine_sample_backward(const SamplerShape& s, const SamplerOptions& o,
                             const float* grad_output, const float* input,
                             const float* theta, float* grad_input,
-                            float* grad_theta);
+                            float* grad_theta, Scratch scratch);
 
 // Threads used by the non-reference kernels; n < 1 restores the default (the
 // machine's cores).
 void set_num_threads(int n);
 int get_num_threads();
+// Threads for a kernel call producing `work` output elements: 1 when the
+// call is too small to gain from threads, else get_num_threads().
+int threads_for(int64_t work);
 
-// Instruction sets of the non-reference kernels (dispatch.cc). The values
-// cross the N-API boundary; a higher value is a wider vector unit.
-enum class Isa : int32_t { Base = 0, Avx2 = 1, Avx512 = 2 };
+// Instruction sets of the non-reference kernels (dispatch.cc; names in
+// vocabulary.h).
 Isa best_isa();         // the best this CPU supports
 Isa get_isa();          // the one in use (best_isa(), or lower: STN_ISA, set_isa)
 bool set_isa(Isa isa);  // false (and no change) when isa > best_isa()
-const char* isa_name(Isa isa);  // "base", "avx2", "avx512"
-bool parse_isa(const char* name, Isa* isa);
 
 }  // namespace stn

@@ -62,6 +62,7 @@
 #if defined(STN_ISA_AVX512) && defined(__GNUC__) && !defined(__clang__)
 // GCC 12's AVX-512 intrinsics start from _mm512_undefined_*(): false positives.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 namespace stn {
@@ -271,6 +272,132 @@ struct ChannelRows {
   }
 };
 
+// Bicubic rows (every ISA, every C and padding): the 16 taps of an output
+// pixel are found once with the reference's helpers (coordinates.h), then
+// reused across the contiguous channels. An out-of-bounds tap reads a row of
+// zeros, so it enters every sum as in the reference (0 * w, possibly -0), and
+// forward and grad_grid (C <= kPixelPathMaxChannels) keep the reference's
+// operations and order; above, grad_grid uses per-tap dot products as the
+// bilinear channel rows do.
+constexpr int64_t kCubicChunk = 64;  // channels per pass of the forward
+alignas(64) const float kZeroChannels[kCubicChunk] = {};
+
+// The taps of one point: offset of tap (i along x, j along y) in the batch
+// item, or -1 when it reads nothing.
+struct CubicTaps {
+  coord::CubicAxis ax, ay;
+  int64_t offset[4][4];  // [j][i]
+  int64_t y_min, y_max;  // input rows read, when any tap reads
+  bool any;
+};
+
+inline void cubic_offsets(const SamplerShape& s, CubicTaps* t) {
+  t->any = false;
+  for (int j = 0; j < 4; ++j) {
+    for (int i = 0; i < 4; ++i) {
+      const bool in = t->ax.in[i] && t->ay.in[j];
+      t->offset[j][i] = in ? (t->ay.index[j] * s.w + t->ax.index[i]) * s.c : -1;
+      if (!in) continue;
+      const int64_t y = t->ay.index[j];
+      if (!t->any) t->y_min = t->y_max = y;
+      t->y_min = y < t->y_min ? y : t->y_min;
+      t->y_max = y > t->y_max ? y : t->y_max;
+      t->any = true;
+    }
+  }
+}
+
+template <Padding kPadding, bool kAlign>
+struct CubicRows {
+  static void forward(const SamplerShape& s, const float* inp,
+                      const float* grid, float* out_row, int64_t count) {
+    for (int64_t x = 0; x < count; ++x) {
+      const float* g = grid + 2 * x;
+      float* out = out_row + x * s.c;
+      CubicTaps t;
+      if (!coord::cubic_axis(g[0], s.w, kPadding, kAlign, &t.ax) ||
+          !coord::cubic_axis(g[1], s.h, kPadding, kAlign, &t.ay)) {
+        fill_n(out, s.c, 0.0f);
+        continue;
+      }
+      cubic_offsets(s, &t);
+      const float* cx = t.ax.coeff;
+      const float* cy = t.ay.coeff;
+      for (int64_t c0 = 0; c0 < s.c; c0 += kCubicChunk) {
+        const int64_t n = s.c - c0 < kCubicChunk ? s.c - c0 : kCubicChunk;
+        const float* p[4][4];
+        for (int j = 0; j < 4; ++j)
+          for (int i = 0; i < 4; ++i)
+            p[j][i] = t.offset[j][i] < 0 ? kZeroChannels : inp + t.offset[j][i] + c0;
+        float* __restrict o = out + c0;
+        for (int64_t c = 0; c < n; ++c) {
+          float r[4];
+          for (int j = 0; j < 4; ++j)
+            r[j] = p[j][0][c] * cx[0] + p[j][1][c] * cx[1] + p[j][2][c] * cx[2] +
+                   p[j][3][c] * cx[3];
+          o[c] = r[0] * cy[0] + r[1] * cy[1] + r[2] * cy[2] + r[3] * cy[3];
+        }
+      }
+    }
+  }
+
+  static void backward(const SamplerShape& s, const float* gout_row,
+                       const float* inp, const float* grid, float* ginp,
+                       ZeroedRows* zeroed, float* ggrid, int64_t count) {
+    const int64_t nc = s.c;
+    for (int64_t x = 0; x < count; ++x) {
+      const float* g = grid + 2 * x;
+      const float* gout = gout_row + x * nc;
+      CubicTaps t;
+      if (!coord::cubic_axis_set_grad(g[0], s.w, kPadding, kAlign, &t.ax) ||
+          !coord::cubic_axis_set_grad(g[1], s.h, kPadding, kAlign, &t.ay)) {
+        if (ggrid) ggrid[2 * x] = ggrid[2 * x + 1] = 0.0f;
+        continue;
+      }
+      cubic_offsets(s, &t);
+      const float *cx = t.ax.coeff, *cy = t.ay.coeff;
+      const float *gx = t.ax.coeff_grad, *gy = t.ay.coeff_grad;
+      if (ginp && t.any) {
+        if (zeroed) cover(zeroed, ginp, s.w * nc, t.y_min, t.y_max);
+        // The reference's (i, j) order for every element (taps may coincide).
+        for (int i = 0; i < 4; ++i) {
+          for (int j = 0; j < 4; ++j) {
+            if (t.offset[j][i] < 0) continue;
+            float* dst = ginp + t.offset[j][i];
+            for (int64_t c = 0; c < nc; ++c) dst[c] += gout[c] * cx[i] * cy[j];
+          }
+        }
+      }
+      if (!ggrid) continue;
+      float gix = 0, giy = 0;
+      if (nc <= kPixelPathMaxChannels) {
+        // The reference's order, channel by channel, zero taps included.
+        for (int64_t c = 0; c < nc; ++c) {
+          const float go = gout[c];
+          for (int i = 0; i < 4; ++i) {
+            for (int j = 0; j < 4; ++j) {
+              const float v = t.offset[j][i] < 0 ? 0.0f : inp[t.offset[j][i] + c];
+              gix -= v * gx[i] * cy[j] * go;
+              giy -= v * gy[j] * cx[i] * go;
+            }
+          }
+        }
+      } else {
+        for (int i = 0; i < 4; ++i) {
+          for (int j = 0; j < 4; ++j) {
+            if (t.offset[j][i] < 0) continue;
+            const float d = dot(inp + t.offset[j][i], gout, nc);
+            gix -= d * gx[i] * cy[j];
+            giy -= d * gy[j] * cx[i];
+          }
+        }
+      }
+      ggrid[2 * x] = coord::unnormalize_grad(s.w, kAlign) * gix;
+      ggrid[2 * x + 1] = coord::unnormalize_grad(s.h, kAlign) * giy;
+    }
+  }
+};
+
 #if defined(STN_ISA_AVX2) || defined(STN_ISA_AVX512)
 
 // The few vector operations the pixel rows need, for one ISA. Masks are
@@ -336,6 +463,10 @@ struct V {
     return _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
                              15);
   }
+  static bool all(M m) { return m == 0xffff; }
+  // Single-channel bicubic taps by gathers (fast on AVX-512), not row loads.
+  static constexpr bool kRowLoads = false;
+  static void rows4(const float* const*, F*) {}
 };
 #else
 struct V {
@@ -396,6 +527,24 @@ struct V {
     store(p + kWidth, _mm256_permute2f128_ps(lo, hi, 0x31));
   }
   static I lane_index() { return _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7); }
+  static bool all(M m) { return _mm256_movemask_ps(m) == 0xff; }
+  // Single-channel bicubic taps as one 4-float load per lane and row and a
+  // transpose: cheaper than 4 gathers on AVX2.
+  static constexpr bool kRowLoads = true;
+  // out[k] = lane l's row[l][k], k = 0..3.
+  static void rows4(const float* const* row, F out[4]) {
+    auto pair = [&](int lane) {
+      return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(row[lane])),
+                                  _mm_loadu_ps(row[lane + 4]), 1);
+    };
+    const F a0 = pair(0), a1 = pair(1), a2 = pair(2), a3 = pair(3);
+    const F t0 = _mm256_unpacklo_ps(a0, a1), t1 = _mm256_unpackhi_ps(a0, a1);
+    const F t2 = _mm256_unpacklo_ps(a2, a3), t3 = _mm256_unpackhi_ps(a2, a3);
+    out[0] = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+    out[1] = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    out[2] = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+    out[3] = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+  }
 };
 #endif
 
@@ -469,35 +618,59 @@ inline void vec_cell(const SamplerShape& s, V::F ix, V::F iy, V::M finite,
   cell->dy1 = V::sub(V::add(fy, one), iy);
 }
 
-template <Interpolation kMode, Padding kPadding, bool kAlign>
-struct PixelRows {
+// Writes channel c of kWidth pixels (lanes) to out (stride C).
+inline void put_lanes(const SamplerShape& s, float* out, int64_t c, V::F v) {
+  if (s.c == 1) {
+    V::store(out, v);
+    return;
+  }
+  float lanes[V::kWidth];
+  V::store(lanes, v);
+  for (int j = 0; j < V::kWidth; ++j) out[j * s.c + c] = lanes[j];
+}
+
+// The row entry points of a vector kernel K, whose forward_full and
+// backward_full take whole vectors of pixels: the last count % kWidth pixels
+// are padded to a full vector with NaN grid points (which sample nothing) in
+// buffers, then copied back.
+template <class K>
+struct InVectors {
   static constexpr int kW = V::kWidth;
 
-  // Writes channel c of kWidth pixels (lanes) to out (stride C).
-  static void put(const SamplerShape& s, float* out, int64_t c, V::F v) {
-    if (s.c == 1) {
-      V::store(out, v);
-      return;
-    }
-    float lanes[kW];
-    V::store(lanes, v);
-    for (int j = 0; j < kW; ++j) out[j * s.c + c] = lanes[j];
-  }
-
-  // The last count % kWidth pixels: padded to a full vector with NaN grid
-  // points (which sample nothing) in buffers, then copied back.
   static void forward(const SamplerShape& s, const float* inp,
                       const float* grid, float* out, int64_t count) {
     const int64_t full = count - count % kW;
-    forward_full(s, inp, grid, out, full);
+    K::forward_full(s, inp, grid, out, full);
     if (full == count) return;
     const int64_t rest = count - full;
     float grid_buf[2 * kW], out_buf[kW * kPixelPathMaxChannels];
     fill_n(grid_buf, 2 * kW, NAN);
     copy_n(grid + 2 * full, 2 * rest, grid_buf);
-    forward_full(s, inp, grid_buf, out_buf, kW);
+    K::forward_full(s, inp, grid_buf, out_buf, kW);
     copy_n(out_buf, rest * s.c, out + full * s.c);
   }
+
+  static void backward(const SamplerShape& s, const float* gout,
+                       const float* inp, const float* grid, float* ginp,
+                       ZeroedRows* zeroed, float* ggrid, int64_t count) {
+    const int64_t full = count - count % kW;
+    K::backward_full(s, gout, inp, grid, ginp, zeroed, ggrid, full);
+    if (full == count) return;
+    const int64_t rest = count - full;
+    float grid_buf[2 * kW], ggrid_buf[2 * kW], gout_buf[kW * kPixelPathMaxChannels];
+    fill_n(grid_buf, 2 * kW, NAN);
+    fill_n(gout_buf, kW * s.c, 0.0f);
+    copy_n(grid + 2 * full, 2 * rest, grid_buf);
+    copy_n(gout + full * s.c, rest * s.c, gout_buf);
+    K::backward_full(s, gout_buf, inp, grid_buf, ginp, zeroed,
+                     ggrid ? ggrid_buf : nullptr, kW);
+    if (ggrid) copy_n(ggrid_buf, 2 * rest, ggrid + 2 * full);
+  }
+};
+
+template <Interpolation kMode, Padding kPadding, bool kAlign>
+struct PixelRows {
+  static constexpr int kW = V::kWidth;
 
   static void forward_full(const SamplerShape& s, const float* inp,
                            const float* grid, float* out, int64_t count) {
@@ -526,7 +699,7 @@ struct PixelRows {
           r = V::add(r, V::mul(V::gather(b.m[1], p, o_ne), ne));
           r = V::add(r, V::mul(V::gather(b.m[2], p, o_sw), sw));
           r = V::add(r, V::mul(V::gather(b.m[3], p, o_se), se));
-          put(s, o, c, V::select(b.near, r, V::zero()));
+          put_lanes(s, o, c, V::select(b.near, r, V::zero()));
         }
       } else {
         const V::F rx = V::nearbyint(ix), ry = V::nearbyint(iy);
@@ -539,29 +712,12 @@ struct PixelRows {
         const V::I yi = V::to_int(V::select(in, ry, zero));
         const V::I off = V::muli(V::addi(V::muli(yi, V::set1i(int32_t(s.w))), xi),
                                  V::set1i(int32_t(s.c)));
-        for (int64_t c = 0; c < s.c; ++c) put(s, o, c, V::gather(in, inp + c, off));
+        for (int64_t c = 0; c < s.c; ++c) put_lanes(s, o, c, V::gather(in, inp + c, off));
       }
     }
   }
 
   // Bilinear only (nearest's backward uses channel rows).
-  static void backward(const SamplerShape& s, const float* gout,
-                       const float* inp, const float* grid, float* ginp,
-                       ZeroedRows* zeroed, float* ggrid, int64_t count) {
-    const int64_t full = count - count % kW;
-    backward_full(s, gout, inp, grid, ginp, zeroed, ggrid, full);
-    if (full == count) return;
-    const int64_t rest = count - full;
-    float grid_buf[2 * kW], ggrid_buf[2 * kW], gout_buf[kW * kPixelPathMaxChannels];
-    fill_n(grid_buf, 2 * kW, NAN);
-    fill_n(gout_buf, kW * s.c, 0.0f);
-    copy_n(grid + 2 * full, 2 * rest, grid_buf);
-    copy_n(gout + full * s.c, rest * s.c, gout_buf);
-    backward_full(s, gout_buf, inp, grid_buf, ginp, zeroed,
-                  ggrid ? ggrid_buf : nullptr, kW);
-    if (ggrid) copy_n(ggrid_buf, 2 * rest, ggrid + 2 * full);
-  }
-
   static void backward_full(const SamplerShape& s, const float* gout,
                             const float* inp, const float* grid, float* ginp,
                             ZeroedRows* zeroed, float* ggrid, int64_t count) {
@@ -647,6 +803,249 @@ struct PixelRows {
   }
 };
 
+// Bicubic pixel rows (C <= kPixelPathMaxChannels, zeros or border padding):
+// kWidth pixels per step, the coefficients and the 4 tap columns and rows in
+// vector registers with the reference's float operations (coordinates.h),
+// each of the 16 taps a masked gather (an out-of-bounds tap reads 0 and
+// enters the sums, as in the reference); with one channel and every lane's
+// taps inside the image (the usual case away from the edges), each tap row
+// is one 4-float load per lane and a transpose on AVX2 (V::rows4). grad_input's
+// scatter is scalar, in pixel order and the reference's tap order.
+struct VecCubicAxis {
+  V::F coeff[4], grad[4];
+  V::I index[4];  // of the tap's column (row), 0 where it reads nothing
+  V::M in[4];     // the tap reads something (the point is finite, too)
+  V::M interior;  // all 4 taps inside, unpadded: consecutive columns (rows)
+};
+
+inline V::F vec_cubic_convolution1(V::F x) {
+  const V::F p = V::sub(V::mul(V::set1(coord::kCubicA + 2), x), V::set1(coord::kCubicA + 3));
+  return V::add(V::mul(V::mul(p, x), x), V::set1(1.0f));
+}
+
+inline V::F vec_cubic_convolution2(V::F x) {
+  const float a = coord::kCubicA;
+  const V::F p = V::sub(V::mul(V::set1(a), x), V::set1(5 * a));
+  return V::sub(V::mul(V::add(V::mul(p, x), V::set1(8 * a)), x), V::set1(4 * a));
+}
+
+template <Padding kPadding, bool kAlign, bool kGrad>
+inline void vec_cubic_axis(V::F g, int64_t size, V::M* finite, VecCubicAxis* a) {
+  V::F unused;
+  const V::F v = source_index<Padding::Zeros, kAlign, false>(g, size, finite, &unused);
+  const V::F f = V::floor(v), t = V::sub(v, f);
+  const V::F one = V::set1(1.0f);
+  a->coeff[0] = vec_cubic_convolution2(V::add(t, one));
+  a->coeff[1] = vec_cubic_convolution1(t);
+  const V::F u = V::sub(one, t);
+  a->coeff[2] = vec_cubic_convolution1(u);
+  a->coeff[3] = vec_cubic_convolution2(V::add(u, one));
+  if (kGrad) {
+    const float k = coord::kCubicA;
+    V::F x = V::sub(V::set1(-1.0f), t);
+    a->grad[0] = V::sub(V::mul(V::sub(V::mul(V::set1(-3 * k), x), V::set1(10 * k)), x),
+                        V::set1(8 * k));
+    x = V::mul(t, V::set1(-1.0f));  // -t, signed zero included
+    a->grad[1] = V::mul(V::sub(V::mul(V::set1(-3 * (k + 2)), x), V::set1(2 * (k + 3))), x);
+    x = V::sub(one, t);
+    a->grad[2] = V::mul(V::sub(V::mul(V::set1(3 * (k + 2)), x), V::set1(2 * (k + 3))), x);
+    x = V::sub(V::set1(2.0f), t);
+    a->grad[3] = V::add(V::mul(V::sub(V::mul(V::set1(3 * k), x), V::set1(10 * k)), x),
+                        V::set1(8 * k));
+  }
+  const V::F zero = V::zero(), last = V::set1(float(size - 1));
+  a->interior = V::mand(*finite, V::mand(V::ge(V::sub(f, one), zero),
+                                         V::le(V::add(f, V::set1(2.0f)), last)));
+  for (int k = 0; k < 4; ++k) {
+    V::F x = V::add(f, V::set1(float(k - 1)));
+    if (kPadding == Padding::Border) x = V::min(V::max(zero, x), last);  // coord::clip
+    // As coord::cubic_tap (for border this only rules out an empty axis).
+    const V::M in = V::mand(*finite, V::mand(V::ge(x, zero), V::lt(x, V::set1(float(size)))));
+    a->in[k] = in;
+    a->index[k] = V::to_int(V::select(in, x, zero));
+  }
+}
+
+template <Padding kPadding, bool kAlign>
+struct CubicPixelRows {
+  static constexpr int kW = V::kWidth;
+
+  // Tap (i along x, j along y): element offsets in the batch item, masks.
+  // `rows` (one channel, every lane's 16 taps inside and unpadded): only
+  // offset[j][0] is set, the taps of row j being 4 consecutive floats.
+  struct Taps {
+    V::I offset[4][4];
+    V::M mask[4][4];
+    bool rows;
+  };
+
+  static void taps(const SamplerShape& s, const VecCubicAxis& ax, const VecCubicAxis& ay,
+                   Taps* t) {
+    const V::I row = V::set1i(int32_t(s.w * s.c)), col = V::set1i(int32_t(s.c));
+    t->rows = s.c == 1 && V::all(V::mand(ax.interior, ay.interior));
+    const int columns = t->rows ? 1 : 4;
+    for (int j = 0; j < 4; ++j) {
+      const V::I y = V::muli(ay.index[j], row);
+      for (int i = 0; i < columns; ++i) {
+        t->offset[j][i] = V::addi(y, V::muli(ax.index[i], col));
+        t->mask[j][i] = V::mand(ay.in[j], ax.in[i]);
+      }
+    }
+  }
+
+  // Channel c of the 16 taps, v[j][i] (0 where a tap reads nothing): masked
+  // gathers, or with `rows`, 4 consecutive floats per row (the same values).
+  static void values(const float* inp, const Taps& t, int64_t c, V::F v[4][4]) {
+    if constexpr (V::kRowLoads) {
+      if (t.rows) {
+        alignas(64) int32_t first[kW];
+        const float* row[kW];
+        for (int j = 0; j < 4; ++j) {
+          V::store_int(first, t.offset[j][0]);
+          for (int lane = 0; lane < kW; ++lane) row[lane] = inp + first[lane];
+          V::rows4(row, v[j]);
+        }
+        return;
+      }
+    }
+    for (int j = 0; j < 4; ++j)
+      for (int i = 0; i < 4; ++i) v[j][i] = V::gather(t.mask[j][i], inp + c, t.offset[j][i]);
+  }
+
+  static void forward_full(const SamplerShape& s, const float* inp,
+                           const float* grid, float* out, int64_t count) {
+    for (int64_t x = 0; x + kW <= count; x += kW) {
+      V::F gx, gy;
+      V::deinterleave(grid + 2 * x, &gx, &gy);
+      V::M fin_x, fin_y;
+      VecCubicAxis ax, ay;
+      vec_cubic_axis<kPadding, kAlign, false>(gx, s.w, &fin_x, &ax);
+      vec_cubic_axis<kPadding, kAlign, false>(gy, s.h, &fin_y, &ay);
+      const V::M finite = V::mand(fin_x, fin_y);
+      Taps t;
+      taps(s, ax, ay, &t);
+      for (int64_t c = 0; c < s.c; ++c) {
+        V::F v[4][4];
+        values(inp, t, c, v);
+        V::F r[4];
+        for (int j = 0; j < 4; ++j) {
+          r[j] = V::mul(v[j][0], ax.coeff[0]);
+          for (int i = 1; i < 4; ++i) r[j] = V::add(r[j], V::mul(v[j][i], ax.coeff[i]));
+        }
+        V::F o = V::mul(r[0], ay.coeff[0]);
+        for (int j = 1; j < 4; ++j) o = V::add(o, V::mul(r[j], ay.coeff[j]));
+        put_lanes(s, out + x * s.c, c, V::select(finite, o, V::zero()));
+      }
+    }
+  }
+
+  static void backward_full(const SamplerShape& s, const float* gout,
+                            const float* inp, const float* grid, float* ginp,
+                            ZeroedRows* zeroed, float* ggrid, int64_t count) {
+    const int64_t nc = s.c;
+    const V::I gout_index = V::muli(V::lane_index(), V::set1i(int32_t(nc)));
+    for (int64_t x = 0; x + kW <= count; x += kW) {
+      V::F gx, gy;
+      V::deinterleave(grid + 2 * x, &gx, &gy);
+      V::M fin_x, fin_y;
+      VecCubicAxis ax, ay;
+      vec_cubic_axis<kPadding, kAlign, true>(gx, s.w, &fin_x, &ax);
+      vec_cubic_axis<kPadding, kAlign, true>(gy, s.h, &fin_y, &ay);
+      const V::M finite = V::mand(fin_x, fin_y);
+      Taps t;
+      taps(s, ax, ay, &t);
+      const float* go_px = gout + x * nc;
+      if (ginp) scatter(s, go_px, ax, ay, t, ginp, zeroed);
+      if (!ggrid) continue;
+      V::F gix = V::zero(), giy = V::zero();
+      for (int64_t c = 0; c < nc; ++c) {
+        const V::F go = nc == 1 ? V::load(go_px) : V::gather(finite, go_px + c, gout_index);
+        V::F v[4][4];
+        values(inp, t, c, v);
+        for (int i = 0; i < 4; ++i) {
+          for (int j = 0; j < 4; ++j) {
+            gix = V::sub(gix, V::mul(V::mul(V::mul(v[j][i], ax.grad[i]), ay.coeff[j]), go));
+            giy = V::sub(giy, V::mul(V::mul(V::mul(v[j][i], ay.grad[j]), ax.coeff[i]), go));
+          }
+        }
+      }
+      const V::F mult_x = V::set1(coord::unnormalize_grad(s.w, kAlign));
+      const V::F mult_y = V::set1(coord::unnormalize_grad(s.h, kAlign));
+      V::interleave(ggrid + 2 * x, V::select(finite, V::mul(mult_x, gix), V::zero()),
+                    V::select(finite, V::mul(mult_y, giy), V::zero()));
+    }
+  }
+
+  // grad_input += (dy * wx) * wy at each tap that reads, lane by lane in
+  // pixel order and, within a pixel, the reference's tap order.
+  static void scatter(const SamplerShape& s, const float* go_px, const VecCubicAxis& ax,
+                      const VecCubicAxis& ay, const Taps& t, float* ginp, ZeroedRows* zeroed) {
+    const int64_t nc = s.c, row_size = s.w * nc;
+    alignas(64) float w[4][4][kW];
+    if (nc == 1) {
+      // The weights (dy * wx) * wy of every lane at once, rounded as in the
+      // reference.
+      const V::F go = V::load(go_px);
+      for (int i = 0; i < 4; ++i) {
+        const V::F gw = V::mul(go, ax.coeff[i]);
+        for (int j = 0; j < 4; ++j) V::store(w[i][j], V::mul(gw, ay.coeff[j]));
+      }
+    }
+    if (t.rows) {
+      // 16 distinct pixels per lane: 4 rows of 4 consecutive columns.
+      alignas(64) int32_t first[kW], top[kW];
+      V::store_int(first, t.offset[0][0]);
+      V::store_int(top, ay.index[0]);
+      for (int lane = 0; lane < kW; ++lane) {
+        if (zeroed) cover(zeroed, ginp, row_size, top[lane], top[lane] + 3);
+        float* dst = ginp + first[lane];
+        for (int i = 0; i < 4; ++i)
+          for (int j = 0; j < 4; ++j) dst[j * row_size + i] += w[i][j][lane];
+      }
+      return;
+    }
+    alignas(64) int32_t off[4][4][kW], mask[4][4][kW], rows[4][kW], row_in[4][kW];
+    alignas(64) float cx[4][kW], cy[4][kW];
+    for (int j = 0; j < 4; ++j) {
+      for (int i = 0; i < 4; ++i) {
+        V::store_int(off[j][i], t.offset[j][i]);
+        V::store_mask(t.mask[j][i], mask[j][i]);
+      }
+      V::store_int(rows[j], ay.index[j]);
+      V::store_mask(ay.in[j], row_in[j]);
+      V::store(cx[j], ax.coeff[j]);
+      V::store(cy[j], ay.coeff[j]);
+    }
+    for (int lane = 0; lane < kW; ++lane) {
+      int any = 0;
+      for (int j = 0; j < 4; ++j)
+        for (int i = 0; i < 4; ++i) any |= mask[j][i][lane];
+      if (!any) continue;
+      if (zeroed) {
+        int64_t lo = INT64_MAX, hi = -1;
+        for (int j = 0; j < 4; ++j) {
+          if (!row_in[j][lane]) continue;
+          lo = rows[j][lane] < lo ? rows[j][lane] : lo;
+          hi = rows[j][lane] > hi ? rows[j][lane] : hi;
+        }
+        cover(zeroed, ginp, row_size, lo, hi);
+      }
+      const float* go = go_px + lane * nc;
+      for (int i = 0; i < 4; ++i) {
+        for (int j = 0; j < 4; ++j) {
+          if (!mask[j][i][lane]) continue;
+          float* dst = ginp + off[j][i][lane];
+          if (nc == 1) {
+            dst[0] += w[i][j][lane];
+          } else {
+            for (int64_t c = 0; c < nc; ++c) dst[c] += go[c] * cx[i][lane] * cy[j][lane];
+          }
+        }
+      }
+    }
+  }
+};
+
 // Pixel rows apply: few channels, a padding computed in vector registers, and
 // offsets and coordinates that fit int32 and float exactly.
 bool pixel_rows_apply(const SamplerOptions& o, const SamplerShape& s) {
@@ -661,22 +1060,34 @@ bool pixel_rows_apply(const SamplerOptions& o, const SamplerShape& s) {
 
 template <Interpolation kMode, Padding kPadding, bool kAlign>
 RowKernels rows_for(const SamplerOptions& o, const SamplerShape& s) {
-#if defined(STN_ISA_AVX2) || defined(STN_ISA_AVX512)
-  if (pixel_rows_apply(o, s)) {
-    if constexpr (kPadding != Padding::Reflection) {
-      using P = PixelRows<kMode, kPadding, kAlign>;
-      if constexpr (kMode == Interpolation::Bilinear) {
-        return {&P::forward, &P::backward};
-      } else {
-        return {&P::forward, &ChannelRows<kMode, kPadding, kAlign>::backward};
-      }
-    }
-  }
-#endif
   (void)o;
   (void)s;
-  return {&ChannelRows<kMode, kPadding, kAlign>::forward,
-          &ChannelRows<kMode, kPadding, kAlign>::backward};
+  if constexpr (kMode == Interpolation::Bicubic) {
+#if defined(STN_ISA_AVX2) || defined(STN_ISA_AVX512)
+    if constexpr (kPadding != Padding::Reflection) {
+      if (pixel_rows_apply(o, s)) {
+        using P = InVectors<CubicPixelRows<kPadding, kAlign>>;
+        return {&P::forward, &P::backward};
+      }
+    }
+#endif
+    return {&CubicRows<kPadding, kAlign>::forward, &CubicRows<kPadding, kAlign>::backward};
+  } else {
+#if defined(STN_ISA_AVX2) || defined(STN_ISA_AVX512)
+    if constexpr (kPadding != Padding::Reflection) {
+      if (pixel_rows_apply(o, s)) {
+        using P = InVectors<PixelRows<kMode, kPadding, kAlign>>;
+        if constexpr (kMode == Interpolation::Bilinear) {
+          return {&P::forward, &P::backward};
+        } else {
+          return {&P::forward, &ChannelRows<kMode, kPadding, kAlign>::backward};
+        }
+      }
+    }
+#endif
+    return {&ChannelRows<kMode, kPadding, kAlign>::forward,
+            &ChannelRows<kMode, kPadding, kAlign>::backward};
+  }
 }
 
 template <Interpolation kMode, Padding kPadding>
@@ -700,9 +1111,11 @@ RowKernels select_padding(const SamplerOptions& o, const SamplerShape& s) {
 }  // namespace
 
 RowKernels select_rows(const SamplerOptions& o, const SamplerShape& s) {
-  return o.mode == Interpolation::Nearest
-             ? select_padding<Interpolation::Nearest>(o, s)
-             : select_padding<Interpolation::Bilinear>(o, s);
+  switch (o.mode) {
+    case Interpolation::Nearest: return select_padding<Interpolation::Nearest>(o, s);
+    case Interpolation::Bicubic: return select_padding<Interpolation::Bicubic>(o, s);
+    default: return select_padding<Interpolation::Bilinear>(o, s);
+  }
 }
 
 }  // namespace STN_ISA

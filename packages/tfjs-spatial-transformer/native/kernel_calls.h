@@ -1,25 +1,21 @@
 // What both front doors share when they call the kernels: addon.cc (N-API,
-// Float32Arrays) and tf_ops.cc (TensorFlow ops, TF-held tensors). The names of
-// the options, the bound on sizes, the shapes every argument must have, and
-// the calls themselves with the rule for empty tensors, so that the two doors
-// accept the same arguments and give the same bits. Plain C++: no N-API, no TF.
+// Float32Arrays) and tf_ops.cc (TensorFlow ops, TF-held tensors). The bound on
+// sizes, the shapes every argument must have, the scratch memory, and the
+// calls themselves with the rule for empty tensors, so that the two doors
+// accept the same arguments and give the same bits. Plain C++: no N-API, no
+// TF. The option names are vocabulary.h's.
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
 #include "grid_sampler.h"
 
 namespace stn {
-
-// Option names, indexed by the enums' values: the addon exports them to JS
-// (native.Interpolation, native.Padding) and the TF ops take them as
-// attribute values, spelt as lib/kernel_names.ts spells them.
-constexpr const char* kInterpolationNames[] = {"bilinear", "nearest"};
-constexpr const char* kPaddingNames[] = {"zeros", "border", "reflection"};
-constexpr int32_t kInterpolationCount = 2;
-constexpr int32_t kPaddingCount = 3;
 
 // The largest element count (and index) a call may have: 2^53 - 1, exact in
 // a JS number.
@@ -49,83 +45,157 @@ inline std::string shape_string(const std::vector<int64_t>& dims) {
   return s + "]";
 }
 
-// The NHWC shapes of a sampler call's arguments.
+// The NHWC shapes of a sampler call's arguments; the grid and theta have
+// batch grid_batch(s) (1 when one transform serves the whole batch).
 inline std::vector<int64_t> input_dims(const SamplerShape& s) {
   return {s.n, s.h, s.w, s.c};
 }
 inline std::vector<int64_t> grid_dims(const SamplerShape& s) {
-  return {s.n, s.ho, s.wo, 2};
+  return {grid_batch(s), s.ho, s.wo, 2};
 }
 inline std::vector<int64_t> output_dims(const SamplerShape& s) {
   return {s.n, s.ho, s.wo, s.c};
 }
 inline std::vector<int64_t> theta_dims(int64_t n) { return {n, 2, 3}; }
 
-using GridSampleForwardFn = decltype(&grid_sample_forward);
-using GridSampleBackwardFn = decltype(&grid_sample_backward);
-using AffineGridFn = decltype(&affine_grid_forward);
-using AffineSampleForwardFn = decltype(&affine_sample_forward);
-using AffineSampleBackwardFn = decltype(&affine_sample_backward);
+// The sampler's shape for an input [N,H,W,C], an output Ho x Wo and a grid
+// (theta) of batch grid_n: shared when grid_n is 1 and N is not. A grid_n
+// that is neither N nor 1 gives grid_dims() with N, which the caller's shape
+// check then rejects.
+inline SamplerShape sampler_shape(const std::vector<int64_t>& input, int64_t ho,
+                                  int64_t wo, int64_t grid_n) {
+  return {input[0], input[1], input[2], input[3], ho, wo,
+          grid_n == 1 && input[0] != 1};
+}
+
+// A failed scratch allocation: the front door reports it (a RangeError, a
+// TF ResourceExhausted) naming the op and `bytes`.
+struct OutOfScratchMemory {
+  size_t bytes;
+};
+
+// STN_SCRATCH_LIMIT_BYTES (tests): a scratch allocation above it fails as if
+// the memory were exhausted. Read on every call.
+inline size_t scratch_limit() {
+  const char* v = std::getenv("STN_SCRATCH_LIMIT_BYTES");
+  if (v == nullptr || *v == '\0') return SIZE_MAX;
+  return static_cast<size_t>(std::strtoull(v, nullptr, 10));
+}
+
+// The scratch memory of one kernel call, allocated before the kernel runs
+// (kernels never allocate); throws OutOfScratchMemory.
+class ScratchMemory {
+ public:
+  explicit ScratchMemory(size_t bytes) : bytes_(bytes) {
+    if (bytes == 0) return;
+    if (bytes <= scratch_limit())
+      data_.reset(new (std::nothrow) double[(bytes + sizeof(double) - 1) / sizeof(double)]);
+    if (!data_) throw OutOfScratchMemory{bytes};
+  }
+  Scratch get() const { return {data_.get(), bytes_}; }
+
+ private:
+  size_t bytes_;
+  std::unique_ptr<double[]> data_;
+};
+
+// The kernels a front door calls, with the scratch each needs: the threaded
+// ones (both doors), or the scalar references (the addon's `reference`).
+struct FastKernels {
+  static constexpr auto grid_forward = &grid_sample_forward;
+  static constexpr auto grid_backward = &grid_sample_backward;
+  static size_t grid_backward_scratch(const SamplerShape& s, bool grad_input) {
+    return grid_sample_backward_scratch(s, grad_input);
+  }
+  static constexpr auto affine_grid_forward = &stn::affine_grid_forward;
+  static constexpr auto affine_grid_backward = &stn::affine_grid_backward;
+  static constexpr auto affine_forward = &affine_sample_forward;
+  static constexpr auto affine_backward = &affine_sample_backward;
+  static size_t affine_forward_scratch(const SamplerShape& s) {
+    return affine_sample_forward_scratch(s);
+  }
+  static size_t affine_backward_scratch(const SamplerShape& s, bool gi, bool gt) {
+    return affine_sample_backward_scratch(s, gi, gt);
+  }
+};
+
+struct ReferenceKernels {
+  static constexpr auto grid_forward = &grid_sample_forward_ref;
+  static constexpr auto grid_backward = &grid_sample_backward_ref;
+  static size_t grid_backward_scratch(const SamplerShape&, bool) { return 0; }
+  static constexpr auto affine_grid_forward = &affine_grid_forward_ref;
+  static constexpr auto affine_grid_backward = &affine_grid_backward_ref;
+  static constexpr auto affine_forward = &affine_sample_forward_ref;
+  static constexpr auto affine_backward = &affine_sample_backward_ref;
+  static size_t affine_forward_scratch(const SamplerShape& s) {
+    return affine_sample_ref_scratch(s);
+  }
+  static size_t affine_backward_scratch(const SamplerShape& s, bool, bool) {
+    return affine_sample_ref_scratch(s);
+  }
+};
 
 // The calls, for arguments of the shapes above whose counts are within
 // kMaxElements. An empty output needs no work and may have no data pointer,
 // so it is skipped (passed as null to a backward); every output that is not
-// empty is fully written, so none needs zeroing first.
-inline void call_grid_sample_forward(GridSampleForwardFn kernel,
-                                     const SamplerShape& s,
-                                     const SamplerOptions& o,
-                                     const float* input, const float* grid,
-                                     float* output) {
+// empty is fully written, so none needs zeroing first. Scratch is allocated
+// only when there is work.
+template <class K>
+void call_grid_sample_forward(const SamplerShape& s, const SamplerOptions& o,
+                              const float* input, const float* grid,
+                              float* output) {
   if (bounded_element_count(output_dims(s)) > 0)
-    kernel(s, o, input, grid, output);
+    K::grid_forward(s, o, input, grid, output);
 }
 
-inline void call_grid_sample_backward(GridSampleBackwardFn kernel,
-                                      const SamplerShape& s,
-                                      const SamplerOptions& o,
-                                      const float* grad_output,
-                                      const float* input, const float* grid,
-                                      float* grad_input, float* grad_grid) {
+template <class K>
+void call_grid_sample_backward(const SamplerShape& s, const SamplerOptions& o,
+                               const float* grad_output, const float* input,
+                               const float* grid, float* grad_input,
+                               float* grad_grid) {
   if (bounded_element_count(input_dims(s)) == 0) grad_input = nullptr;
   if (bounded_element_count(grid_dims(s)) == 0) grad_grid = nullptr;
-  if (grad_input || grad_grid)
-    kernel(s, o, grad_output, input, grid, grad_input, grad_grid);
+  if (!grad_input && !grad_grid) return;
+  const ScratchMemory scratch(K::grid_backward_scratch(s, grad_input != nullptr));
+  K::grid_backward(s, o, grad_output, input, grid, grad_input, grad_grid,
+                   scratch.get());
 }
 
-inline void call_affine_grid_forward(AffineGridFn kernel, int64_t n,
-                                     int64_t ho, int64_t wo, bool align,
-                                     const float* theta, float* grid) {
+template <class K>
+void call_affine_grid_forward(int64_t n, int64_t ho, int64_t wo, bool align,
+                              const float* theta, float* grid) {
   if (bounded_element_count({n, ho, wo, 2}) > 0)
-    kernel(n, ho, wo, align, theta, grid);
+    K::affine_grid_forward(n, ho, wo, align, theta, grid);
 }
 
 // An empty grid still defines gradTheta (zeros).
-inline void call_affine_grid_backward(AffineGridFn kernel, int64_t n,
-                                      int64_t ho, int64_t wo, bool align,
-                                      const float* grad_grid,
-                                      float* grad_theta) {
-  if (n > 0) kernel(n, ho, wo, align, grad_grid, grad_theta);
+template <class K>
+void call_affine_grid_backward(int64_t n, int64_t ho, int64_t wo, bool align,
+                               const float* grad_grid, float* grad_theta) {
+  if (n > 0) K::affine_grid_backward(n, ho, wo, align, grad_grid, grad_theta);
 }
 
-inline void call_affine_sample_forward(AffineSampleForwardFn kernel,
-                                       const SamplerShape& s,
-                                       const SamplerOptions& o,
-                                       const float* input, const float* theta,
-                                       float* output) {
-  if (bounded_element_count(output_dims(s)) > 0)
-    kernel(s, o, input, theta, output);
+template <class K>
+void call_affine_sample_forward(const SamplerShape& s, const SamplerOptions& o,
+                                const float* input, const float* theta,
+                                float* output) {
+  if (bounded_element_count(output_dims(s)) == 0) return;
+  const ScratchMemory scratch(K::affine_forward_scratch(s));
+  K::affine_forward(s, o, input, theta, output, scratch.get());
 }
 
-inline void call_affine_sample_backward(AffineSampleBackwardFn kernel,
-                                        const SamplerShape& s,
-                                        const SamplerOptions& o,
-                                        const float* grad_output,
-                                        const float* input, const float* theta,
-                                        float* grad_input, float* grad_theta) {
+template <class K>
+void call_affine_sample_backward(const SamplerShape& s, const SamplerOptions& o,
+                                 const float* grad_output, const float* input,
+                                 const float* theta, float* grad_input,
+                                 float* grad_theta) {
   if (bounded_element_count(input_dims(s)) == 0) grad_input = nullptr;
-  if (s.n == 0) grad_theta = nullptr;
-  if (grad_input || grad_theta)
-    kernel(s, o, grad_output, input, theta, grad_input, grad_theta);
+  if (grid_batch(s) == 0) grad_theta = nullptr;
+  if (!grad_input && !grad_theta) return;
+  const ScratchMemory scratch(
+      K::affine_backward_scratch(s, grad_input != nullptr, grad_theta != nullptr));
+  K::affine_backward(s, o, grad_output, input, theta, grad_input, grad_theta,
+                     scratch.get());
 }
 
 }  // namespace stn

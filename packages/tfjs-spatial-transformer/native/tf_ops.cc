@@ -12,7 +12,7 @@
 //   bound of kernel_calls.h), then makes the same call (kernel_calls.h).
 //   Errors go to TF_OpKernelContext_Failure, naming the op and the argument;
 //   nothing throws across the C boundary.
-// - Names carry kAbi (StnGridSampleAbi1): bump it whenever an op's inputs,
+// - Names carry kAbi (StnGridSampleAbi2): bump it whenever an op's inputs,
 //   outputs, attributes or meaning change, so that two different copies of
 //   the package in one process never share an op they disagree on.
 // - Once per process: TF aborts the process when an op name is registered
@@ -26,10 +26,12 @@
 //   which gradients), every per-call number (an output size) is an input.
 // - A gradient that is not requested is output as an empty [0] tensor, so
 //   that each op has a fixed list of outputs.
+// - The addon pins itself in memory (RTLD_NODELETE) before attaching: TF
+//   keeps its functions for the life of the process, longer than Node keeps
+//   an addon that only worker_threads loaded.
 #include "tf_ops.h"
 
 #include <atomic>
-#include <cstring>
 #include <mutex>
 #include <new>
 #include <string>
@@ -51,7 +53,7 @@
 namespace stn {
 namespace {
 
-constexpr const char* kAbi = "Abi1";
+constexpr const char* kAbi = "Abi2";
 
 // Filled once, before any op of this copy is registered; read by the compute
 // functions, which TF calls only after that.
@@ -70,12 +72,12 @@ struct Attrs {
   bool first_grad = false, second_grad = false;  // the backward ops
 };
 
-// "mode: {'bilinear', 'nearest'}"
-std::string choice_attr(const char* name, const char* const* values,
-                        int32_t count) {
+// "mode: {'bilinear', 'nearest', ...}": enum E's names (vocabulary.h).
+template <class E>
+std::string choice_attr(const char* name) {
   std::string spec = std::string(name) + ": {";
-  for (int32_t i = 0; i < count; ++i)
-    spec += std::string(i ? ", '" : "'") + values[i] + "'";
+  for (E v : all_values<E>())
+    spec += std::string(static_cast<int32_t>(v) ? ", '" : "'") + name_of(v) + "'";
   return spec + "}";
 }
 
@@ -95,35 +97,23 @@ class AttrReader {
     return ok();
   }
 
-  // The index of the attribute's value in `values` (TF has checked that it
-  // is one of them; checked again here).
-  bool choice(const char* name, const char* const* values, int32_t count,
-              int32_t* index) {
-    char value[32] = {};  // not NUL-terminated by TF: one byte to spare
-    api.TF_OpKernelConstruction_GetAttrString(ctx_, name, value,
-                                              sizeof value - 1, status_);
+  // The value of enum E the attribute names (TF has checked that it is one
+  // of them; checked again here).
+  template <class E>
+  bool choice(const char* name, E* value) {
+    char text[32] = {};  // not NUL-terminated by TF: one byte to spare
+    api.TF_OpKernelConstruction_GetAttrString(ctx_, name, text,
+                                              sizeof text - 1, status_);
     if (!ok()) return false;
-    for (int32_t i = 0; i < count; ++i) {
-      if (std::strcmp(value, values[i]) == 0) {
-        *index = i;
-        return true;
-      }
-    }
+    if (parse_name(text, value)) return true;
     api.TF_SetStatus(status_, tf::kInvalidArgument,
-                     (std::string("unknown ") + name + " '" + value + "'").c_str());
+                     (std::string("unknown ") + name + " '" + text + "'").c_str());
     return ok();
   }
 
   bool sampler(SamplerOptions* o) {
-    int32_t mode = 0, padding = 0;
-    bool align = false;
-    if (!choice("mode", kInterpolationNames, kInterpolationCount, &mode) ||
-        !choice("padding_mode", kPaddingNames, kPaddingCount, &padding) ||
-        !boolean("align_corners", &align))
-      return false;
-    *o = {static_cast<Interpolation>(mode), static_cast<Padding>(padding),
-          align};
-    return true;
+    return choice("mode", &o->mode) && choice("padding_mode", &o->padding) &&
+           boolean("align_corners", &o->align_corners);
   }
 
  private:
@@ -285,13 +275,14 @@ class Call {
   std::vector<TF_Tensor*> tensors_;
 };
 
-// The sampler's shape from input [N,H,W,C] and the output's spatial size,
+// The sampler's shape from input [N,H,W,C], the output's spatial size and
+// the grid's (theta's) batch (N, or 1: one transform for the whole batch),
 // with the checks every sampler op makes.
-SamplerShape sampler_shape(Call& c, const std::vector<int64_t>& input,
-                           int64_t ho, int64_t wo) {
+SamplerShape checked_sampler_shape(Call& c, const std::vector<int64_t>& input,
+                                   int64_t ho, int64_t wo, int64_t grid_n) {
   if (input[1] == 0 || input[2] == 0)
     c.fail("input must be non-empty in H and W but has shape " + shape_string(input));
-  const SamplerShape s{input[0], input[1], input[2], input[3], ho, wo};
+  const SamplerShape s = sampler_shape(input, ho, wo, grid_n);
   for (const auto& d : {grid_dims(s), output_dims(s)})
     if (bounded_element_count(d) < 0) c.fail("shape " + shape_string(d) + " is too large");
   return s;
@@ -304,15 +295,15 @@ void require_dims(Call& c, const char* name, const std::vector<int64_t>& actual,
            why + ") but has shape " + shape_string(actual));
 }
 
-// GridSample(input [N,H,W,C], grid [N,Ho,Wo,2]) -> output [N,Ho,Wo,C]
+// GridSample(input [N,H,W,C], grid [N or 1,Ho,Wo,2]) -> output [N,Ho,Wo,C]
 void grid_sample(Call& c, const Attrs& a) {
   const auto input = c.floats(0, "input", 4, "[N,H,W,C]");
   const auto grid = c.floats(1, "grid", 4, "[N,Ho,Wo,2]");
-  const SamplerShape s = sampler_shape(c, input.dims, grid.dims[1], grid.dims[2]);
-  require_dims(c, "grid", grid.dims, grid_dims(s), "input's N, (x, y) last");
+  const SamplerShape s =
+      checked_sampler_shape(c, input.dims, grid.dims[1], grid.dims[2], grid.dims[0]);
+  require_dims(c, "grid", grid.dims, grid_dims(s), "input's N or 1, (x, y) last");
   float* output = c.output(0, "output", output_dims(s));
-  call_grid_sample_forward(&grid_sample_forward, s, a.options, input.data,
-                           grid.data, output);
+  call_grid_sample_forward<FastKernels>(s, a.options, input.data, grid.data, output);
 }
 
 // GridSampleGrad(dy [N,Ho,Wo,C], input, grid) -> grad_input, grad_grid
@@ -320,8 +311,9 @@ void grid_sample_grad(Call& c, const Attrs& a) {
   const auto dy = c.floats(0, "dy", 4, "[N,Ho,Wo,C]");
   const auto input = c.floats(1, "input", 4, "[N,H,W,C]");
   const auto grid = c.floats(2, "grid", 4, "[N,Ho,Wo,2]");
-  const SamplerShape s = sampler_shape(c, input.dims, grid.dims[1], grid.dims[2]);
-  require_dims(c, "grid", grid.dims, grid_dims(s), "input's N, (x, y) last");
+  const SamplerShape s =
+      checked_sampler_shape(c, input.dims, grid.dims[1], grid.dims[2], grid.dims[0]);
+  require_dims(c, "grid", grid.dims, grid_dims(s), "input's N or 1, (x, y) last");
   require_dims(c, "dy", dy.dims, output_dims(s), "the forward's output");
   float* grad_input = nullptr;
   float* grad_grid = nullptr;
@@ -329,8 +321,8 @@ void grid_sample_grad(Call& c, const Attrs& a) {
   else c.empty_output(0, "grad_input");
   if (a.second_grad) grad_grid = c.output(1, "grad_grid", grid_dims(s));
   else c.empty_output(1, "grad_grid");
-  call_grid_sample_backward(&grid_sample_backward, s, a.options, dy.data,
-                            input.data, grid.data, grad_input, grad_grid);
+  call_grid_sample_backward<FastKernels>(s, a.options, dy.data, input.data, grid.data,
+                                         grad_input, grad_grid);
 }
 
 // AffineGrid(theta [N,2,3], size [Ho,Wo]) -> grid [N,Ho,Wo,2]
@@ -340,8 +332,8 @@ void affine_grid(Call& c, const Attrs& a) {
   const int64_t n = theta.dims[0];
   require_dims(c, "theta", theta.dims, theta_dims(n), "2x3 matrices");
   float* grid = c.output(0, "grid", {n, size[0], size[1], 2});
-  call_affine_grid_forward(&affine_grid_forward, n, size[0], size[1],
-                           a.options.align_corners, theta.data, grid);
+  call_affine_grid_forward<FastKernels>(n, size[0], size[1], a.options.align_corners,
+                                        theta.data, grid);
 }
 
 // AffineGridGrad(dy [N,Ho,Wo,2]) -> grad_theta [N,2,3]
@@ -349,22 +341,20 @@ void affine_grid_grad(Call& c, const Attrs& a) {
   const auto dy = c.floats(0, "dy", 4, "[N,Ho,Wo,2]");
   require_dims(c, "dy", dy.dims, {dy.dims[0], dy.dims[1], dy.dims[2], 2}, "(x, y) last");
   float* grad_theta = c.output(0, "grad_theta", theta_dims(dy.dims[0]));
-  call_affine_grid_backward(&affine_grid_backward, dy.dims[0], dy.dims[1],
-                            dy.dims[2], a.options.align_corners, dy.data,
-                            grad_theta);
+  call_affine_grid_backward<FastKernels>(dy.dims[0], dy.dims[1], dy.dims[2],
+                                         a.options.align_corners, dy.data, grad_theta);
 }
 
-// AffineSample(input [N,H,W,C], theta [N,2,3], size [Ho,Wo]) -> output
+// AffineSample(input [N,H,W,C], theta [N or 1,2,3], size [Ho,Wo]) -> output
 // [N,Ho,Wo,C]
 void affine_sample(Call& c, const Attrs& a) {
   const auto input = c.floats(0, "input", 4, "[N,H,W,C]");
   const auto theta = c.floats(1, "theta", 3, "[N,2,3]");
   const auto size = c.sizes(2, "size", 2, "[Ho,Wo]");
-  const SamplerShape s = sampler_shape(c, input.dims, size[0], size[1]);
-  require_dims(c, "theta", theta.dims, theta_dims(s.n), "input's N");
+  const SamplerShape s = checked_sampler_shape(c, input.dims, size[0], size[1], theta.dims[0]);
+  require_dims(c, "theta", theta.dims, theta_dims(grid_batch(s)), "input's N or 1");
   float* output = c.output(0, "output", output_dims(s));
-  call_affine_sample_forward(&affine_sample_forward, s, a.options, input.data,
-                             theta.data, output);
+  call_affine_sample_forward<FastKernels>(s, a.options, input.data, theta.data, output);
 }
 
 // AffineSampleGrad(dy [N,Ho,Wo,C], input, theta) -> grad_input, grad_theta
@@ -372,17 +362,18 @@ void affine_sample_grad(Call& c, const Attrs& a) {
   const auto dy = c.floats(0, "dy", 4, "[N,Ho,Wo,C]");
   const auto input = c.floats(1, "input", 4, "[N,H,W,C]");
   const auto theta = c.floats(2, "theta", 3, "[N,2,3]");
-  const SamplerShape s = sampler_shape(c, input.dims, dy.dims[1], dy.dims[2]);
-  require_dims(c, "theta", theta.dims, theta_dims(s.n), "input's N");
+  const SamplerShape s =
+      checked_sampler_shape(c, input.dims, dy.dims[1], dy.dims[2], theta.dims[0]);
+  require_dims(c, "theta", theta.dims, theta_dims(grid_batch(s)), "input's N or 1");
   require_dims(c, "dy", dy.dims, output_dims(s), "input's N and C");
   float* grad_input = nullptr;
   float* grad_theta = nullptr;
   if (a.first_grad) grad_input = c.output(0, "grad_input", input_dims(s));
   else c.empty_output(0, "grad_input");
-  if (a.second_grad) grad_theta = c.output(1, "grad_theta", theta_dims(s.n));
+  if (a.second_grad) grad_theta = c.output(1, "grad_theta", theta_dims(grid_batch(s)));
   else c.empty_output(1, "grad_theta");
-  call_affine_sample_backward(&affine_sample_backward, s, a.options, dy.data,
-                              input.data, theta.data, grad_input, grad_theta);
+  call_affine_sample_backward<FastKernels>(s, a.options, dy.data, input.data, theta.data,
+                                           grad_input, grad_theta);
 }
 
 using Body = void (*)(Call&, const Attrs&);
@@ -396,6 +387,10 @@ void compute(void* attrs, TF_OpKernelContext* ctx, const char* kernel) {
     kBody(c, *static_cast<const Attrs*>(attrs));
   } catch (const BadInput& e) {
     c.report(e.message);
+  } catch (const OutOfScratchMemory& e) {
+    c.report("out of memory: the kernel needs " + std::to_string(e.bytes) +
+                 " bytes of scratch memory, which could not be allocated",
+             tf::kResourceExhausted);
   } catch (const std::bad_alloc&) {
     c.report("out of memory", tf::kResourceExhausted);
   } catch (...) {
@@ -418,8 +413,8 @@ struct OpSpec {
 std::vector<std::string> sampler_attrs(const char* extra1 = nullptr,
                                        const char* extra2 = nullptr) {
   std::vector<std::string> attrs;
-  attrs.push_back(choice_attr("mode", kInterpolationNames, kInterpolationCount));
-  attrs.push_back(choice_attr("padding_mode", kPaddingNames, kPaddingCount));
+  attrs.push_back(choice_attr<Interpolation>("mode"));
+  attrs.push_back(choice_attr<Padding>("padding_mode"));
   attrs.push_back("align_corners: bool");
   for (const char* e : {extra1, extra2})
     if (e) attrs.push_back(e);
@@ -560,10 +555,30 @@ std::string register_op(const OpSpec& spec, TF_Graph* graph, TF_Status* status,
   return "";
 }
 
+// TF keeps the ops' functions (create, compute, delete) and the kernels it
+// built from them for the life of the process, but Node unloads an addon when
+// the last thread that loaded it (a worker_thread) exits: a later kernel, or
+// TF destroying a cached one, would jump into unmapped memory. So the addon
+// pins itself before it attaches; "" or why it could not.
+std::string pin_this_library() {
+  Dl_info self{};
+  if (!dladdr(reinterpret_cast<void*>(&pin_this_library), &self) || !self.dli_fname)
+    return "cannot find the addon's own file to keep it loaded (dladdr failed)";
+  // NOLOAD | NODELETE marks the loaded library as never unloaded; the
+  // reference is kept on purpose.
+  if (!dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE)) {
+    const char* why = dlerror();
+    return std::string("cannot keep the addon loaded: ") + (why ? why : "dlopen failed");
+  }
+  return "";
+}
+
 TensorflowOpsStatus attach_once() {
   tf::Api found;
   TensorflowOpsStatus status = find_api(&found);
   if (status.state != TensorflowOpsState::kActive) return status;
+  const std::string pinned = pin_this_library();
+  if (!pinned.empty()) return {TensorflowOpsState::kFailed, pinned};
   api = found;
 
   Dl_info info{};

@@ -15,7 +15,7 @@ the same torch version reproduces the files byte for byte.
 Layout is tfjs's NHWC throughout; every array is flat, row-major:
 
 grid_sample.json: {"torchVersion", "seed", "cases": [{
-    "name", "mode" ("bilinear"|"nearest"),
+    "name", "mode" ("bilinear"|"nearest"|"bicubic"),
     "paddingMode" ("zeros"|"border"|"reflection"), "alignCorners",
     "inputShape": [N,H,W,C], "gridShape": [N,Ho,Wo,2],
     "input": [N*H*W*C], "grid": [N*Ho*Wo*2] as (x, y) pairs,
@@ -62,7 +62,13 @@ SEED = 20240531
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT_DIR = os.path.join(ROOT, "test", "fixtures")
 
-MODES = ["bilinear", "nearest"]
+# lib/vocabulary.ts's modes and paddings (test/pytorch.test.ts checks that the
+# fixtures cover every combination of that list).
+MODES = ["bilinear", "nearest", "bicubic"]
+# The first modes share one generator, in the order they always had; a mode
+# added later draws from its own (seeded by its index), so adding one leaves
+# the existing cases byte for byte as they were.
+SHARED_RNG_MODES = ["bilinear", "nearest"]
 PADDINGS = ["zeros", "border", "reflection"]
 ALIGNS = [False, True]
 # (N, H, W, C, Ho, Wo)
@@ -267,9 +273,11 @@ def main():
     rng = np.random.default_rng(SEED)
     os.makedirs(OUT_DIR, exist_ok=True)
 
-    cases = [grid_sample_case(rng, mode, padding, align, shape)
-             for mode in MODES for padding in PADDINGS for align in ALIGNS
-             for shape in SAMPLER_SHAPES]
+    cases = []
+    for index, mode in enumerate(MODES):
+        mode_rng = rng if mode in SHARED_RNG_MODES else np.random.default_rng([SEED, index])
+        cases += [grid_sample_case(mode_rng, mode, padding, align, shape)
+                  for padding in PADDINGS for align in ALIGNS for shape in SAMPLER_SHAPES]
     write("grid_sample.json", {"torchVersion": torch.__version__, "seed": SEED, "cases": cases})
 
     cases = [affine_grid_case(rng, align, size) for align in ALIGNS for size in AFFINE_SIZES]

@@ -5,8 +5,8 @@ import * as tf from '@tensorflow/tfjs-node';
 import {afterEach, beforeAll, describe, expect, test, vi} from 'vitest';
 
 import {affineGrid, affineSample, AffineSampleGrad, gridSample} from '../lib';
-import {BACKEND_NAMES, expectBitwise, expectClose, randomArray, rng, SAMPLER_CASES, spyNativeKernel,
-  useBackend, weightedSum} from './helpers';
+import {BACKEND_NAMES, expectBitwise, expectClose, MODES, quotedList, randomArray, rng, SAMPLER_CASES,
+  spyNativeKernel, useBackend, weightedSum} from './helpers';
 
 // [N, H, W, C] input, [Ho, Wo] output: C across the pixel/channel row kernels,
 // rows shorter and longer than a vector and than the fused kernel's chunk (256).
@@ -102,14 +102,14 @@ describe.each(BACKEND_NAMES)('affineSample on %s', (backend) => {
     const theta = tf.zeros([2, 2, 3]);
     expect(() => affineSample(x, tf.zeros([2, 3, 3]), [2, 4, 4, 3]))
         .toThrow('affineSample: theta must be of shape [N,2,3], but got a float32 tensor of shape [2,3,3]');
-    expect(() => affineSample(x, tf.zeros([1, 2, 3]), [2, 4, 4, 3]))
-        .toThrow('affineSample: input and theta must have the same batch size N');
+    expect(() => affineSample(x, tf.zeros([3, 2, 3]), [2, 4, 4, 3]))
+        .toThrow("affineSample: theta must have the input's batch size N or 1, but input has 2");
     expect(() => affineSample(x, theta, [2, 4, 4, 1]))
         .toThrow("affineSample: size must be [N, Ho, Wo, C] with input's N and C");
     expect(() => affineSample(x, theta, [2, 4, 4]))
         .toThrow('affineSample: size must be an array of 4 non-negative integers [N, Ho, Wo, C], but got [');
-    expect(() => affineSample(x, theta, [2, 4, 4, 3], {mode: 'bicubic' as any}))
-        .toThrow("affineSample: options.mode must be one of 'bilinear', 'nearest', but got 'bicubic'");
+    expect(() => affineSample(x, theta, [2, 4, 4, 3], {mode: 'cubic' as any}))
+        .toThrow(`affineSample: options.mode must be one of ${quotedList(MODES)}, but got 'cubic'`);
     expect(() => affineSample(tf.zeros([2, 4, 4]), theta, [2, 4, 4, 3]))
         .toThrow('affineSample: input must be a 4-D float32 tensor [N,H,W,C]');
   });

@@ -15,7 +15,7 @@ import {native} from '../lib/native';
 const root = path.join(__dirname, '..');
 /** onnxruntime-node's platforms: there the repository root installs it (an optional dependency). */
 const ONNX_PLATFORMS = ['linux', 'darwin', 'win32'];
-const FORWARD_PASSES = ['fwd', 'fwd-nearest', 'fwd-border', 'fwd-reflection'];
+const FORWARD_PASSES = ['fwd', 'fwd-nearest', 'fwd-border', 'fwd-reflection', 'fwd-bicubic'];
 
 /** Runs the bench with `args` and `--json`; returns what it printed and wrote. */
 function bench(args: string[]): {out: string, report: Report} {
@@ -53,7 +53,7 @@ test('the bench runs (--quick) and writes a row per shape, pass and contender', 
   for (const t of report.threads) expect(report.bandwidth[String(t)]).toBeGreaterThan(0);
   const rows = report.rows;
   const passes = ['fwd', 'bwd', 'bwd-grid', 'step', 'step-fused', 'fwd-nearest', 'bwd-nearest',
-    'fwd-border', 'fwd-reflection'];
+    'fwd-border', 'fwd-reflection', 'fwd-bicubic', 'bwd-bicubic'];
   for (const shape of ['Q1', 'Q2']) {
     for (const pass of passes) {
       for (const cache of ['warm', 'cold']) {

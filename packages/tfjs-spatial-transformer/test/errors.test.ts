@@ -6,7 +6,7 @@ import {afterEach, beforeAll, describe, expect, test, vi} from 'vitest';
 
 import {affineGrid, getNumThreads, gridSample, setNumThreads} from '../lib';
 import {native} from '../lib/native';
-import {BACKEND_NAMES, SAMPLER_CASES, useBackend} from './helpers';
+import {BACKEND_NAMES, literally, MODES, PADDINGS, quotedList, SAMPLER_CASES, useBackend} from './helpers';
 
 const input = () => tf.zeros([2, 4, 5, 3]) as tf.Tensor4D;
 const grid = () => tf.zeros([2, 3, 3, 2]) as tf.Tensor4D;
@@ -27,13 +27,13 @@ describe.each(BACKEND_NAMES)('argument errors on %s', (backend) => {
     ['grid with last dim 3', () => gridSample(input(), tf.zeros([2, 3, 3, 3]) as tf.Tensor4D),
       /gridSample: grid must be of shape \[N,Ho,Wo,2\].*shape \[2,3,3,3\]/],
     ['batch mismatch', () => gridSample(input(), tf.zeros([3, 3, 3, 2]) as tf.Tensor4D),
-      /gridSample: input and grid must have the same batch size N, but input has 2.*grid has 3/],
+      /gridSample: grid must have the input's batch size N or 1, but input has 2.*grid has 3/],
     ['empty image', () => gridSample(tf.zeros([2, 0, 5, 3]) as tf.Tensor4D, grid()),
       /gridSample: input must be non-empty in H and W/],
-    ['unknown mode', () => gridSample(input(), grid(), {mode: 'bicubic' as never}),
-      /gridSample: options.mode must be one of 'bilinear', 'nearest', but got 'bicubic'/],
+    ['unknown mode', () => gridSample(input(), grid(), {mode: 'cubic' as never}),
+      literally(`gridSample: options.mode must be one of ${quotedList(MODES)}, but got 'cubic'`)],
     ['unknown padding', () => gridSample(input(), grid(), {paddingMode: 'mirror' as never}),
-      /gridSample: options.paddingMode must be one of 'zeros', 'border', 'reflection', but got 'mirror'/],
+      literally(`gridSample: options.paddingMode must be one of ${quotedList(PADDINGS)}, but got 'mirror'`)],
     ['alignCorners a string', () => gridSample(input(), grid(), {alignCorners: 'true' as never}),
       /gridSample: options.alignCorners must be a boolean, but got 'true'/],
     ['alignCorners a number', () => gridSample(input(), grid(), {alignCorners: 1 as never}),

@@ -5,8 +5,9 @@ import {afterEach, beforeAll, describe, expect, test, vi} from 'vitest';
 
 import {affineGrid, attentionGrid, gridSample, PROJECTIVE_FAR, projectiveGrid, tpsControlPoints,
   tpsGrid} from '../lib';
+import {baseCoords} from '../lib/base_grid';
 import {native} from '../lib/native';
-import {ALIGNS, BACKEND_NAMES, expectClose, normalise, randomArray, rng, useBackend,
+import {ALIGNS, BACKEND_NAMES, expectBitwise, expectClose, normalise, randomArray, rng, useBackend,
   weightedSum} from './helpers';
 
 /** Base coordinate j of a side of `size` output pixels, in float64. */
@@ -152,6 +153,15 @@ describe.each(BACKEND_NAMES)('grid generators on %s', (backend) => {
       const dGrid = tf.grad((p: tf.Tensor) => tf.sum(projectiveGrid(p, [1, 2, 4, 2])))(h).dataSync();
       for (const v of dGrid) expect(Number.isFinite(v)).toBe(true);
     }
+    // Every point at infinity (last row 0: w = 0 exactly), with the smallest
+    // guard float32 has: still sent far, the gradient still finite.
+    const tiny = 2 ** -126;
+    const atInfinity = tf.tensor3d([[[1, 0, 0.5], [0, 1, 0], [0, 0, 0]]]);
+    expect(Array.from(projectiveGrid(atInfinity, [1, 2, 4, 1], {epsilon: tiny}).dataSync()))
+        .toEqual(Array(16).fill(PROJECTIVE_FAR));
+    const dTiny = tf.grad((p: tf.Tensor) => tf.sum(gridSample(image,
+        projectiveGrid(p, [1, 2, 4, 2], {epsilon: tiny}))))(atInfinity).dataSync();
+    for (const v of dTiny) expect(Number.isFinite(v), `dh ${Array.from(dTiny)}`).toBe(true);
     const big = projectiveGrid(h, [1, 2, 4, 1], {epsilon: 0.5}).dataSync();
     // With epsilon 0.5, w = 4x + 1 in {-2, 0, 2, 4} guards only column 1.
     expect(Array.from(big.slice(0, 2))).toEqual([0.375, 0.25]);  // (-0.75, -0.5) / -2
@@ -212,7 +222,13 @@ describe.each(BACKEND_NAMES)('grid generator argument errors on %s', (backend) =
     ['projective h of rank 4', () => projectiveGrid(tf.zeros([2, 3, 3, 1]), size),
       /projectiveGrid: h must be a float32 tensor \[N,8\] or \[N,3,3\]/],
     ['projective negative epsilon', () => projectiveGrid(tf.zeros([2, 8]), size, {epsilon: -1}),
-      /projectiveGrid: options.epsilon must be a finite number >= 0, but got number -1/],
+      /projectiveGrid: options.epsilon must be a finite number >= 1.1754943508222875e-38 \(the smallest normal float32\), but got number -1/],
+    ['projective epsilon 0 (the point at infinity would divide)',
+      () => projectiveGrid(tf.zeros([2, 8]), size, {epsilon: 0}),
+      /projectiveGrid: options.epsilon must be a finite number >= .*but got number 0/],
+    ['projective epsilon denormal in float32 (0 where denormals flush)',
+      () => projectiveGrid(tf.zeros([2, 8]), size, {epsilon: 1e-40}),
+      /projectiveGrid: options.epsilon must be a finite number >= .*but got number 1e-40/],
     ['projective alignCorners a string', () => projectiveGrid(tf.zeros([2, 8]), size, {alignCorners: 'yes' as never}),
       /projectiveGrid: options.alignCorners must be a boolean/],
     ['projective batch mismatch', () => projectiveGrid(tf.zeros([1, 3, 3]), size),
@@ -242,3 +258,11 @@ describe.each(BACKEND_NAMES)('grid generator argument errors on %s', (backend) =
     expect(forward).not.toHaveBeenCalled();
   });
 });
+
+test.each(ALIGNS)('the one base grid equals affineGrid of the identity bit for bit (alignCorners %s)',
+    (alignCorners) => {
+      for (const [ho, wo] of [[1, 1], [1, 5], [4, 4], [7, 3], [28, 28], [60, 33]]) {
+        const identity = affineGrid(tf.tensor3d([[[1, 0, 0], [0, 1, 0]]]), [1, ho, wo, 1], {alignCorners});
+        expectBitwise(baseCoords(ho, wo, alignCorners), identity.dataSync() as Float32Array, `${ho}×${wo}`);
+      }
+    });

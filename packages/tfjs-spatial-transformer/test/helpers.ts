@@ -6,11 +6,28 @@ import seedrandom from 'seedrandom';
 
 import {native} from '../lib/native';
 import {tensorflowOpName} from '../lib/tensorflow_ops';
+import {INTERPOLATION_MODES, PADDING_MODES} from '../lib/vocabulary';
 
 export const BACKEND_NAMES = ['tensorflow', 'cpu'] as const;
-export const MODES = ['bilinear', 'nearest'] as const;
-export const PADDINGS = ['zeros', 'border', 'reflection'] as const;
+export const MODES = INTERPOLATION_MODES;
+export const PADDINGS = PADDING_MODES;
 export const ALIGNS = [false, true] as const;
+
+/** A list as the JS validators print it: "'a', 'b', 'c'". */
+export function quotedList(values: readonly string[]): string {
+  return values.map((v) => `'${v}'`).join(', ');
+}
+
+/** An enum list as the addon prints it: "0 (a), 1 (b) or 2 (c)". */
+export function numberedList(values: readonly string[]): string {
+  const numbered = values.map((v, i) => `${i} (${v})`);
+  return numbered.length < 2 ? numbered.join('') : `${numbered.slice(0, -1).join(', ')} or ${numbered.at(-1)}`;
+}
+
+/** A RegExp matching `text` literally. */
+export function literally(text: string): RegExp {
+  return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+}
 
 /** Every mode × padding × alignCorners combination. */
 export const SAMPLER_CASES = MODES.flatMap((mode) => PADDINGS.flatMap((paddingMode) =>

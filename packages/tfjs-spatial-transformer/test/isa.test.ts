@@ -6,9 +6,9 @@ import {afterAll, expect, test} from 'vitest';
 
 import {getBestIsa, getIsa, gridSample, setIsa} from '../lib';
 import {native, SamplerShape} from '../lib/native';
+import {ISAS} from '../lib/vocabulary';
 import {expectBitwise, randomArray, rng, SAMPLER_CASES} from './helpers';
 
-const ISAS = ['base', 'avx2', 'avx512'] as const;
 const supported = ISAS.slice(0, ISAS.indexOf(getBestIsa()) + 1);
 afterAll(() => setIsa(getBestIsa()));
 

@@ -8,7 +8,7 @@
 import {describe, expect, test} from 'vitest';
 
 import {native, NativeKernels, SamplerShape} from '../lib/native';
-import {expectBitwise, randomArray, rng} from './helpers';
+import {expectBitwise, literally, MODES, numberedList, PADDINGS, randomArray, rng, useBackend} from './helpers';
 
 const SHAPE: SamplerShape = [2, 3, 4, 5, 2, 3];  // n, h, w, c, ho, wo
 const [N, H, W, C, HO, WO] = SHAPE;
@@ -218,8 +218,13 @@ describe.each(SURFACES)('N-API bad arguments (%s kernels)', (_, k) => {
   });
 
   test.each([
-    ['not an Array', new Float32Array(SHAPE), TypeError, /shape must be an Array of 6 non-negative safe integers but got a Float32Array/],
-    ['5 entries', [2, 3, 4, 5, 2], RangeError, /shape must have 6 entries but has 5/],
+    ['not an Array', new Float32Array(SHAPE), TypeError, /shape must be an Array of 6 or 7 non-negative safe integers but got a Float32Array/],
+    ['5 entries', [2, 3, 4, 5, 2], RangeError, /shape must have 6 or 7 entries but has 5/],
+    ['8 entries', [2, 3, 4, 5, 2, 3, 2, 2], RangeError, /shape must have 6 or 7 entries but has 8/],
+    ['a grid batch neither N nor 1', [2, 3, 4, 5, 2, 3, 3], RangeError,
+      /shape\[6\] \(the grid's batch size\) must be N \(2\) or 1 but got 3/],
+    ['a grid batch 1 with a grid of batch N', [2, 3, 4, 5, 2, 3, 1], RangeError,
+      /grid must have 12 float32 elements \(shape \[1,2,3,2\]\) but has 24/],
     ['a negative entry', [2, -3, 4, 5, 2, 3], RangeError, /shape\[1\] must be a non-negative safe integer but got -3/],
     ['a fractional entry', [2, 3, 4.5, 5, 2, 3], RangeError, /shape\[2\] must be a non-negative safe integer but got 4.5/],
     ['NaN', [2, 3, 4, NaN, 2, 3], RangeError, /shape\[3\] must be a non-negative safe integer but got NaN/],
@@ -241,11 +246,13 @@ describe.each(SURFACES)('N-API bad arguments (%s kernels)', (_, k) => {
   });
 
   test('modes, paddings and alignCorners outside their enums name the argument', () => {
-    expect(withArg(4, 2)).toThrow(new RangeError('gridSampleForward: mode must be 0 (bilinear) or 1 (nearest) but got 2'));
+    const modes = numberedList(MODES), paddings = numberedList(PADDINGS);
+    expect(withArg(4, MODES.length)).toThrow(
+        new RangeError(`gridSampleForward: mode must be ${modes} but got ${MODES.length}`));
     expect(withArg(4, -1)).toThrow(RangeError);
-    expect(withArg(4, 0.5)).toThrow(/mode must be 0 \(bilinear\) or 1 \(nearest\) but got 0.5/);
-    expect(withArg(4, 'bilinear')).toThrow(new TypeError('gridSampleForward: mode must be 0 (bilinear) or 1 (nearest) but got a string'));
-    expect(withArg(5, 3)).toThrow(/padding must be 0 \(zeros\), 1 \(border\) or 2 \(reflection\) but got 3/);
+    expect(withArg(4, 0.5)).toThrow(literally(`mode must be ${modes} but got 0.5`));
+    expect(withArg(4, 'bilinear')).toThrow(new TypeError(`gridSampleForward: mode must be ${modes} but got a string`));
+    expect(withArg(5, PADDINGS.length)).toThrow(literally(`padding must be ${paddings} but got ${PADDINGS.length}`));
     expect(withArg(5, NaN)).toThrow(/padding must be .* but got NaN/);
     expect(withArg(6, 1)).toThrow(new TypeError('gridSampleForward: alignCorners must be a boolean but got 1'));
     expect(withArg(6, undefined)).toThrow(/alignCorners must be a boolean but got undefined/);
@@ -286,4 +293,66 @@ test('setNumThreads at the boundary: integers only, <= 1024, < 1 restores the de
   expect(native.getNumThreads()).toBe(3);
   native.setNumThreads(-5);
   expect(native.getNumThreads()).toBe(before);
+});
+
+describe('out of memory: scratch is allocated by the addon before the kernel runs', () => {
+  // STN_SCRATCH_LIMIT_BYTES makes every scratch allocation above it fail as
+  // an exhausted heap would; the addon reads it on every call.
+  const limited = <T>(bytes: number, run: () => T): T => {
+    process.env.STN_SCRATCH_LIMIT_BYTES = String(bytes);
+    try {
+      return run();
+    } finally {
+      delete process.env.STN_SCRATCH_LIMIT_BYTES;
+    }
+  };
+  // N = 2 < 8: the input gradient is split into row blocks, which need scratch.
+  const gin = () => new Float32Array(INPUT).fill(NaN);
+
+  test('a failed allocation is a RangeError naming the op and the size, and writes nothing', () => {
+    const gradInput = gin();
+    expect(() => limited(0, () => native.gridSampleBackward(gradOutput, input, grid, gradInput, null,
+        SHAPE, bilinear, reflection, false))).toThrow(
+        /^gridSampleBackward: out of memory: the kernel needs \d+ bytes of scratch memory, which could not be allocated$/);
+    expect(gradInput.every(Number.isNaN)).toBe(true);
+    const output = new Float32Array(OUTPUT).fill(NaN);
+    for (const k of [native, native.reference]) {
+      expect(() => limited(0, () => k.affineSampleForward(input, theta, output, SHAPE, bilinear,
+          reflection, false))).toThrow(/^affineSampleForward: out of memory: the kernel needs \d+ bytes/);
+      expect(() => limited(0, () => k.affineSampleBackward(gradOutput, input, theta, gin(),
+          new Float32Array(THETA), SHAPE, bilinear, reflection, false)))
+          .toThrow(/^affineSampleBackward: out of memory/);
+    }
+    expect(output.every(Number.isNaN)).toBe(true);
+  });
+
+  test('with the memory there, the same calls give the same bits as always (no other split)', () => {
+    const want = gin(), got = gin();
+    native.gridSampleBackward(gradOutput, input, grid, want, null, SHAPE, bilinear, reflection, false);
+    limited(1 << 30, () => native.gridSampleBackward(gradOutput, input, grid, got, null, SHAPE, bilinear,
+        reflection, false));
+    expectBitwise(got, want, 'grad_input');
+    // The grid-only backward needs no scratch: it runs under any limit.
+    const gradGrid = new Float32Array(GRID);
+    limited(0, () => native.gridSampleBackward(gradOutput, input, grid, null, gradGrid, SHAPE, bilinear,
+        reflection, false));
+    expect(gradGrid.some((v) => v !== 0)).toBe(true);
+  });
+
+  // On cpu the addon's RangeError; on tensorflow the TF op's ResourceExhausted,
+  // which tfjs-node throws as an Error with the op's message.
+  test.each([
+    ['cpu', RangeError, /^gridSampleBackward: out of memory: the kernel needs \d+ bytes of scratch memory/],
+    ['tensorflow', Error, /StnGridSampleGradAbi\d+: out of memory: the kernel needs \d+ bytes of scratch memory/],
+  ])('through tfjs on %s: the error reaches the caller of tf.grad', async (backend, type, message) => {
+    const tf = await import('@tensorflow/tfjs-node');
+    const {gridSample} = await import('../lib');
+    await useBackend(backend);
+    const x = tf.tensor4d(input, [N, H, W, C]), g = tf.tensor4d(grid, [N, HO, WO, 2]);
+    const gradient = () => limited(0, () => tf.grad((a: import('@tensorflow/tfjs-node').Tensor) =>
+        tf.sum(gridSample(a, g)))(x));
+    expect(gradient).toThrow(type);
+    expect(gradient).toThrow(message);
+    tf.dispose([x, g]);
+  });
 });

@@ -9,7 +9,8 @@ import {afterAll, beforeAll, describe, expect, test, vi} from 'vitest';
 
 import {affineGrid, AffineSample, gridSample, GridSample, SpatialTransformer, spatialTransformer, SpatialTransformerConfig,
   tpsControlPoints, TransformName} from '../lib';
-import {BACKEND_NAMES, expectBitwise, expectClose, spyNativeKernel, useBackend} from './helpers';
+import {BACKEND_NAMES, expectBitwise, expectClose, literally, MODES, PADDINGS, quotedList, spyNativeKernel,
+  useBackend} from './helpers';
 
 const TRANSFORMS: TransformName[] = ['affine', 'attention', 'projective', 'tps'];
 const IDENTITY: Record<TransformName, number[]> = {
@@ -303,10 +304,10 @@ describe.each(BACKEND_NAMES)('SpatialTransformer on %s', (backend) => {
     ['an unregistered localisation class', () =>
       spatialTransformer({localization: {className: 'NoSuchLayer', config: {}}}),
       /SpatialTransformer: localization must name a registered tfjs class, but got className 'NoSuchLayer'/],
-    ['an unknown mode', () => spatialTransformer({mode: 'bicubic' as never}),
-      /SpatialTransformer: mode must be one of 'bilinear', 'nearest', but got 'bicubic'/],
+    ['an unknown mode', () => spatialTransformer({mode: 'cubic' as never}),
+      literally(`SpatialTransformer: mode must be one of ${quotedList(MODES)}, but got 'cubic'`)],
     ['an unknown paddingMode', () => spatialTransformer({paddingMode: 'mirror' as never}),
-      /SpatialTransformer: paddingMode must be one of 'zeros', 'border', 'reflection', but got 'mirror'/],
+      literally(`SpatialTransformer: paddingMode must be one of ${quotedList(PADDINGS)}, but got 'mirror'`)],
     ['returnTheta a string', () => spatialTransformer({returnTheta: 'yes' as never}),
       /SpatialTransformer: returnTheta must be a boolean, but got 'yes'/],
     ['alignCorners a number', () => spatialTransformer({alignCorners: 1 as never}),

@@ -26,20 +26,25 @@ const SHAPES = [[2, 5, 6, 1, 4, 7], [1, 4, 4, 3, 6, 5], [3, 6, 5, 9, 3, 4]] as c
 
 type Options = typeof SAMPLER_CASES[number];
 
-/** Every output and gradient of the three ops for one problem, as arrays, on the current backend. */
-function everything(shape: typeof SHAPES[number], options: Options, seed: number): Float32Array[] {
+/**
+ * Every output and gradient of the three ops for one problem, as arrays, on
+ * the current backend; `shared`: the grid and theta have batch 1 (one
+ * transform for the whole batch).
+ */
+function everything(shape: typeof SHAPES[number], options: Options, seed: number, shared = false): Float32Array[] {
   const [n, h, w, c, ho, wo] = shape;
+  const gn = shared ? 1 : n;
   const random = rng(seed);
   return tf.tidy(() => {
     const x = tf.tensor4d(randomArray(random, n * h * w * c), [n, h, w, c]);
-    const grid = tf.tensor4d(randomArray(random, n * ho * wo * 2, -1.4, 1.4), [n, ho, wo, 2]);
-    const theta = tf.tensor3d(randomArray(random, n * 6, -1.2, 1.2), [n, 2, 3]);
+    const grid = tf.tensor4d(randomArray(random, gn * ho * wo * 2, -1.4, 1.4), [gn, ho, wo, 2]);
+    const theta = tf.tensor3d(randomArray(random, gn * 6, -1.2, 1.2), [gn, 2, 3]);
     const dy = tf.tensor4d(randomArray(random, n * ho * wo * c), [n, ho, wo, c]);
-    const dGrid = tf.tensor4d(randomArray(random, n * ho * wo * 2), [n, ho, wo, 2]);
+    const dGrid = tf.tensor4d(randomArray(random, gn * ho * wo * 2), [gn, ho, wo, 2]);
     const size = [n, ho, wo, c];
     const sample = (a: tf.Tensor, b: tf.Tensor) => gridSample(a, b, options);
     const fused = (a: tf.Tensor, b: tf.Tensor) => affineSample(a, b, size, options);
-    const toGrid = (t: tf.Tensor) => affineGrid(t, size, {alignCorners: options.alignCorners});
+    const toGrid = (t: tf.Tensor) => affineGrid(t, [gn, ho, wo, c], {alignCorners: options.alignCorners});
     const results = [
       sample(x, grid), ...tf.grads(sample)([x, grid], dy), tf.grad((g: tf.Tensor) => sample(x, g))(grid, dy),
       tf.grad((a: tf.Tensor) => sample(a, grid))(x, dy),
@@ -61,7 +66,7 @@ describe('the TF-op path on tensorflow', () => {
     const status = tensorflowOps();
     expect(status.reason).toMatch(/^6 ops registered in TensorFlow \d+\.\d+/);
     expect(status.active).toBe(true);
-    expect(tensorflowOpName('StnGridSample')).toBe('StnGridSampleAbi1');
+    expect(tensorflowOpName('StnGridSample')).toBe('StnGridSampleAbi2');
   });
 
   describe.each(SAMPLER_CASES)('$mode, $paddingMode, alignCorners $alignCorners', (options) => {
@@ -76,6 +81,19 @@ describe('the TF-op path on tensorflow', () => {
       actual.forEach((a, k) => expectBitwise(a, expected[k], `result ${k}`));
     });
   });
+
+  test.each([SAMPLER_CASES[0], SAMPLER_CASES.find((o) => o.mode === 'bicubic' && o.alignCorners)!])(
+      'one grid and theta for the whole batch ($mode, $paddingMode): every output and gradient equals cpu',
+      async (options) => {
+        await useBackend('cpu');
+        const expected = everything(SHAPES[2], options, 9, true);
+        await useBackend('tensorflow');
+        const single = vi.spyOn(nodeBackend(), 'executeSingleOutput');
+        const actual = everything(SHAPES[2], options, 9, true);
+        expect(single.mock.calls.map(([name]) => name)).toEqual(
+            expect.arrayContaining([tensorflowOpName('StnGridSample'), tensorflowOpName('StnAffineSample')]));
+        actual.forEach((a, k) => expectBitwise(a, expected[k], `result ${k}`));
+      });
 
   test('nothing is read back into JS, forward or backward, and outputs stay TF-held', async () => {
     await useBackend('tensorflow');
@@ -120,7 +138,7 @@ describe('the TF-op path on tensorflow', () => {
       () => gridSample(tf.zeros([1, 4, 4, 1]), tf.zeros([1, 3, 3, 3])),
       () => gridSample(tf.zeros([1, 4, 4, 1]), tf.zeros([2, 3, 3, 2])),
       () => gridSample(tf.zeros([1, 0, 4, 1]), tf.zeros([1, 3, 3, 2])),
-      () => gridSample(tf.zeros([1, 4, 4, 1]), tf.zeros([1, 3, 3, 2]), {mode: 'bicubic' as never}),
+      () => gridSample(tf.zeros([1, 4, 4, 1]), tf.zeros([1, 3, 3, 2]), {mode: 'lanczos' as never}),
       () => affineGrid(tf.zeros([1, 2, 2]), [1, 4, 4, 1]),
       () => affineGrid(tf.zeros([2, 2, 3]), [1, 4, 4, 1]),
       () => affineSample(tf.zeros([1, 4, 4, 2]), tf.zeros([1, 2, 3]), [1, 4, 4, 3]),
@@ -155,23 +173,23 @@ describe('the TF-op path on tensorflow', () => {
       () => backend.executeSingleOutput(tensorflowOpName(kernel)!, attrs, inputs);
     const x = tf.zeros([1, 4, 4, 2]);
     expect(run('StnGridSample', [x, tf.zeros([1, 3, 3, 3])]))
-        .toThrow(/StnGridSampleAbi1: grid must have shape \[1,3,3,2\] .* but has shape \[1,3,3,3\]/);
-    expect(run('StnGridSample', [x, tf.zeros([2, 3, 3, 2])])).toThrow(/StnGridSampleAbi1: grid must have shape \[1,3,3,2\]/);
+        .toThrow(/StnGridSampleAbi2: grid must have shape \[1,3,3,2\] .* but has shape \[1,3,3,3\]/);
+    expect(run('StnGridSample', [x, tf.zeros([2, 3, 3, 2])])).toThrow(/StnGridSampleAbi2: grid must have shape \[1,3,3,2\]/);
     expect(run('StnGridSample', [tf.zeros([1, 4, 0, 2]), tf.zeros([1, 3, 3, 2])]))
-        .toThrow(/StnGridSampleAbi1: input must be non-empty in H and W/);
+        .toThrow(/StnGridSampleAbi2: input must be non-empty in H and W/);
     expect(run('StnGridSample', [tf.zeros([4, 4, 2]), tf.zeros([1, 3, 3, 2])]))
-        .toThrow(/StnGridSampleAbi1: input must be a float32 tensor \[N,H,W,C\]/);
-    expect(run('StnGridSample', [x, tf.zeros([1, 3, 3, 2])], [{...sampler[0], value: 'bicubic'}, sampler[1], sampler[2]]))
-        .toThrow(/'mode' of "bicubic" is not in the list of allowed values/);
+        .toThrow(/StnGridSampleAbi2: input must be a float32 tensor \[N,H,W,C\]/);
+    expect(run('StnGridSample', [x, tf.zeros([1, 3, 3, 2])], [{...sampler[0], value: 'lanczos'}, sampler[1], sampler[2]]))
+        .toThrow(/'mode' of "lanczos" is not in the list of allowed values/);
     const align = [{name: 'align_corners', type: bool, value: false}];
     expect(run('StnAffineGrid', [tf.zeros([1, 2, 3]), tf.tensor1d([4, -1], 'int32')], align))
-        .toThrow(/StnAffineGridAbi1: size must hold sizes >= 0 \[Ho,Wo\] but has \[4,-1\]/);
+        .toThrow(/StnAffineGridAbi2: size must hold sizes >= 0 \[Ho,Wo\] but has \[4,-1\]/);
     expect(run('StnAffineGrid', [tf.zeros([1, 2, 3]), tf.tensor1d([4, 4, 1], 'int32')], align))
-        .toThrow(/StnAffineGridAbi1: size must be an int32 tensor of shape \[2\]/);
+        .toThrow(/StnAffineGridAbi2: size must be an int32 tensor of shape \[2\]/);
     expect(run('StnAffineGrid', [tf.zeros([1, 3, 2]), tf.tensor1d([4, 4], 'int32')], align))
-        .toThrow(/StnAffineGridAbi1: theta must have shape \[1,2,3\]/);
+        .toThrow(/StnAffineGridAbi2: theta must have shape \[1,2,3\]/);
     expect(run('StnAffineGrid', [tf.zeros([1, 2, 3]), tf.tensor1d([2 ** 30, 2 ** 30], 'int32')], align))
-        .toThrow(/StnAffineGridAbi1: grid shape \[1,1073741824,1073741824,2\] is too large/);
+        .toThrow(/StnAffineGridAbi2: grid shape \[1,1073741824,1073741824,2\] is too large/);
   });
 
   test('an output size beyond int32 takes the JS path (which cannot allocate it)', async () => {

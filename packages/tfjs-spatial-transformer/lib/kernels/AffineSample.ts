@@ -13,7 +13,7 @@ const jsKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const output = uninitialisedFloat32(sizeOf(outShape));
   native.affineSampleForward(
       readFloat32(backend, input, 'input'), readFloat32(backend, theta, 'theta'), output,
-      [n, h, w, c, ho, wo] as SamplerShape, native.Interpolation[mode], native.Padding[paddingMode],
+      [n, h, w, c, ho, wo, theta.shape[0]] as SamplerShape, native.Interpolation[mode], native.Padding[paddingMode],
       alignCorners);
   return writeFloat32(backend, output, outShape);
 };

@@ -16,7 +16,7 @@ const jsKernel: KernelFunc = ({inputs, backend, attrs}) => {
   native.affineSampleBackward(
       readFloat32(backend, dy, 'dy'), readFloat32(backend, input, 'input'),
       readFloat32(backend, theta, 'theta'), gradInput, gradTheta,
-      [n, h, w, c, ho, wo] as SamplerShape, native.Interpolation[mode], native.Padding[paddingMode],
+      [n, h, w, c, ho, wo, theta.shape[0]] as SamplerShape, native.Interpolation[mode], native.Padding[paddingMode],
       alignCorners);
   const outputs: TensorInfo[] = [];
   if (gradInput !== null) outputs.push(writeFloat32(backend, gradInput, input.shape));

@@ -14,7 +14,7 @@ const jsKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const output = uninitialisedFloat32(sizeOf(outShape));
   native.gridSampleForward(
       readFloat32(backend, input, 'input'), readFloat32(backend, grid, 'grid'), output,
-      [n, h, w, c, ho, wo] as SamplerShape, native.Interpolation[mode], native.Padding[paddingMode],
+      [n, h, w, c, ho, wo, grid.shape[0]] as SamplerShape, native.Interpolation[mode], native.Padding[paddingMode],
       alignCorners);
   return writeFloat32(backend, output, outShape);
 };

@@ -16,7 +16,7 @@ const jsKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const gradGrid = computeGridGrad ? uninitialisedFloat32(sizeOf(grid.shape)) : null;
   native.gridSampleBackward(
       readFloat32(backend, dy, 'dy'), readFloat32(backend, input, 'input'),
-      readFloat32(backend, grid, 'grid'), gradInput, gradGrid, [n, h, w, c, ho, wo] as SamplerShape,
+      readFloat32(backend, grid, 'grid'), gradInput, gradGrid, [n, h, w, c, ho, wo, grid.shape[0]] as SamplerShape,
       native.Interpolation[mode], native.Padding[paddingMode], alignCorners);
   const outputs: TensorInfo[] = [];
   if (gradInput !== null) outputs.push(writeFloat32(backend, gradInput, input.shape));

@@ -16,9 +16,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
-import {InterpolationMode, PaddingMode} from '../kernel_names';
 import {checkControlPoints, controlPointsOption} from '../ops/tps_grid';
 import {booleanOption, fail, oneOf} from '../validate';
+import {INTERPOLATION_MODES, InterpolationMode, PADDING_MODES, PaddingMode} from '../vocabulary';
 import {BUILT_IN_LOCALIZATIONS, BuiltInLocalization, builtInLocalization, deserializeLocalization,
   SerializedLocalization, serializeLocalization} from './localization';
 import {scaleGradient} from './scale_gradient';
@@ -40,7 +40,7 @@ export interface SpatialTransformerConfig extends LayerArgs {
   /** The localisation net: 'fc' (default), 'conv', or a tfjs LayersModel (or a Layer not
    * built yet) taking the layer's input; its output is flattened and fed to the regression layer. */
   localization?: BuiltInLocalization | tfl.layers.Layer | SerializedLocalization;
-  /** The sampler: 'bilinear' (default) or 'nearest'. */
+  /** The sampler: 'bilinear' (default), 'nearest' or 'bicubic'. */
   mode?: InterpolationMode;
   /** What lies outside the input: 'zeros' (default), 'border' or 'reflection'. */
   paddingMode?: PaddingMode;
@@ -157,9 +157,8 @@ export class SpatialTransformer extends tfl.layers.Layer {
       }
     }
     this.outputSize = size === undefined || size === null ? null : [size[0], size[1]];
-    this.mode = oneOf(OP, 'mode', lowerCase(config.mode), ['bilinear', 'nearest'], 'bilinear');
-    this.paddingMode = oneOf(OP, 'paddingMode', lowerCase(config.paddingMode),
-        ['zeros', 'border', 'reflection'], 'zeros');
+    this.mode = oneOf(OP, 'mode', lowerCase(config.mode), INTERPOLATION_MODES, 'bilinear');
+    this.paddingMode = oneOf(OP, 'paddingMode', lowerCase(config.paddingMode), PADDING_MODES, 'zeros');
     this.alignCorners = booleanOption(OP, 'alignCorners', config.alignCorners, false);
     this.returnTheta = booleanOption(OP, 'returnTheta', config.returnTheta, false);
     this.transformRegularizer = numberOption('transformRegularizer', config.transformRegularizer, 0,

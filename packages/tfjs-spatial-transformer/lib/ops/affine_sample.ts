@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import {AffineSample, AffineSampleAttrs} from '../kernel_names';
-import {checkGridSize, fail, toFloat32Tensor} from '../validate';
+import {checkGridSize, checkSharedBatch, fail, toFloat32Tensor} from '../validate';
 import {GridSampleOptions, samplerAttrs} from './grid_sample';
 
 /**
@@ -15,7 +15,8 @@ import {GridSampleOptions, samplerAttrs} from './grid_sample';
  *
  * @param input [N, H, W, C] float32 (H, W >= 1).
  * @param theta [N, 2, 3] float32: each maps output to source coordinates,
- *     row 0 giving x, row 1 giving y (as in affineGrid).
+ *     row 0 giving x, row 1 giving y (as in affineGrid). A theta of batch size
+ *     1 transforms every image of the batch (its gradient: the sum over it).
  * @param size [N, Ho, Wo, C]: the output's NHWC shape (N and C as input's).
  * @param options `mode` ('bilinear'), `paddingMode` ('zeros'), `alignCorners`
  *     (false; used both for the grid and for the sampling, as when the same
@@ -37,10 +38,7 @@ export function affineSample(input: tf.Tensor|tf.TensorLike, theta: tf.Tensor|tf
     const [n, h, w, c] = $input.shape;
     if (h === 0 || w === 0) fail(op, 'input', 'non-empty in H and W', $input);
     if ($theta.shape[1] !== 2 || $theta.shape[2] !== 3) fail(op, 'theta', 'of shape [N,2,3]', $theta);
-    if ($theta.shape[0] !== n) {
-      throw new Error(`${op}: input and theta must have the same batch size N, but input has ` +
-          `${n} (shape [${$input.shape}]) and theta has ${$theta.shape[0]} (shape [${$theta.shape}])`);
-    }
+    checkSharedBatch(op, 'theta', $theta, $input);
     if (size[0] !== n || size[3] !== c) {
       throw new Error(`${op}: size must be [N, Ho, Wo, C] with input's N and C, but input has ` +
           `shape [${$input.shape}] and size is [${size}]`);

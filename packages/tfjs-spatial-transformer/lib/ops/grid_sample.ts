@@ -1,10 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {GridSample, GridSampleAttrs, InterpolationMode, PaddingMode} from '../kernel_names';
-import {booleanOption, checkOptions, fail, oneOf, toFloat32Tensor} from '../validate';
+import {GridSample, GridSampleAttrs} from '../kernel_names';
+import {booleanOption, checkOptions, checkSharedBatch, fail, oneOf, toFloat32Tensor} from '../validate';
+import {INTERPOLATION_MODES, InterpolationMode, PADDING_MODES, PaddingMode} from '../vocabulary';
 
 export interface GridSampleOptions {
-  /** How a source point is read: 'bilinear' (default) or 'nearest' (round half to even). */
+  /**
+   * How a source point is read: 'bilinear' (default), 'nearest' (round half to
+   * even) or 'bicubic' (PyTorch's bicubic convolution, A = -0.75, 4×4 taps, the
+   * padding applied to each tap).
+   */
   mode?: InterpolationMode;
   /** What lies outside the input: 'zeros' (default), 'border' (clamp) or 'reflection'. */
   paddingMode?: PaddingMode;
@@ -18,9 +23,8 @@ const OPTIONS = ['mode', 'paddingMode', 'alignCorners'] as const;
 export function samplerAttrs(op: string, options: unknown): GridSampleAttrs {
   const opts = checkOptions(op, options, OPTIONS);
   return {
-    mode: oneOf(op, 'options.mode', opts.mode, ['bilinear', 'nearest'], 'bilinear'),
-    paddingMode: oneOf(op, 'options.paddingMode', opts.paddingMode,
-        ['zeros', 'border', 'reflection'], 'zeros'),
+    mode: oneOf(op, 'options.mode', opts.mode, INTERPOLATION_MODES, 'bilinear'),
+    paddingMode: oneOf(op, 'options.paddingMode', opts.paddingMode, PADDING_MODES, 'zeros'),
     alignCorners: booleanOption(op, 'options.alignCorners', opts.alignCorners, false),
   };
 }
@@ -34,7 +38,8 @@ export function samplerAttrs(op: string, options: unknown): GridSampleAttrs {
  * @param input [N, H, W, C] float32 (H, W >= 1).
  * @param grid [N, Ho, Wo, 2] float32: (x, y) source positions in normalised
  *     [-1, 1] coordinates, x along the width. NaN/±Inf sample nothing (0, and
- *     zero gradients).
+ *     zero gradients). A grid of batch size 1 serves every image of the batch
+ *     (never copied); its gradient is then the sum over the batch.
  * @param options `mode` ('bilinear'), `paddingMode` ('zeros'), `alignCorners` (false).
  * @returns [N, Ho, Wo, C] float32.
  * @throws Error naming the argument when a shape, dtype or option is wrong.
@@ -50,13 +55,10 @@ export function gridSample(input: tf.Tensor|tf.TensorLike, grid: tf.Tensor|tf.Te
   return tf.tidy(() => {
     const $input = toFloat32Tensor(input, op, 'input', 4, '[N,H,W,C]');
     const $grid = toFloat32Tensor(grid, op, 'grid', 4, '[N,Ho,Wo,2]');
-    const [n, h, w] = $input.shape;
+    const [, h, w] = $input.shape;
     if (h === 0 || w === 0) fail(op, 'input', 'non-empty in H and W', $input);
     if ($grid.shape[3] !== 2) fail(op, 'grid', 'of shape [N,Ho,Wo,2] (x, y last)', $grid);
-    if ($grid.shape[0] !== n) {
-      throw new Error(`${op}: input and grid must have the same batch size N, but input has ` +
-          `${n} (shape [${$input.shape}]) and grid has ${$grid.shape[0]} (shape [${$grid.shape}])`);
-    }
+    checkSharedBatch(op, 'grid', $grid, $input);
     return tf.engine().runKernel(GridSample, {input: $input, grid: $grid}, attrs) as tf.Tensor4D;
   });
 }

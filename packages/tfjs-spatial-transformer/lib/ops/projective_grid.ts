@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {baseGrid} from './grid_common';
+import {baseGrid} from '../base_grid';
 import {booleanOption, checkBatch, checkGridSize, checkOptions, fail, toFloat32Tensor} from '../validate';
 
 export interface ProjectiveGridOptions {
@@ -9,9 +9,16 @@ export interface ProjectiveGridOptions {
   /**
    * The guard of the perspective divide: a point whose denominator has
    * |w| < epsilon is sent to PROJECTIVE_FAR instead of dividing; default 1e-6.
+   * Must be at least FLOAT32_MIN_NORMAL (2^-126, about 1.2e-38): with 0 the
+   * point at infinity (w = 0) would divide, putting ±Inf in the grid and NaN
+   * in the gradient, and a smaller (denormal) guard is 0 where TensorFlow
+   * flushes denormals to zero.
    */
   epsilon?: number;
 }
+
+/** The smallest normal float32, 2^-126: the least guard projectiveGrid accepts. */
+const FLOAT32_MIN_NORMAL = 2 ** -126;
 
 /**
  * Where projectiveGrid sends a point whose denominator is (nearly) zero: (-2, -2),
@@ -45,8 +52,9 @@ export function projectiveGrid(h: tf.Tensor|tf.TensorLike, size: readonly number
   const opts = checkOptions(op, options, ['alignCorners', 'epsilon']);
   const alignCorners = booleanOption(op, 'options.alignCorners', opts.alignCorners, false);
   const epsilon = opts.epsilon === undefined ? 1e-6 : opts.epsilon;
-  if (typeof epsilon !== 'number' || !(epsilon >= 0) || !Number.isFinite(epsilon)) {
-    fail(op, 'options.epsilon', 'a finite number >= 0', epsilon);
+  if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || !(epsilon >= FLOAT32_MIN_NORMAL)) {
+    fail(op, 'options.epsilon', `a finite number >= ${FLOAT32_MIN_NORMAL} (the smallest normal float32)`,
+        epsilon);
   }
   checkGridSize(op, size);
   return tf.tidy(() => {

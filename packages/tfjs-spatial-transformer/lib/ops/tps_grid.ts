@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import {baseGrid} from './grid_common';
+import {baseGrid} from '../base_grid';
 import {LruCache, tpsMatrix, tpsSolve} from './tps_basis';
 import {booleanOption, checkBatch, checkGridSize, checkOptions, fail, toFloat32Tensor} from '../validate';
 

@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "../grid_sampler.h"
+#include "../kernel_calls.h"
+
 namespace stn_test {
 
 inline int& failures() {
@@ -71,6 +74,13 @@ inline bool expect_finite(const std::string& what, const std::vector<float>& v) 
 
 inline std::vector<float> nan_filled(int64_t count) {
   return std::vector<float>(static_cast<size_t>(count), std::nanf(""));
+}
+
+// Calls kernel(args..., scratch) with `bytes` of scratch.
+template <class Kernel, class... Args>
+void with_scratch(size_t bytes, Kernel kernel, Args... args) {
+  const stn::ScratchMemory scratch(bytes);  // as both front doors allocate it
+  kernel(args..., scratch.get());
 }
 
 inline int finish(const char* suite, int cases) {

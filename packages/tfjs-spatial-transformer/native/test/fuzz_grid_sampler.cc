@@ -70,9 +70,10 @@ int main(int argc, char** argv) {
   std::printf(
       "fuzz_grid_sampler: %lld cases, %lld path runs (x forward + 3 backward), "
       "%.1f s, %lld failures; largest deviation from the reference: grad_input "
-      "%.2f u*sum|w*dy|, grad_grid (C > %d) %.2f u*sum|terms|\n",
+      "%.3f of its bound, grad_grid (C > %d) %.2f u*sum|terms|, grad_theta %.3f of its "
+      "bound\n",
       (long long)st.cases, (long long)st.path_runs, elapsed(),
       (long long)st.failures, st.max_grad_input_error,
-      int(stn::kPixelPathMaxChannels), st.max_grad_grid_error);
+      int(stn::kPixelPathMaxChannels), st.max_grad_grid_error, st.max_grad_theta_error);
   return st.failures ? 1 : 0;
 }

@@ -1,17 +1,19 @@
 // NOTE [grid sampler fuzzer]
 //
 // One fuzz case = one byte string. decode() turns it into a sampler case
-// (shape, options, input, grid, grad_output); check_case() runs the scalar
-// reference and every fast path (the threaded kernels with each ISA the
+// (shape, options, input, grid or theta, grad_output) of gridSample or of the
+// fused affineSample, with its own grid (theta) per batch item or one shared
+// by the batch; check_case() runs the scalar reference and every fast path (the threaded kernels with each ISA the
 // dispatch can force on this CPU: base, avx2, avx512) at 1-4 threads:
 //   - forward: the reference bit for bit (NaNs compared as NaN: a vector path
 //     may propagate another NaN payload);
 //   - grad_grid: the reference bit for bit up to kPixelPathMaxChannels
-//     channels; beyond, within grad_grid_magnitude() times a summation bound
-//     (the row kernels regroup the channel sum into per-tap dot products, see
-//     grid_sampler_simd.inl);
-//   - grad_input: within grad_input_bound() of the reference (another
-//     summation order);
+//     channels; beyond, within grad_grid_magnitude() (sampler_bounds.h)
+//     times a summation bound (the row kernels regroup the channel sum into
+//     per-tap dot products, see grid_sampler_simd.inl);
+//   - grad_input: within grad_input_bound() (sampler_bounds.h) of the
+//     reference (another summation order);
+//   - affineSample's grad_theta: within grad_theta_bound();
 //   - every output bit for bit across ISAs, thread counts and repeated runs;
 //   - the grid-only and input-only backward calls: bit for bit the combined
 //     call.
@@ -40,9 +42,12 @@
 #include <string>
 #include <vector>
 
+#include "../affine_coords.h"
 #include "../coordinates.h"
 #include "../grid_sampler.h"
 #include "../grid_sampler_rows.h"
+#include "../kernel_calls.h"
+#include "sampler_bounds.h"
 
 namespace stn_fuzz {
 
@@ -50,32 +55,6 @@ using stn::Interpolation;
 using stn::Padding;
 using stn::SamplerOptions;
 using stn::SamplerShape;
-
-using ForwardFn = decltype(&stn::grid_sample_forward);
-using BackwardFn = decltype(&stn::grid_sample_backward);
-
-// A fast path under test. `activate`, when set, is called before the path's
-// kernels run (here: forcing an ISA in the dispatch).
-struct SamplerPath {
-  std::string name;
-  ForwardFn forward;
-  BackwardFn backward;
-  std::function<void()> activate;
-};
-
-// Every fast path the library exposes: the threaded kernels with each ISA
-// the dispatch can force on this CPU (Base up to best_isa()). A new ISA in
-// the Isa enum is picked up here without a change.
-inline std::vector<SamplerPath> sampler_paths() {
-  std::vector<SamplerPath> paths;
-  for (int i = 0; i <= int(stn::best_isa()); ++i) {
-    const auto isa = static_cast<stn::Isa>(i);
-    paths.push_back({std::string("threaded/") + stn::isa_name(isa),
-                     &stn::grid_sample_forward, &stn::grid_sample_backward,
-                     [isa] { stn::set_isa(isa); }});
-  }
-  return paths;
-}
 
 // A heap array of exactly `count` floats (new float[0] is a valid, unique,
 // zero-byte block: any access to it is an ASan report).
@@ -96,7 +75,8 @@ class Buffer {
 };
 
 inline int64_t input_count(const SamplerShape& s) { return s.n * s.h * s.w * s.c; }
-inline int64_t grid_count(const SamplerShape& s) { return s.n * s.ho * s.wo * 2; }
+inline int64_t grid_count(const SamplerShape& s) { return stn::grid_batch(s) * s.ho * s.wo * 2; }
+inline int64_t theta_count(const SamplerShape& s) { return stn::grid_batch(s) * 6; }
 inline int64_t output_count(const SamplerShape& s) { return s.n * s.ho * s.wo * s.c; }
 
 // Reads the fuzz bytes; zeros once they run out.
@@ -114,14 +94,79 @@ class Bytes {
   size_t pos_ = 0;
 };
 
+// A case drives gridSample (a grid) or the fused affineSample (a theta;
+// `grid` then holds its affine grid, from the reference, for the bounds).
 struct Case {
   SamplerShape shape;
   SamplerOptions options;
-  Buffer input, grid, grad_output;
-  Case(const SamplerShape& s, const SamplerOptions& o)
-      : shape(s), options(o), input(input_count(s)), grid(grid_count(s)),
+  bool affine;
+  Buffer input, grid, theta, grad_output;
+  Case(const SamplerShape& s, const SamplerOptions& o, bool affine_sample)
+      : shape(s), options(o), affine(affine_sample), input(input_count(s)),
+        grid(grid_count(s)), theta(affine_sample ? theta_count(s) : 0),
         grad_output(output_count(s)) {}
+  // Elements of the transform's gradient: the grid's, or theta's.
+  int64_t transform_count() const { return affine ? theta_count(shape) : grid_count(shape); }
 };
+
+// Scratch of exactly `bytes`, as both front doors allocate it.
+using stn::ScratchMemory;
+
+// One implementation of the kernels: the scalar reference or a fast path.
+// backward's last pointer is the transform's gradient (grid or theta).
+// `activate`, when set, is called before its kernels run (here: forcing an
+// ISA in the dispatch).
+struct Kernels {
+  std::string name;
+  std::function<void(const Case&, float*)> forward;
+  std::function<void(const Case&, float*, float*)> backward;
+  std::function<void()> activate;
+};
+
+// The kernels as addon.cc calls them, scratch sized by their own functions.
+inline Kernels make_kernels(std::string name, bool reference, std::function<void()> activate) {
+  Kernels k{std::move(name), nullptr, nullptr, std::move(activate)};
+  k.forward = [reference](const Case& c, float* out) {
+    const SamplerShape& s = c.shape;
+    if (!c.affine) {
+      (reference ? stn::grid_sample_forward_ref : stn::grid_sample_forward)(
+          s, c.options, c.input.data(), c.grid.data(), out);
+      return;
+    }
+    const ScratchMemory m(reference ? stn::affine_sample_ref_scratch(s)
+                                    : stn::affine_sample_forward_scratch(s));
+    (reference ? stn::affine_sample_forward_ref : stn::affine_sample_forward)(
+        s, c.options, c.input.data(), c.theta.data(), out, m.get());
+  };
+  k.backward = [reference](const Case& c, float* gi, float* gt) {
+    const SamplerShape& s = c.shape;
+    if (!c.affine) {
+      const ScratchMemory m(reference ? 0 : stn::grid_sample_backward_scratch(s, gi != nullptr));
+      (reference ? stn::grid_sample_backward_ref : stn::grid_sample_backward)(
+          s, c.options, c.grad_output.data(), c.input.data(), c.grid.data(), gi, gt, m.get());
+      return;
+    }
+    const ScratchMemory m(reference ? stn::affine_sample_ref_scratch(s)
+                                    : stn::affine_sample_backward_scratch(s, gi != nullptr,
+                                                                          gt != nullptr));
+    (reference ? stn::affine_sample_backward_ref : stn::affine_sample_backward)(
+        s, c.options, c.grad_output.data(), c.input.data(), c.theta.data(), gi, gt, m.get());
+  };
+  return k;
+}
+
+// Every fast path the library exposes: the threaded kernels with each ISA
+// the dispatch can force on this CPU (Base up to best_isa()). A new ISA in
+// the Isa enum is picked up here without a change.
+inline std::vector<Kernels> sampler_paths() {
+  std::vector<Kernels> paths;
+  for (stn::Isa isa : stn::all_values<stn::Isa>()) {
+    if (isa > stn::best_isa()) break;
+    paths.push_back(make_kernels(std::string("threaded/") + stn::name_of(isa), false,
+                                 [isa] { stn::set_isa(isa); }));
+  }
+  return paths;
+}
 
 // Normalised coordinate of pixel position u along `size`, the inverse of
 // coord::unnormalize, rounded to float (so it lands on or next to u).
@@ -184,6 +229,28 @@ inline float grid_value(Bytes& b, std::mt19937_64& rng, int64_t size,
   return float(-1.5 + 3.0 * double(payload) / 4294967295.0);
 }
 
+// Entry k (row-major 2x3) of a theta: mostly a random similarity near the
+// identity (|rotation| <= 0.5, scale 0.5-2, shift <= 1); selector values give
+// adversarial entries (non-finite, huge, zero, a degenerate or mirrored map).
+inline float theta_value(Bytes& b, std::mt19937_64& rng, int64_t k) {
+  const uint8_t sel = b.empty() ? static_cast<uint8_t>(rng()) : b.u8();
+  const float identity = (k == 0 || k == 4) ? 1.0f : 0.0f;
+  std::uniform_real_distribution<float> near(-0.5f, 0.5f);
+  switch (sel) {
+    case 0: return std::nanf("");
+    case 1: return std::numeric_limits<float>::infinity();
+    case 2: return -std::numeric_limits<float>::infinity();
+    case 3: return 1e30f;
+    case 4: return -std::numeric_limits<float>::max();
+    case 5: return 0.0f;
+    case 6: return -identity;
+    case 7: return 16777216.0f;
+    default: break;
+  }
+  if (sel < 24) return identity * 2.0f + near(rng);  // zoomed out
+  return identity + near(rng);
+}
+
 // Decodes a case. max_pixels caps Ho*Wo*C*N (keeps sanitizer runs short).
 inline Case decode(const uint8_t* data, size_t size, int64_t max_elements) {
   Bytes b(data, size);
@@ -236,13 +303,15 @@ inline Case decode(const uint8_t* data, size_t size, int64_t max_elements) {
 
   SamplerOptions o;
   const uint8_t opt = b.u8();
-  o.mode = (opt & 1) ? Interpolation::Nearest : Interpolation::Bilinear;
-  o.padding = static_cast<Padding>((opt >> 1) % 3);
-  o.align_corners = (opt >> 3) & 1;
+  o.mode = static_cast<Interpolation>(opt % stn::value_count<Interpolation>());
+  o.padding = static_cast<Padding>((opt >> 2) % stn::value_count<Padding>());
+  o.align_corners = (opt >> 5) & 1;
+  s.shared = (opt >> 6) & 1;        // one grid (theta) for the whole batch
+  const bool affine = (opt >> 7) & 1;  // the fused affine sampler
   const uint8_t value_kind = b.u8();
   const uint64_t seed = b.u32();
 
-  Case c(s, o);
+  Case c(s, o, affine);
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
   // Input: uniform, or (1 in 8) with some non-finite and huge values.
@@ -260,6 +329,12 @@ inline Case decode(const uint8_t* data, size_t size, int64_t max_elements) {
     c.input[i] = v;
   }
   for (int64_t i = 0; i < c.grad_output.size(); ++i) c.grad_output[i] = u(rng);
+  if (affine) {
+    for (int64_t i = 0; i < c.theta.size(); ++i) c.theta[i] = theta_value(b, rng, i % 6);
+    stn::affine_grid_forward_ref(stn::grid_batch(s), s.ho, s.wo, o.align_corners,
+                                 c.theta.data(), c.grid.data());
+    return c;
+  }
   for (int64_t p = 0; p < c.grid.size() / 2; ++p) {
     c.grid[2 * p] = grid_value(b, rng, s.w, o.align_corners);
     c.grid[2 * p + 1] = grid_value(b, rng, s.h, o.align_corners);
@@ -271,12 +346,14 @@ struct Stats {
   int64_t cases = 0;
   int64_t path_runs = 0;
   int64_t failures = 0;
-  // Largest grad_input deviation from the reference, in units of
-  // u * sum|w * dy| (u = 2^-24): how close the fast paths come to the bound.
+  // Largest grad_input deviation from the reference, as a fraction of its
+  // bound (sampler_bounds.h): how close the fast paths come to it.
   double max_grad_input_error = 0;
   // The same for grad_grid above kPixelPathMaxChannels, in units of
   // u * |mult| * sum_k |gx_k| sum_c |v_kc * dy_c|.
   double max_grad_grid_error = 0;
+  // grad_theta's, as a fraction of its bound (grad_theta_bound).
+  double max_grad_theta_error = 0;
 };
 
 inline Stats& stats() {
@@ -285,14 +362,13 @@ inline Stats& stats() {
 }
 
 inline std::string describe(const SamplerShape& s, const SamplerOptions& o) {
-  static const char* modes[] = {"bilinear", "nearest"};
-  static const char* paddings[] = {"zeros", "border", "reflection"};
   char buf[200];
   std::snprintf(buf, sizeof buf,
-                "[n=%lld h=%lld w=%lld c=%lld ho=%lld wo=%lld %s %s %s]",
+                "[n=%lld h=%lld w=%lld c=%lld ho=%lld wo=%lld %s %s %s%s]",
                 (long long)s.n, (long long)s.h, (long long)s.w, (long long)s.c,
-                (long long)s.ho, (long long)s.wo, modes[int(o.mode)],
-                paddings[int(o.padding)], o.align_corners ? "align" : "noalign");
+                (long long)s.ho, (long long)s.wo, stn::name_of(o.mode),
+                stn::name_of(o.padding), o.align_corners ? "align" : "noalign",
+                s.shared ? " shared" : "");
   return buf;
 }
 
@@ -327,132 +403,134 @@ inline void expect_same(const std::string& what, const Buffer& got,
     }
 }
 
-// The documented grad_input bound. grad_input[i] is a sum of at most
-// m = Ho*Wo terms w*dy (one per output pixel of the batch item; the products
-// round identically on every path). Any two summation orders of m terms
-// differ by at most 2 (m - 1) u sum|w*dy|, u = 2^-24; sum|w*dy| is the
-// reference run on |dy| (rounded down by at most the same relative amount,
-// hence the factor 1.01).
-inline Buffer grad_input_bound(const Case& c) {
-  const SamplerShape& s = c.shape;
-  Buffer abs_dy(c.grad_output.size());
-  for (int64_t i = 0; i < abs_dy.size(); ++i)
-    abs_dy[i] = std::fabs(c.grad_output[i]);
-  Buffer sum(input_count(s));
-  if (sum.size() > 0 && output_count(s) > 0)
-    stn::grid_sample_backward_ref(s, c.options, abs_dy.data(), c.input.data(),
-                                  c.grid.data(), sum.data(), nullptr);
-  else
-    sum.fill(0);
-  return sum;
-}
-
-// Magnitude of each grad_grid entry's terms, for its bound above
-// kPixelPathMaxChannels: |mult| * sum_k |gx_k| * sum_c |v_kc| * |dy_c| (the
-// reference's terms v * gx * dy in absolute value), in double. 0 where the
-// reference gives an exact 0 (non-finite point, nearest mode, no taps).
-inline std::vector<double> grad_grid_magnitude(const Case& c) {
-  namespace coord = stn::coord;
-  const SamplerShape& s = c.shape;
-  const SamplerOptions& o = c.options;
-  std::vector<double> mag(size_t(grid_count(s)), 0.0);
-  if (o.mode != Interpolation::Bilinear || s.c == 0) return mag;
-  for (int64_t p = 0; p < s.n * s.ho * s.wo; ++p) {
-    const float* inp = c.input.data() + (p / (s.ho * s.wo)) * s.h * s.w * s.c;
-    const float* gout = c.grad_output.data() + p * s.c;
-    float ix, iy, mx, my;
-    if (!coord::source_index_set_grad(c.grid[2 * p], s.w, o.padding,
-                                      o.align_corners, &ix, &mx) ||
-        !coord::source_index_set_grad(c.grid[2 * p + 1], s.h, o.padding,
-                                      o.align_corners, &iy, &my))
-      continue;
-    coord::BilinearCell b;
-    if (!coord::bilinear_cell(ix, iy, s.w, s.h, &b)) continue;
-    const int64_t ys[4] = {b.y0, b.y0, b.y0 + 1, b.y0 + 1};
-    const int64_t xs[4] = {b.x0, b.x0 + 1, b.x0, b.x0 + 1};
-    const double gx[4] = {b.dy1, b.dy1, b.dy0, b.dy0};
-    const double gy[4] = {b.dx1, b.dx0, b.dx1, b.dx0};
-    double sx = 0, sy = 0;
-    for (int k = 0; k < 4; ++k) {
-      if (!coord::in_bounds(ys[k], xs[k], s.h, s.w)) continue;
-      const float* v = inp + (ys[k] * s.w + xs[k]) * s.c;
-      double dot = 0;
-      for (int64_t ch = 0; ch < s.c; ++ch)
-        dot += std::fabs(double(v[ch])) * std::fabs(double(gout[ch]));
-      sx += std::fabs(gx[k]) * dot;
-      sy += std::fabs(gy[k]) * dot;
-    }
-    mag[size_t(2 * p)] = std::fabs(double(mx)) * sx;
-    mag[size_t(2 * p + 1)] = std::fabs(double(my)) * sy;
-  }
-  return mag;
-}
-
-// The reference's results; null gradients where the addon would pass null.
+// A kernel's results; null gradients where the addon would pass null.
+// grad_transform is the grid's gradient, or theta's.
 struct Results {
-  Buffer output, grad_input, grad_grid;
-  explicit Results(const SamplerShape& s)
-      : output(output_count(s)), grad_input(input_count(s)),
-        grad_grid(grid_count(s)) {
+  Buffer output, grad_input, grad_transform;
+  explicit Results(const Case& c)
+      : output(output_count(c.shape)), grad_input(input_count(c.shape)),
+        grad_transform(c.transform_count()) {
     // Pre-filled with NaN: a value a kernel forgot to write shows.
     output.fill(std::nanf(""));
     grad_input.fill(std::nanf(""));
-    grad_grid.fill(std::nanf(""));
+    grad_transform.fill(std::nanf(""));
   }
 };
 
 // Calls the kernels exactly as addon.cc does for these sizes.
-inline void run(const Case& c, ForwardFn forward, BackwardFn backward,
-                Results* r, bool want_input = true, bool want_grid = true) {
+inline void run(const Case& c, const Kernels& k, Results* r, bool want_input = true,
+                bool want_transform = true) {
   const SamplerShape& s = c.shape;
-  if (output_count(s) > 0)
-    forward(s, c.options, c.input.data(), c.grid.data(), r->output.data());
+  if (output_count(s) > 0) k.forward(c, r->output.data());
   float* gi = want_input && input_count(s) > 0 ? r->grad_input.data() : nullptr;
-  float* gg = want_grid && grid_count(s) > 0 ? r->grad_grid.data() : nullptr;
-  if (gi || gg)
-    backward(s, c.options, c.grad_output.data(), c.input.data(), c.grid.data(),
-             gi, gg);
+  float* gt = want_transform && c.transform_count() > 0 ? r->grad_transform.data() : nullptr;
+  if (gi || gt) k.backward(c, gi, gt);
+}
+
+// theta's gradient bound: each entry sums grid-gradient entries times the
+// base coordinates (x, y, 1); both sides sum them in double from grid
+// gradients within `gamma` * magnitude of each other (equal when C <= 4 and
+// the theta is not shared), plus each side's final rounding to float.
+inline std::vector<double> grad_theta_bound(const Case& c, const std::vector<double>& magnitude,
+                                            double gamma) {
+  const SamplerShape& s = c.shape;
+  std::vector<double> bound(size_t(theta_count(s)), 0.0);
+  for (int64_t t = 0; t < stn::grid_batch(s); ++t) {
+    for (int64_t i = 0; i < s.ho; ++i) {
+      const double y = std::fabs(stn::affine_base_coord(i, s.ho, c.options.align_corners));
+      for (int64_t j = 0; j < s.wo; ++j) {
+        const double x = std::fabs(stn::affine_base_coord(j, s.wo, c.options.align_corners));
+        for (int r = 0; r < 2; ++r) {
+          const double m = magnitude[size_t(((t * s.ho + i) * s.wo + j) * 2 + r)];
+          bound[size_t(6 * t + 3 * r)] += m * x;
+          bound[size_t(6 * t + 3 * r + 1)] += m * y;
+          bound[size_t(6 * t + 3 * r + 2)] += m;
+        }
+      }
+    }
+  }
+  for (double& v : bound) v = gamma * v;
+  return bound;
+}
+
+// |got - want| <= bound[i] + 2 ulp(want) (non-finite bounds skip the entry).
+inline void expect_within(const std::string& what, const Buffer& got, const Buffer& want,
+                          const std::vector<double>& bound, double* worst) {
+  for (int64_t i = 0; i < got.size(); ++i) {
+    if (same(got[i], want[i])) continue;
+    if (!std::isfinite(want[i])) {
+      fail(what + ": index " + std::to_string(i) + " is " + show(got[i]) + ", reference " +
+           show(want[i]));
+      return;
+    }
+    const double limit = bound[size_t(i)] +
+                         2 * std::ldexp(1.0, std::ilogb(std::fabs(double(want[i])) + 1e-300) - 23);
+    if (!std::isfinite(limit)) continue;
+    const double err = std::fabs(double(got[i]) - double(want[i]));
+    if (!(err <= limit)) {
+      fail(what + ": index " + std::to_string(i) + " is " + show(got[i]) + ", reference " +
+           show(want[i]) + ", bound " + std::to_string(limit));
+      return;
+    }
+    if (limit > 0) *worst = std::max(*worst, err / limit);
+  }
 }
 
 // Runs one case through the reference and every path at 1-4 threads.
 inline void check_case(const Case& c) {
   const SamplerShape& s = c.shape;
-  const std::string name = describe(s, c.options);
-  Results ref(s);
-  run(c, &stn::grid_sample_forward_ref, &stn::grid_sample_backward_ref, &ref);
+  const std::string name = std::string(c.affine ? "affineSample " : "gridSample ") +
+                           describe(s, c.options);
+  Results ref(c);
+  run(c, make_kernels("reference", true, nullptr), &ref);
   // When a gradient is all-zero-size or the output empty, nothing is written;
   // the fast paths must not write either (their buffers stay NaN too).
-  const Buffer bound = grad_input_bound(c);
+  // grad_input: within sampler_bounds.h's bound (another summation order).
+  const std::vector<double> bound = stn_test::grad_input_bound(
+      s, c.options, c.grid.data(), c.grad_output.data());
   const double u = std::ldexp(1.0, -24);
-  const double m = double(std::max<int64_t>(1, s.ho * s.wo));
-  // grad_grid: bitwise up to kPixelPathMaxChannels. Beyond, the reference's
-  // sequential sum of 4C products and the per-tap dot products (C terms,
-  // then 4) are each within (4C + 8) u of the exact value relative to the
-  // magnitude (sums plus the products' roundings): twice that apart.
+  // grad_grid: bitwise up to kPixelPathMaxChannels unless shared. Beyond, the
+  // reference's sequential sum of taps*C products and the per-tap dot
+  // products (C terms, then one per tap) are each within (taps C + 8) u of
+  // the exact value relative to the magnitude (sums plus the products'
+  // roundings): twice that apart; a shared grid adds its sum over the batch.
+  // theta's: from those, in grad_theta_bound.
   const bool grad_grid_bitwise = s.c <= stn::kPixelPathMaxChannels;
   const std::vector<double> magnitude =
-      grad_grid_bitwise ? std::vector<double>() : grad_grid_magnitude(c);
-  const double grad_grid_gamma = 2.02 * (4.0 * double(s.c) + 8.0) * u;
+      grad_grid_bitwise && !c.affine
+          ? std::vector<double>()
+          : stn_test::grad_grid_magnitude(s, c.options, c.input.data(), c.grid.data(),
+                                          c.grad_output.data());
+  const double taps = c.options.mode == Interpolation::Bicubic ? 16.0 : 4.0;
+  const double grad_grid_gamma =
+      2.02 * (taps * double(s.c) + 8.0 + (s.shared ? double(s.n) : 0.0)) * u;
+  const std::vector<double> theta_bound =
+      c.affine ? grad_theta_bound(c, magnitude,
+                                  grad_grid_bitwise && !s.shared ? 1e-12 : grad_grid_gamma)
+               : std::vector<double>();
 
   const stn::Isa isa_before = stn::get_isa();
   std::unique_ptr<Results> first_path;  // the first path at threads=1
   std::string first_path_name;
-  for (const SamplerPath& path : sampler_paths()) {
+  for (const Kernels& path : sampler_paths()) {
     if (path.activate) path.activate();
     std::unique_ptr<Results> first;
     for (int threads = 1; threads <= 4; ++threads) {
       stn::set_num_threads(threads);
       const std::string at = path.name + " threads=" + std::to_string(threads) +
                              " " + name;
-      Results fast(s);
-      run(c, path.forward, path.backward, &fast);
+      Results fast(c);
+      run(c, path, &fast);
       ++stats().path_runs;
       expect_same(at + " output", fast.output, ref.output);
-      if (grad_grid_bitwise) {
-        expect_same(at + " grad_grid", fast.grad_grid, ref.grad_grid);
+      if (c.affine) {
+        expect_within(at + " grad_theta", fast.grad_transform, ref.grad_transform, theta_bound,
+                      &stats().max_grad_theta_error);
+      } else if (grad_grid_bitwise) {
+        expect_same(at + " grad_grid", fast.grad_transform, ref.grad_transform);
       } else {
-        for (int64_t i = 0; i < fast.grad_grid.size(); ++i) {
-          const double got = fast.grad_grid[i], want = ref.grad_grid[i];
+        for (int64_t i = 0; i < fast.grad_transform.size(); ++i) {
+          const double got = fast.grad_transform[i], want = ref.grad_transform[i];
           const double mag = magnitude[size_t(i)];
           if (!std::isfinite(mag) || mag > double(std::numeric_limits<float>::max()) ||
               same(float(got), float(want)))
@@ -469,56 +547,52 @@ inline void check_case(const Case& c) {
                 std::max(stats().max_grad_grid_error, err / (u * mag));
         }
       }
-      for (int64_t i = 0; i < bound.size(); ++i) {
+      for (int64_t i = 0; i < fast.grad_input.size(); ++i) {
         const double got = fast.grad_input[i], want = ref.grad_input[i];
-        const double scale = double(bound[i]);
+        const double limit = bound[size_t(i)];
+        if (!std::isfinite(limit) || same(float(got), float(want))) continue;
         const double err = std::fabs(got - want);
-        if (!(err <= 2.02 * (m - 1) * u * scale)) {
+        if (!(err <= limit)) {
           fail(at + " grad_input: index " + std::to_string(i) + " is " +
                show(float(got)) + ", reference " + show(float(want)) +
-               ", bound " + std::to_string(2.02 * (m - 1) * u * scale));
+               ", bound " + std::to_string(limit));
           break;
         }
-        if (scale > 0)
-          stats().max_grad_input_error =
-              std::max(stats().max_grad_input_error, err / (u * scale));
+        if (limit > 0)
+          stats().max_grad_input_error = std::max(stats().max_grad_input_error, err / limit);
       }
       if (threads == 1) {
         if (!first_path) {
-          first_path = std::make_unique<Results>(s);
-          run(c, path.forward, path.backward, first_path.get());
+          first_path = std::make_unique<Results>(c);
+          run(c, path, first_path.get());
           first_path_name = path.name;
         } else {
           const std::string vs = " vs " + first_path_name;
           expect_same(at + " output" + vs, fast.output, first_path->output);
-          expect_same(at + " grad_input" + vs, fast.grad_input,
-                      first_path->grad_input);
-          expect_same(at + " grad_grid" + vs, fast.grad_grid,
-                      first_path->grad_grid);
+          expect_same(at + " grad_input" + vs, fast.grad_input, first_path->grad_input);
+          expect_same(at + " grad_transform" + vs, fast.grad_transform,
+                      first_path->grad_transform);
         }
       }
       if (!first) {
-        first = std::make_unique<Results>(s);
-        run(c, path.forward, path.backward, first.get());  // a second run
+        first = std::make_unique<Results>(c);
+        run(c, path, first.get());  // a second run
         expect_same(at + " output, second run", first->output, fast.output);
-        expect_same(at + " grad_input, second run", first->grad_input,
-                    fast.grad_input);
-        expect_same(at + " grad_grid, second run", first->grad_grid,
-                    fast.grad_grid);
+        expect_same(at + " grad_input, second run", first->grad_input, fast.grad_input);
+        expect_same(at + " grad_transform, second run", first->grad_transform,
+                    fast.grad_transform);
       } else {
-        expect_same(at + " grad_input vs threads=1", fast.grad_input,
-                    first->grad_input);
-        expect_same(at + " grad_grid vs threads=1", fast.grad_grid,
-                    first->grad_grid);
+        expect_same(at + " grad_input vs threads=1", fast.grad_input, first->grad_input);
+        expect_same(at + " grad_transform vs threads=1", fast.grad_transform,
+                    first->grad_transform);
       }
       if (threads == 1 || threads == 3) {
-        Results grid_only(s), input_only(s);
-        run(c, path.forward, path.backward, &grid_only, false, true);
-        run(c, path.forward, path.backward, &input_only, true, false);
-        expect_same(at + " grid-only grad_grid", grid_only.grad_grid,
-                    fast.grad_grid);
-        expect_same(at + " input-only grad_input", input_only.grad_input,
-                    fast.grad_input);
+        Results transform_only(c), input_only(c);
+        run(c, path, &transform_only, false, true);
+        run(c, path, &input_only, true, false);
+        expect_same(at + " transform-only gradient", transform_only.grad_transform,
+                    fast.grad_transform);
+        expect_same(at + " input-only grad_input", input_only.grad_input, fast.grad_input);
       }
     }
   }

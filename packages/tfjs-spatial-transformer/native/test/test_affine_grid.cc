@@ -111,7 +111,7 @@ void check_identity_sampling() {
   for (size_t i = 0; i < input.size(); ++i) input[i] = float(i % 17) - 8.0f;
   const std::vector<float> theta = {1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0};
   for (bool align : {false, true}) {
-    for (auto mode : {Interpolation::Bilinear, Interpolation::Nearest}) {
+    for (auto mode : all_values<Interpolation>()) {
       std::vector<float> grid(s.n * s.ho * s.wo * 2);
       affine_grid_forward(s.n, s.ho, s.wo, align, theta.data(), grid.data());
       auto out = nan_filled(input.size());

@@ -9,6 +9,7 @@
 
 #include "../grid_sampler.h"
 #include "check.h"
+#include "sampler_bounds.h"
 
 using namespace stn;
 using namespace stn_test;
@@ -18,29 +19,35 @@ namespace {
 // grid_sampler_rows.h's kPixelPathMaxChannels: grad_grid is exact up to it.
 constexpr int64_t kPixelChannels = 4;
 
-const char* kModeName[] = {"bilinear", "nearest"};
-const char* kPaddingName[] = {"zeros", "border", "reflection"};
-
 std::string case_name(const SamplerShape& s, const SamplerOptions& o,
                       const char* grid_kind) {
   return "[n=" + std::to_string(s.n) + " h=" + std::to_string(s.h) +
          " w=" + std::to_string(s.w) + " c=" + std::to_string(s.c) +
          " ho=" + std::to_string(s.ho) + " wo=" + std::to_string(s.wo) + " " +
-         kModeName[int(o.mode)] + " " + kPaddingName[int(o.padding)] +
-         (o.align_corners ? " align" : " noalign") + " grid=" + grid_kind + "]";
+         name_of(o.mode) + " " + name_of(o.padding) +
+         (o.align_corners ? " align" : " noalign") + (s.shared ? " shared" : "") +
+         " grid=" + grid_kind + "]";
 }
 
 struct Tensors {
   std::vector<float> input, grid, grad_output;
 };
 
-// Grid values: uniform in [-1.3, 1.3], or (kind "special") a mix with
-// non-finite, huge, signed-zero, integral and half-integral values.
-Tensors make_tensors(const SamplerShape& s, bool special, std::mt19937& rng) {
+// Grid values: uniform in [-1.3, 1.3]; "special", a mix with non-finite,
+// huge, signed-zero, integral and half-integral values; or "smooth", the
+// affine grid of a near-identity theta (whole vectors of neighbouring points,
+// as real warps have: the kernels' interior fast paths).
+enum class GridKind { Uniform, Special, Smooth };
+const char* kind_name(GridKind k) {
+  return k == GridKind::Uniform ? "uniform" : k == GridKind::Special ? "special" : "smooth";
+}
+
+Tensors make_tensors(const SamplerShape& s, GridKind kind, std::mt19937& rng) {
+  const bool special = kind == GridKind::Special;
   std::uniform_real_distribution<float> u(-1.0f, 1.0f), g(-1.3f, 1.3f);
   Tensors t;
   t.input.resize(s.n * s.h * s.w * s.c);
-  t.grid.resize(s.n * s.ho * s.wo * 2);
+  t.grid.resize(grid_batch(s) * s.ho * s.wo * 2);
   t.grad_output.resize(s.n * s.ho * s.wo * s.c);
   for (float& v : t.input) v = u(rng);
   for (float& v : t.grad_output) v = u(rng);
@@ -53,6 +60,17 @@ Tensors make_tensors(const SamplerShape& s, bool special, std::mt19937& rng) {
     const int k = pick(rng);
     v = special && k < int(std::size(specials)) ? specials[k] : g(rng);
   }
+  if (kind == GridKind::Smooth) {
+    std::uniform_real_distribution<float> r(-0.3f, 0.3f);
+    std::vector<float> theta;
+    for (int64_t n = 0; n < grid_batch(s); ++n) {
+      const float a = r(rng), k = 0.9f + r(rng) / 3;
+      const float tn[6] = {k * std::cos(a), -k * std::sin(a), r(rng) / 3,
+                           k * std::sin(a), k * std::cos(a), r(rng) / 3};
+      theta.insert(theta.end(), tn, tn + 6);
+    }
+    affine_grid_forward_ref(grid_batch(s), s.ho, s.wo, false, theta.data(), t.grid.data());
+  }
   return t;
 }
 
@@ -62,41 +80,36 @@ struct Result {
 
 Result run_ref(const SamplerShape& s, const SamplerOptions& o, const Tensors& t) {
   Result r{nan_filled(s.n * s.ho * s.wo * s.c), nan_filled(s.n * s.h * s.w * s.c),
-           nan_filled(s.n * s.ho * s.wo * 2)};
+           nan_filled(grid_batch(s) * s.ho * s.wo * 2)};
   grid_sample_forward_ref(s, o, t.input.data(), t.grid.data(), r.output.data());
   grid_sample_backward_ref(s, o, t.grad_output.data(), t.input.data(),
                            t.grid.data(), r.grad_input.data(),
-                           r.grad_grid.data());
+                           r.grad_grid.data(), Scratch{});
   return r;
 }
 
 Result run_fast(const SamplerShape& s, const SamplerOptions& o,
                 const Tensors& t) {
   Result r{nan_filled(s.n * s.ho * s.wo * s.c), nan_filled(s.n * s.h * s.w * s.c),
-           nan_filled(s.n * s.ho * s.wo * 2)};
+           nan_filled(grid_batch(s) * s.ho * s.wo * 2)};
   grid_sample_forward(s, o, t.input.data(), t.grid.data(), r.output.data());
-  grid_sample_backward(s, o, t.grad_output.data(), t.input.data(),
-                       t.grid.data(), r.grad_input.data(), r.grad_grid.data());
+  with_scratch(grid_sample_backward_scratch(s, true), grid_sample_backward, s, o,
+               t.grad_output.data(), t.input.data(), t.grid.data(), r.grad_input.data(),
+               r.grad_grid.data());
   return r;
 }
 
-// Per-element bound of grad_input's rounding: the reference run with |dy|
-// gives sum |w * dy| (the weights are non-negative).
 std::vector<double> grad_input_tolerance(const SamplerShape& s,
-                                         const SamplerOptions& o, Tensors t) {
-  for (float& v : t.grad_output) v = std::fabs(v);
-  std::vector<float> bound(t.input.size());
-  grid_sample_backward_ref(s, o, t.grad_output.data(), t.input.data(),
-                           t.grid.data(), bound.data(), nullptr);
-  std::vector<double> tol(bound.size());
-  for (size_t i = 0; i < bound.size(); ++i) tol[i] = 4e-7 * bound[i] + 1e-30;
+                                         const SamplerOptions& o, const Tensors& t) {
+  std::vector<double> tol = grad_input_bound(s, o, t.grid.data(), t.grad_output.data());
+  for (double& v : tol) v += 1e-30;
   return tol;
 }
 
-void check_case(const SamplerShape& s, const SamplerOptions& o, bool special,
+void check_case(const SamplerShape& s, const SamplerOptions& o, GridKind kind,
                 std::mt19937& rng) {
-  const std::string name = case_name(s, o, special ? "special" : "uniform");
-  const Tensors t = make_tensors(s, special, rng);
+  const std::string name = case_name(s, o, kind_name(kind));
+  const Tensors t = make_tensors(s, kind, rng);
   const Result ref = run_ref(s, o, t);
   const auto tol = grad_input_tolerance(s, o, t);
   expect_finite(name + " ref output", ref.output);
@@ -105,30 +118,51 @@ void check_case(const SamplerShape& s, const SamplerOptions& o, bool special,
 
   // Non-finite grid points sample nothing.
   for (int64_t p = 0; p < s.n * s.ho * s.wo; ++p) {
-    if (std::isfinite(t.grid[2 * p]) && std::isfinite(t.grid[2 * p + 1]))
+    const int64_t gp = s.shared ? p % (s.ho * s.wo) : p;
+    if (std::isfinite(t.grid[2 * gp]) && std::isfinite(t.grid[2 * gp + 1]))
       continue;
     for (int64_t c = 0; c < s.c; ++c)
       if (ref.output[p * s.c + c] != 0.0f)
         fail(name + " non-finite grid point " + std::to_string(p) +
              " gives output " + show(ref.output[p * s.c + c]));
-    if (ref.grad_grid[2 * p] != 0.0f || ref.grad_grid[2 * p + 1] != 0.0f)
+    if (ref.grad_grid[2 * gp] != 0.0f || ref.grad_grid[2 * gp + 1] != 0.0f)
       fail(name + " non-finite grid point " + std::to_string(p) +
            " gives a non-zero grid gradient");
   }
 
+  // A shared grid is the grid tiled over the batch: the same output, and
+  // the gradient of the tiled grid summed over the batch in batch order.
+  if (s.shared) {
+    SamplerShape tiled = s;
+    tiled.shared = false;
+    Tensors t2 = t;
+    t2.grid.clear();
+    for (int64_t n = 0; n < s.n; ++n) t2.grid.insert(t2.grid.end(), t.grid.begin(), t.grid.end());
+    const Result r2 = run_ref(tiled, o, t2);
+    expect_same(name + " ref output vs tiled", ref.output, r2.output);
+    expect_same(name + " ref grad_input vs tiled", ref.grad_input, r2.grad_input);
+    std::vector<float> sum(ref.grad_grid.size(), 0.0f);
+    for (int64_t n = 0; n < s.n; ++n)
+      for (size_t i = 0; i < sum.size(); ++i) sum[i] += r2.grad_grid[n * sum.size() + i];
+    expect_same(name + " ref grad_grid vs the tiled one summed", ref.grad_grid, sum);
+  }
+
   // grad_grid: bit for bit up to kPixelChannels channels; beyond, the
-  // per-tap dot products regroup the sum over channels: |error| <=
-  // (C + 8) eps sum|terms| <= (C + 8) eps 4 C max|v| max|dy| max(H, W).
-  const double grad_grid_bound =
-      (s.c + 8) * 1.2e-7 * 4.0 * double(s.c) * double(std::max(s.h, s.w));
-  const std::vector<double> grid_tol(ref.grad_grid.size(), grad_grid_bound);
+  // per-tap dot products regroup the sum over channels: within
+  // 2 (taps C + 8) u of the terms' magnitude.
+  std::vector<double> grid_tol = grad_grid_magnitude(
+      s, o, t.input.data(), t.grid.data(), t.grad_output.data());
+  const double taps = o.mode == Interpolation::Bicubic ? 16 : 4;
+  // (A shared grid's: plus the sum over the batch.)
+  const double batch_sum = s.shared ? double(s.n) : 0.0;
+  for (double& v : grid_tol) v = 2.02 * (taps * double(s.c) + 8 + batch_sum) * 6e-8 * v + 1e-30;
 
   Result first;
-  for (Isa isa : {Isa::Base, Isa::Avx2, Isa::Avx512}) {
+  for (Isa isa : all_values<Isa>()) {
     if (!set_isa(isa)) continue;
     for (int threads : {1, 2, 3}) {
     set_num_threads(threads);
-    const std::string at = name + " isa=" + isa_name(isa) + " threads=" +
+    const std::string at = name + " isa=" + name_of(isa) + " threads=" +
                            std::to_string(threads);
     for (int run = 0; run < 2; ++run) {
       const Result fast = run_fast(s, o, t);
@@ -150,17 +184,19 @@ void check_case(const SamplerShape& s, const SamplerOptions& o, bool special,
       if (run == 1) continue;
 
       // Each gradient alone equals the combined call.
-      auto grid_only = nan_filled(s.n * s.ho * s.wo * 2);
-      grid_sample_backward(s, o, t.grad_output.data(), t.input.data(),
-                           t.grid.data(), nullptr, grid_only.data());
+      auto grid_only = nan_filled(grid_batch(s) * s.ho * s.wo * 2);
+      with_scratch(grid_sample_backward_scratch(s, false), grid_sample_backward, s, o,
+                   t.grad_output.data(), t.input.data(), t.grid.data(), nullptr,
+                   grid_only.data());
       expect_same(at + " grid-only grad_grid", grid_only, fast.grad_grid);
       auto input_only = nan_filled(s.n * s.h * s.w * s.c);
-      grid_sample_backward(s, o, t.grad_output.data(), t.input.data(),
-                           t.grid.data(), input_only.data(), nullptr);
+      with_scratch(grid_sample_backward_scratch(s, true), grid_sample_backward, s, o,
+                   t.grad_output.data(), t.input.data(), t.grid.data(), input_only.data(),
+                   nullptr);
       expect_same(at + " input-only grad_input", input_only, fast.grad_input);
-      auto ref_grid_only = nan_filled(s.n * s.ho * s.wo * 2);
+      auto ref_grid_only = nan_filled(grid_batch(s) * s.ho * s.wo * 2);
       grid_sample_backward_ref(s, o, t.grad_output.data(), t.input.data(),
-                               t.grid.data(), nullptr, ref_grid_only.data());
+                               t.grid.data(), nullptr, ref_grid_only.data(), Scratch{});
       expect_same(at + " ref grid-only grad_grid", ref_grid_only, ref.grad_grid);
     }
     }
@@ -191,6 +227,14 @@ void check_known_values() {
       {{Interpolation::Nearest, Padding::Zeros, true}, -0.5f, 0.5f, 3.0f},
       {{Interpolation::Nearest, Padding::Zeros, false}, 3.0f, 0.0f, 0.0f},
       {{Interpolation::Nearest, Padding::Border, false}, 3.0f, -3.0f, 2.0f},
+      // Bicubic at the centre: t = 0.5 gives weights (-0.09375, 0.59375,
+      // 0.59375, -0.09375); zeros reads 0 outside, border the edge rows.
+      {{Interpolation::Bicubic, Padding::Zeros, false}, 0.0f, 0.0f, 3.525390625f},
+      {{Interpolation::Bicubic, Padding::Border, false}, 0.0f, 0.0f, 2.5f},
+      {{Interpolation::Bicubic, Padding::Reflection, false}, 0.0f, 0.0f, 2.5f},
+      // At a pixel centre t = 0: weights (0, 1, 0, 0).
+      {{Interpolation::Bicubic, Padding::Zeros, true}, -1.0f, -1.0f, 1.0f},
+      {{Interpolation::Bicubic, Padding::Zeros, true}, 1.0f, -1.0f, 2.0f},
   };
   for (const Known& k : cases) {
     const std::vector<float> grid = {k.gx, k.gy};
@@ -236,14 +280,23 @@ int main() {
   shapes.push_back({2, 3, 3, 0, 4, 4});
   shapes.push_back({2, 3, 3, 2, 0, 4});
   shapes.push_back({2, 3, 3, 2, 4, 0});
+  // One grid for the whole batch (shared), in the row-parallel gradient pass
+  // and the blocked grad_input.
+  for (SamplerShape s : {SamplerShape{3, 5, 6, 1, 7, 9}, SamplerShape{2, 9, 11, 3, 33, 40},
+                         SamplerShape{9, 6, 5, 40, 9, 8}, SamplerShape{3, 28, 28, 1, 28, 28},
+                         SamplerShape{0, 3, 3, 2, 4, 4}}) {
+    s.shared = true;
+    shapes.push_back(s);
+  }
 
   int cases = 0;
   for (const SamplerShape& s : shapes)
-    for (auto mode : {Interpolation::Bilinear, Interpolation::Nearest})
-      for (auto padding : {Padding::Zeros, Padding::Border, Padding::Reflection})
+    for (auto mode : all_values<Interpolation>())
+      for (auto padding : all_values<Padding>())
         for (bool align : {false, true})
-          for (bool special : {false, true}) {
-            check_case(s, {mode, padding, align}, special, rng);
+          for (GridKind kind : {GridKind::Uniform, GridKind::Special, GridKind::Smooth}) {
+            if (kind == GridKind::Smooth && (s.h < 8 || s.w < 8)) continue;
+            check_case(s, {mode, padding, align}, kind, rng);
             ++cases;
           }
   check_known_values();

@@ -96,7 +96,7 @@ bool run_shape(int64_t n, int64_t h, int64_t w, int64_t c) {
       if (!bilinear) continue;
       std::vector<float> gg = nan_filled(n * 2 * 2);
       (fast ? grid_sample_backward : grid_sample_backward_ref)(
-          s, o, grad_output.data(), input.data, grid.data(), nullptr, gg.data());
+          s, o, grad_output.data(), input.data, grid.data(), nullptr, gg.data(), Scratch{});
       // At the block's centre: d/dix = sum_k ((2-1) + (4-3)) / 2 * W/2,
       // d/diy = sum_k ((3-1) + (4-2)) / 2 * H/2. At a pixel centre (integral
       // coordinates) the one-sided gradient reads the zeros outside: -v * W/2.
