@@ -30,3 +30,4 @@ export type {SpatialTransformerConfig} from './layers/spatial_transformer';
 export {TRANSFORMS} from './layers/transforms';
 export type {TransformName} from './layers/transforms';
 export type {BuiltInLocalization, SerializedLocalization} from './layers/localization';
+export {StnReluGrad, useFusedReluGrad} from './fused_relu_grad';

@@ -26,6 +26,9 @@
 //   which gradients), every per-call number (an output size) is an input.
 // - A gradient that is not requested is output as an empty [0] tensor, so
 //   that each op has a fixed list of outputs.
+// - The addon pins itself in memory (RTLD_NODELETE) before attaching: TF
+//   keeps its functions for the life of the process, longer than Node keeps
+//   an addon that only worker_threads loaded.
 #include "tf_ops.h"
 
 #include <atomic>
@@ -650,10 +653,30 @@ std::string register_op(const OpSpec& spec, TF_Graph* graph, TF_Status* status,
   return "";
 }
 
+// TF keeps the ops' functions (create, compute, delete) and the kernels it
+// built from them for the life of the process, but Node unloads an addon when
+// the last thread that loaded it (a worker_thread) exits: a later kernel, or
+// TF destroying a cached one, would jump into unmapped memory. So the addon
+// pins itself before it attaches; "" or why it could not.
+std::string pin_this_library() {
+  Dl_info self{};
+  if (!dladdr(reinterpret_cast<void*>(&pin_this_library), &self) || !self.dli_fname)
+    return "cannot find the addon's own file to keep it loaded (dladdr failed)";
+  // NOLOAD | NODELETE marks the loaded library as never unloaded; the
+  // reference is kept on purpose.
+  if (!dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE)) {
+    const char* why = dlerror();
+    return std::string("cannot keep the addon loaded: ") + (why ? why : "dlopen failed");
+  }
+  return "";
+}
+
 TensorflowOpsStatus attach_once() {
   tf::Api found;
   TensorflowOpsStatus status = find_api(&found);
   if (status.state != TensorflowOpsState::kActive) return status;
+  const std::string pinned = pin_this_library();
+  if (!pinned.empty()) return {TensorflowOpsState::kFailed, pinned};
   api = found;
 
   Dl_info info{};

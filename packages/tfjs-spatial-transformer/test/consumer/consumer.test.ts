@@ -86,9 +86,10 @@ function copiesOf(app: string, name: string): string[] {
   return [...found].sort();
 }
 
-/** A PATH of symlinks to everything on PATH but the compilers and cmake. */
+/** A PATH of symlinks to everything on PATH but the compilers and cmake (made once). */
 function pathWithoutCompilers(): string {
   const bin = path.join(work, 'bin-without-compilers');
+  if (fs.existsSync(bin)) return bin;
   fs.mkdirSync(bin);
   for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter((d) => fs.existsSync(d))) {
     for (const name of fs.readdirSync(dir)) {
@@ -210,6 +211,18 @@ test('an app without tfjs: importing the package says what to install', () => {
   expect(result.status).not.toBe(0);
   expect(result.stderr).toContain('tfjs-spatial-transformer needs @tensorflow/tfjs-core and @tensorflow/tfjs-layers');
   expect(result.stderr).toContain('npm install @tensorflow/tfjs-node');
+}, 300_000);
+
+// npm 12 skips the install scripts of dependencies a project has not approved
+// (allowScripts), as --ignore-scripts does: the prebuilt must load untested.
+test('an app installed with --ignore-scripts (npm 12\'s default) loads the prebuilt', () => {
+  const app = makeApp('app-ignore-scripts', {'@tensorflow/tfjs': '4.22.0', 'tfjs-spatial-transformer': `file:${tarball}`},
+      ['smoke.cjs']);
+  const noCompilers = {...baseEnv, PATH: pathWithoutCompilers()};
+  ok(npm(['install', '--ignore-scripts'], app, noCompilers), 'npm install --ignore-scripts');
+  expect(fs.existsSync(path.join(app, 'node_modules', 'tfjs-spatial-transformer', 'build'))).toBe(false);
+  expect(json(ok(run([process.execPath, 'smoke.cjs'], app, noCompilers), 'smoke.cjs')))
+      .toEqual({loader: 'require', values: [1, 2, 3, 4], isa: expect.stringMatching(/^(base|avx2|avx512)$/)});
 }, 300_000);
 
 describe('an app installed without compilers', () => {
