@@ -14,9 +14,10 @@
 // 'constant' leaves the point as it is). 'nearest' reads pixel round(x'),
 // round(y') (half away from zero); 'bilinear' blends the four pixels around
 // it in TF's order; a pixel outside the image reads fill_value, so a point
-// less than a pixel outside blends the edge with fill_value. That is the
-// TensorFlow that tfjs-node 4.22 loads (2.9.1); later versions make every
-// point outside [0, len - 1] fill_value.
+// less than a pixel outside blends the edge with fill_value. That is what
+// the TensorFlow the tests check against does (2.21.0 under tfjs-node 4.22
+// here); TensorFlow's newer sources read fill_value for every point outside
+// [0, len - 1].
 //
 // Our one addition: a source coordinate TF would turn into an undefined
 // float-to-integer conversion (NaN in any mode; +-Inf or |x'| >= 2^53 but
