@@ -6,6 +6,7 @@ export default defineConfig({
   resolve: {preserveSymlinks: true},
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global_setup.ts'],
     // tfjs-node's addon and ours load once per process: use child processes, not worker threads.
     pool: 'forks',
     testTimeout: 60_000,

@@ -5,46 +5,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import {Flag, FlagValues, UsageError, helpText, parseFlags} from './train/flags';
-
-// Kept here (not imported from the training modules) so that --help works
-// without loading tfjs or the native addon.
-const DATASET_CHOICES = ['mnist', 'r', 'rts', 'p', 'e', 'cluttered'] as const;
-const MODEL_CHOICES = ['fcn', 'cnn', 'st-fcn', 'st-cnn', '2st-cnn'] as const;
-const TRANSFORM_CHOICES = ['affine', 'attention', 'projective', 'tps'] as const;
-
-/** Defaults of a plain `stn train`, and those --quick uses instead for flags not given. */
-const QUICK = {epochs: 3, trainSize: 3072, testSize: 512, batch: 64};
-
-export const TRAIN_FLAGS: Flag[] = [
-  {name: 'dataset', type: 'choice', choices: DATASET_CHOICES, default: 'rts',
-    help: 'distorted MNIST variant: mnist (none), r (rotation), rts (rotation, scale, translation; 42×42), ' +
-        'p (projective), e (elastic), cluttered (60×60)'},
-  {name: 'model', type: 'choice', choices: MODEL_CHOICES, default: 'st-cnn',
-    help: 'classifier: fcn, cnn, with one spatial transformer in front (st-fcn, st-cnn) or two in parallel (2st-cnn)'},
-  {name: 'transform', type: 'choice', choices: TRANSFORM_CHOICES, default: 'affine',
-    help: "the transformers' transformation"},
-  {name: 'sampler', type: 'choice', choices: ['native', 'composite'], default: 'native',
-    help: 'native kernels, or the same model with a stock-tfjs composite sampler and affine grid (for speed comparisons)'},
-  {name: 'epochs', type: 'int', min: 1, max: 1000, default: 10, help: `epochs to train (--quick: ${QUICK.epochs})`},
-  {name: 'batch', type: 'int', min: 1, max: 4096, default: 128, help: `batch size (--quick: ${QUICK.batch})`},
-  {name: 'lr', type: 'number', min: 1e-7, max: 1, default: 0.002, help: 'adam learning rate'},
-  {name: 'lr-schedule', type: 'choice', choices: ['constant', 'cosine'], default: 'cosine',
-    help: "the learning rate over the run: constant, or cosine (from --lr down towards 0 at the last epoch)"},
-  {name: 'seed', type: 'int', min: 0, max: 2 ** 32 - 1, default: 1,
-    help: 'seed of the weights, the training subset, the data order and every distortion'},
-  {name: 'train-size', type: 'int', min: 1, max: 60000, default: 60000,
-    help: `training images per epoch, a seeded subset of MNIST's 60000 (--quick: ${QUICK.trainSize})`},
-  {name: 'test-size', type: 'int', min: 1, max: 10000, default: 10000,
-    help: `test images evaluated after each epoch, the first of MNIST's 10000 (--quick: ${QUICK.testSize})`},
-  {name: 'st-size', type: 'int', min: 4, max: 256, default: 28, help: "side of the transformers' output"},
-  {name: 'out', type: 'string', defaultText: 'runs/<dataset>-<model>[-<transform>]-<sampler>-seed<seed>',
-    help: 'run folder: config, metrics.jsonl, checkpoint/, pictures'},
-  {name: 'resume', type: 'boolean', default: false,
-    help: "continue the run in --out from its checkpoint, with its config.json (only --epochs may change)"},
-  {name: 'quick', type: 'boolean', default: false,
-    help: 'a run small enough for CI (well under 30 s) that still writes every artefact'},
-];
+import {Flag, FlagValues, UsageError, camel, helpText, parseFlags} from './train/flags';
+import {useOnednn} from './train/onednn';
+import {QUICK, TENSORBOARD_IN_RUN, TRAIN_FLAGS, checkFlagsConfig, configFromFlags, readRunConfig, resumeConfig} from './train/run_config';
 
 export const EVAL_FLAGS: Flag[] = [
   {name: 'model', type: 'string', help: 'run folder of a trained model (e.g. runs/rts-st-cnn-affine-native-seed1)'},
@@ -77,7 +40,7 @@ Examples:
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 function requireFlag(command: string, values: FlagValues, name: string): string {
-  const value = values[name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())];
+  const value = values[camel(name)];
   if (value === undefined) throw new UsageError(`stn ${command}: --${name} is required (see stn ${command} --help)`);
   return String(value);
 }
@@ -91,50 +54,37 @@ async function trainCommand(args: string[]): Promise<number> {
   const defaultOut = values.quick ? path.join('runs', 'quick') : path.join('runs',
       `${values.dataset}-${values.model}${stModel ? `-${values.transform}` : ''}-${values.sampler}-seed${values.seed}`);
   const out = path.resolve(String(values.out ?? defaultOut));
-  const {DATASETS} = await import('./train/datasets');
-  let config = {
-    dataset: values.dataset, model: values.model, transform: values.transform, sampler: values.sampler,
-    epochs: values.epochs, batch: values.batch, lr: values.lr, lrSchedule: values.lrSchedule,
-    seed: values.seed, trainSize: values.trainSize, testSize: values.testSize, stSize: values.stSize, out,
-  } as import('./train/trainer').TrainConfig;
+  let config = configFromFlags(values, out);
   if (values.resume) {
-    const file = path.join(out, 'config.json');
-    let saved: typeof config;
-    try {
-      saved = JSON.parse(fs.readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new UsageError(`stn train --resume: cannot read ${file}: ${(err as Error).message}`, 1);
-    }
-    const conflicts = Object.keys(saved).filter((k) => k !== 'epochs' && k !== 'out' && given.has(k) &&
-        (saved as unknown as FlagValues)[k] !== (config as unknown as FlagValues)[k]);
-    if (conflicts.length > 0) {
-      throw new UsageError(`stn train --resume: the run in ${out} was made with ` +
-          conflicts.map((k) => `${k}=${(saved as unknown as FlagValues)[k]}`).join(', ') +
-          '; only --epochs may change on resume');
-    }
-    config = {...saved, out, epochs: given.has('epochs') ? config.epochs : saved.epochs};
+    config = resumeConfig(readRunConfig('train --resume', path.join(out, 'config.json'), out), config, given);
+  } else {
+    checkFlagsConfig(config);
   }
-  if (config.stSize > DATASETS[config.dataset].size * 4) {
-    throw new UsageError(`stn train: --st-size must be at most 4× the images' side ` +
-        `(${DATASETS[config.dataset].size} for ${config.dataset}), but got ${config.stSize}`);
-  }
+  useOnednn(config.onednn);
   const {train} = await import('./train/trainer');
-  const summary = await train(config, Boolean(values.resume), log);
+  const tensorboard = values.tensorboard === undefined ? undefined : {every: Number(values.logEvery),
+    dir: values.tensorboard === TENSORBOARD_IN_RUN ? path.join(out, 'tensorboard') :
+        path.resolve(String(values.tensorboard))};
+  const summary = await train(config, {resume: Boolean(values.resume), log, tensorboard,
+    fusedReluGrad: Boolean(values.fusedReluGrad), dataWorker: Boolean(values.dataWorker),
+    flatAdam: Boolean(values.flatAdam),
+    command: ['stn', 'train', ...args].join(' ')});
   return summary.interrupted ? 130 : 0;
 }
 
 async function loadRun(command: string, dir: string) {
-  const config = path.join(dir, 'config.json');
-  if (!fs.existsSync(config)) {
+  const file = path.join(dir, 'config.json');
+  if (!fs.existsSync(file)) {
     throw new UsageError(`stn ${command}: ${dir} is not a run folder (no config.json)`, 1);
   }
+  const config = readRunConfig(command, file, dir);
+  useOnednn(config.onednn);
   const {findCheckpoint, loadCheckpoint} = await import('./train/checkpoint');
   await import('./train/models');  // registers the layer classes a saved model names
   const checkpoint = findCheckpoint(dir);
   if (checkpoint === null) throw new UsageError(`stn ${command}: ${dir} has no checkpoint`, 1);
   const loaded = await loadCheckpoint(checkpoint);
-  return {config: JSON.parse(fs.readFileSync(config, 'utf8')) as import('./train/trainer').TrainConfig,
-    model: loaded.model};
+  return {config, model: loaded.model};
 }
 
 async function evalCommand(args: string[]): Promise<number> {
@@ -165,8 +115,8 @@ async function transformCommand(args: string[]): Promise<number> {
   } catch (err) {
     throw new UsageError(`stn transform: cannot read --image ${imageFile}: ${(err as Error).message}`, 1);
   }
-  const tf = await import('@tensorflow/tfjs-node');
   const {config, model} = await loadRun('transform', dir);
+  const tf = await import('@tensorflow/tfjs-node');
   const {transformerModel} = await import('./train/models');
   const {transformFigure} = await import('./train/png');
   const st = transformerModel(model);

@@ -1,4 +1,4 @@
-// `stn` as a user runs it: a child process of dist/cli.js (built here first).
+// `stn` as a user runs it: a child process of dist/cli.js (built by test/global_setup.ts).
 // --help, clear errors for bad input, `train --quick` writing every artefact,
 // eval and transform on its run, and --resume after a SIGINT equalling an
 // uninterrupted run.
@@ -9,7 +9,11 @@ import * as os from 'os';
 import * as path from 'path';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 
-import {EVAL_FLAGS, TRAIN_FLAGS, TRANSFORM_FLAGS} from '../src/cli';
+import {getIsa, getNumThreads} from 'tfjs-spatial-transformer';
+
+import {EVAL_FLAGS, TRANSFORM_FLAGS} from '../src/cli';
+import {parseEvent, readTfRecords} from './tfrecord';
+import {TRAIN_FLAGS} from '../src/train/run_config';
 
 const root = path.join(__dirname, '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -27,21 +31,22 @@ function stn(args: string[], timeout = 60_000): Result {
   return {code: run.status, stdout: run.stdout, stderr: run.stderr};
 }
 
-/** The metrics of a run without the timings, which differ between runs. */
+/** The metrics of a run without the timings and the machine's load, which differ between runs. */
 function metrics(dir: string): Record<string, number>[] {
   return fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => {
-    const {seconds: _s, imagesPerSecond: _r, ...rest} = JSON.parse(line);
+    const {seconds: _s, imagesPerSecond: _r, wallSeconds: _w, load1: _l, ...rest} = JSON.parse(line);
     return rest;
   });
 }
 
+// A --quick run takes about 15 s alone; on a loaded 2-core machine it has
+// taken over 60 s.
+const QUICK_RUN_MS = 180_000;
+
 beforeAll(() => {
-  // The CLI runs from dist/: build it (as `npm run build` does) so the test sees the current sources.
-  const build = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p',
-    path.join(root, 'tsconfig.json')], {encoding: 'utf8'});
-  if (build.status !== 0) throw new Error(`tsc failed (exit ${build.status}):\n${build.stdout}${build.stderr}`);
+  // dist/ is built by test/global_setup.ts.
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stn-cli-'));
-}, 60_000);
+});
 afterAll(() => fs.rmSync(tmp, {recursive: true, force: true}));
 
 describe('help', () => {
@@ -107,9 +112,9 @@ describe('a quick run', () => {
   beforeAll(() => {
     run = path.join(tmp, 'quick');
     const start = Date.now();
-    result = stn(['train', '--quick', '--out', run]);
+    result = stn(['train', '--quick', '--out', run, '--tensorboard', '--log-every', '16']);
     result.stderr += `\n(took ${Date.now() - start} ms)`;
-  }, 60_000);
+  }, QUICK_RUN_MS);
 
   test('writes every artefact, and the loss falls', () => {
     expect(result.code, result.stderr).toBe(0);
@@ -131,6 +136,78 @@ describe('a quick run', () => {
     expect(result.stderr).toMatch(/final test error: \d+\.\d\d%/);
     const final = JSON.parse(fs.readFileSync(path.join(run, 'result.json'), 'utf8'));
     expect(final.testError).toBe(lines[2].testError);
+  });
+
+  test("the speed levers change no number: the same curve and weights without them (our kernels as TF ops)", () => {
+    const plain = path.join(tmp, 'quick-plain');
+    const off = stn(['train', '--quick', '--out', plain, '--fused-relu-grad=false', '--data-worker=false',
+      '--flat-adam=false']);
+    expect(off.code, off.stderr).toBe(0);
+    expect(metrics(plain)).toEqual(metrics(run));
+    const weights = (dir: string) => fs.readFileSync(path.join(dir, 'checkpoint', 'weights.bin'));
+    expect(weights(plain).equals(weights(run))).toBe(true);
+    for (const dir of [run, plain]) {
+      const {tensorflowOps} = JSON.parse(fs.readFileSync(path.join(dir, 'result.json'), 'utf8'));
+      expect(tensorflowOps, dir).toEqual({active: true, reason: expect.stringMatching(/ops registered in TensorFlow/)});
+    }
+  }, QUICK_RUN_MS);
+
+  test('result.json records the run, the code, the software and the machine', () => {
+    const final = JSON.parse(fs.readFileSync(path.join(run, 'result.json'), 'utf8'));
+    const head = spawnSync('git', ['rev-parse', 'HEAD'], {cwd: root, encoding: 'utf8'}).stdout.trim();
+    expect(head).toMatch(/^[0-9a-f]{40}$/);
+    expect(final).toMatchObject({epochs: 3, command: `stn train --quick --out ${run} --tensorboard --log-every 16`, commit: head,
+      node: process.version, tfjs: tf.version.tfjs, tfjsNode: tf.version['tfjs-node'], backend: 'tensorflow',
+      cpu: os.cpus()[0].model.trim(), isa: getIsa(), nativeThreads: getNumThreads(),
+      cores: os.availableParallelism(), onednn: '1', config: JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8'))});
+    expect(typeof final.dirty).toBe('boolean');
+    expect(final.tensorflow).toMatch(/^\d+\.\d+\.\d+/);
+    const seconds = fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n')
+        .map((line) => JSON.parse(line).seconds as number);
+    expect(final.trainingSeconds).toBeCloseTo(seconds.reduce((a, b) => a + b, 0), 6);
+    expect(final.imagesPerSecond).toBeCloseTo(3 * 3072 / final.trainingSeconds, 6);
+    expect(final.wallSeconds).toBeGreaterThan(final.trainingSeconds);
+    expect(final.sessionSeconds).toBeGreaterThan(final.wallSeconds);
+    expect(final.load1.epochs).toHaveLength(3);
+  });
+
+  test('--tensorboard writes an event file that reads back with every scalar (framing and CRCs checked)', () => {
+    const dir = path.join(run, 'tensorboard');
+    const files = fs.readdirSync(dir);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^events\.out\.tfevents\./);
+    const events = readTfRecords(fs.readFileSync(path.join(dir, files[0]))).map(parseEvent);
+    expect(events[0].fileVersion).toBe('brain.Event:2');
+    const series = new Map<string, [number, number][]>();
+    for (const event of events) {
+      for (const {tag, simpleValue} of event.values) {
+        expect(simpleValue, tag).toBeDefined();
+        series.set(tag, [...series.get(tag) ?? [], [event.step, simpleValue!]]);
+      }
+    }
+    const lines = fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const perEpoch = (key: string) => lines.map((m, e) => [e + 1, Math.fround(m[key])]);
+    expect(series.get('epoch/train_loss')).toEqual(perEpoch('trainLoss'));
+    expect(series.get('epoch/train_error')).toEqual(perEpoch('trainError'));
+    expect(series.get('epoch/test_loss')).toEqual(perEpoch('testLoss'));
+    expect(series.get('epoch/test_error')).toEqual(perEpoch('testError'));
+    expect(series.get('epoch/learning_rate')).toEqual(perEpoch('learningRate'));
+    expect(series.get('epoch/images_per_second')).toEqual(perEpoch('imagesPerSecond'));
+    // 48 steps an epoch, scalars every 16: three equal chunks, whose mean is the epoch's.
+    const steps = [16, 32, 48, 64, 80, 96, 112, 128, 144];
+    for (const tag of ['step/train_loss', 'step/train_error', 'step/images_per_second', 'step/learning_rate']) {
+      expect(series.get(tag)!.map(([step]) => step), tag).toEqual(steps);
+    }
+    const loss = series.get('step/train_loss')!.map(([, v]) => v);
+    const error = series.get('step/train_error')!.map(([, v]) => v);
+    const rate = series.get('step/learning_rate')!.map(([, v]) => v);
+    lines.forEach((m, e) => {
+      const mean = (v: number[]) => (v[3 * e] + v[3 * e + 1] + v[3 * e + 2]) / 3;
+      expect(mean(loss)).toBeCloseTo(m.trainLoss, 5);
+      expect(mean(error)).toBeCloseTo(m.trainError, 6);
+      expect(rate.slice(3 * e, 3 * e + 3)).toEqual(Array(3).fill(Math.fround(m.learningRate)));
+    });
+    expect(series.get('step/images_per_second')!.every(([, v]) => v > 0)).toBe(true);
   });
 
   test('stn eval reproduces the test error and prints the confusion matrix', () => {
@@ -166,7 +243,7 @@ describe('a quick run', () => {
     expect(evaluation.code).toBe(1);
     expect(evaluation.stderr).toMatch(/checkpoint .*corrupt\/checkpoint is corrupt or incomplete: model.json \/ weights/);
     fs.writeFileSync(path.join(copy, 'checkpoint', 'state.json'), '{"format": "stn-train-checkpoint", ');
-    const resumed = stn(['train', '--resume', '--out', copy, '--epochs', '4']);
+    const resumed = stn(['train', '--resume', '--out', copy]);
     expect(resumed.code).toBe(1);
     expect(resumed.stderr).toMatch(/checkpoint .* is corrupt or incomplete: state.json: /);
     expect(resumed.stderr).not.toMatch(/\n\s+at /);
@@ -214,9 +291,26 @@ describe('--resume', () => {
     expect(bytes(parts).equals(bytes(whole))).toBe(true);
   });
 
-  test('refuses to change the run\'s settings', () => {
+  test('refuses to change the run\'s settings, and the horizon of its cosine schedule', () => {
     const result = stn(['train', '--resume', '--out', path.join(tmp, 'whole'), '--lr', '0.1']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/was made with lr=0.002; only --epochs may change on resume/);
+    const longer = stn(['train', '--resume', '--out', path.join(tmp, 'whole'), '--epochs', '3']);
+    expect(longer.code).toBe(2);
+    expect(longer.stderr).toMatch(/anneals its learning rate over 2 epochs .*--epochs 3 would change the rate/);
+  });
+
+  test('a config.json with a missing field is named, for resume and eval alike', () => {
+    const copy = path.join(tmp, 'no-batch');
+    fs.cpSync(path.join(tmp, 'whole'), copy, {recursive: true});
+    const file = path.join(copy, 'config.json');
+    const {batch: _, ...config} = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(file, JSON.stringify(config));
+    for (const args of [['train', '--resume', '--out', copy], ['eval', '--model', copy]]) {
+      const result = stn(args);
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stderr).toMatch(/no-batch\/config.json is not a valid run config: field 'batch' must be an integer/);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
   });
 });

@@ -6,8 +6,9 @@ import * as os from 'os';
 import * as path from 'path';
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
 
-import {DATASETS, DATASET_NAMES, distortBatch, homography} from '../src/train/datasets';
+import {distortBatch, homography} from '../src/train/datasets';
 import {IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, MnistSplit, readIdx, readMnist} from '../src/train/idx';
+import {DATASETS, DATASET_NAMES} from '../src/train/names';
 
 function idxFile(magic: number, dims: number[], body: number[]): Buffer {
   const header = Buffer.alloc(4 + 4 * dims.length);

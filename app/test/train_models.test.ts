@@ -3,7 +3,12 @@
 import * as tf from '@tensorflow/tfjs-node';
 import {beforeAll, describe, expect, test} from 'vitest';
 
-import {MODEL_NAMES, buildModel, transformerModel} from '../src/train/models';
+import {TRANSFORMS} from 'tfjs-spatial-transformer';
+
+import {buildModel, transformerModel} from '../src/train/models';
+import {MODEL_NAMES, TRANSFORM_NAMES} from '../src/train/names';
+import {useOnednn} from '../src/train/onednn';
+import {SingleChannelMaxPool} from '../src/train/single_channel_pool';
 import {errorPlot, transformFigure} from '../src/train/png';
 import {learningRate} from '../src/train/trainer';
 import {maxAbsDiff, useBackend} from './helpers';
@@ -26,7 +31,11 @@ describe('models', () => {
     expect(st === null).toBe(!name.includes('st'));
   });
 
-  test.each(['affine', 'attention', 'projective', 'tps'] as const)(
+  test('the app names the library\'s transforms', () => {
+    expect([...TRANSFORM_NAMES]).toEqual([...TRANSFORMS]);
+  });
+
+  test.each(TRANSFORM_NAMES)(
       '%s transformers start at the identity, and both sampler builds agree', (transform) => {
         const native = buildModel({...options, model: 'st-cnn', transform, stSize: 42});
         const composite = buildModel({...options, model: 'st-cnn', transform, stSize: 42, sampler: 'composite'});
@@ -55,11 +64,32 @@ describe('learning-rate schedule', () => {
   test('constant keeps --lr; cosine starts at --lr and falls towards 0 by the last epoch', () => {
     const config = {lr: 0.002, epochs: 10};
     expect(learningRate({...config, lrSchedule: 'constant'}, 7)).toBe(0.002);
-    expect(learningRate(config, 7)).toBe(0.002);  // runs saved before the option
     const cosine = Array.from({length: 10}, (_, e) => learningRate({...config, lrSchedule: 'cosine'}, e));
     expect(cosine[0]).toBe(0.002);
     expect(cosine[5]).toBeCloseTo(0.001, 12);
     for (let e = 1; e < 10; e++) expect(cosine[e]).toBeLessThan(cosine[e - 1]);
     expect(cosine[9]).toBeLessThan(0.0001);
+  });
+});
+
+describe('useOnednn', () => {
+  test('once tfjs-node is loaded, the other setting is an error, the same one a no-op', () => {
+    const on = process.env.TF_ENABLE_ONEDNN_OPTS === '1';
+    expect(() => useOnednn(!on)).toThrow(/was asked for after tfjs-node loaded with TF_ENABLE_ONEDNN_OPTS=/);
+    expect(() => useOnednn(on)).not.toThrow();
+  });
+});
+
+describe('SingleChannelMaxPool', () => {
+  test.each([[42, 42], [7, 9]])('%i×%i: the values and the gradient of a 2×2 max pool, bit for bit', (h, w) => {
+    const x = tf.randomUniform([5, h, w, 1], -1, 1, 'float32', 3);
+    const ours = new SingleChannelMaxPool({});
+    const stock = tf.layers.maxPooling2d({poolSize: 2});
+    const dy = tf.randomUniform([5, Math.floor(h / 2), Math.floor(w / 2), 1], -1, 1, 'float32', 4);
+    expect(ours.computeOutputShape(x.shape)).toEqual(stock.computeOutputShape(x.shape));
+    expect((ours.apply(x) as tf.Tensor).dataSync()).toEqual((stock.apply(x) as tf.Tensor).dataSync());
+    const grad = (layer: tf.layers.Layer) => tf.grad((t: tf.Tensor) => layer.apply(t) as tf.Tensor)(x, dy).dataSync();
+    expect(grad(ours)).toEqual(grad(stock));
+    expect(() => ours.apply(tf.zeros([1, 4, 4, 2]))).toThrow(/must have 1 channel, but got 2/);
   });
 });

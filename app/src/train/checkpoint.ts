@@ -6,6 +6,8 @@ import * as tf from '@tensorflow/tfjs-node';
 import * as fs from 'fs';
 import * as path from 'path';
 
+import {SavedSlot, TrainOptimizer} from './adam_state';
+
 /** One line of metrics.jsonl. */
 export interface EpochMetrics {
   epoch: number;
@@ -13,8 +15,15 @@ export interface EpochMetrics {
   trainError: number;
   testLoss: number;
   testError: number;
+  /** Adam's learning rate in this epoch. */
+  learningRate: number;
+  /** Training time (the batches), and its rate. */
   seconds: number;
   imagesPerSecond: number;
+  /** The epoch's training and test evaluation time. */
+  wallSeconds: number;
+  /** The machine's 1-minute load average at the epoch's end (2 = both cores of this machine busy). */
+  load1: number;
 }
 
 /** Where training stands: resuming from it continues exactly. */
@@ -27,20 +36,16 @@ export interface TrainState {
   correct: number;
   seen: number;
   seconds: number;
+  wallSeconds: number;
   history: EpochMetrics[];
-}
-
-interface SavedSlot {
-  name: string;
-  shape: number[];
-  dtype: 'float32'|'int32';
 }
 
 interface StateFile {
   format: 'stn-train-checkpoint';
   version: 1;
   state: TrainState;
-  optimizer: {slots: SavedSlot[], accBeta1: number, accBeta2: number};
+  /** The optimizer's slots without their values (those are optimizer.bin, in this order). */
+  optimizer: {slots: Omit<SavedSlot, 'values'>[], accBeta1: number, accBeta2: number};
 }
 
 const STATE = 'state.json';
@@ -51,35 +56,19 @@ export function checkpointDir(out: string): string {
   return path.join(out, 'checkpoint');
 }
 
-/** The adam optimizer's private bias-correction accumulators (restored exactly, not recomputed by pow). */
-interface AdamInternals {
-  accBeta1: tf.Variable;
-  accBeta2: tf.Variable;
-}
-
 /** Saves model, optimizer and state atomically into `out`/checkpoint. */
-export async function saveCheckpoint(out: string, model: tf.LayersModel, optimizer: tf.AdamOptimizer,
+export async function saveCheckpoint(out: string, model: tf.LayersModel, adam: TrainOptimizer,
     state: TrainState): Promise<void> {
   const final = checkpointDir(out);
   const tmp = `${final}.tmp`, old = `${final}.old`;
   fs.rmSync(tmp, {recursive: true, force: true});
   fs.mkdirSync(tmp, {recursive: true});
   await model.save(`file://${tmp}`);
-  const slots = await optimizer.getWeights();
-  const buffers: Buffer[] = [];
-  const saved: SavedSlot[] = [];
-  for (const {name, tensor} of slots) {
-    const values = await tensor.data();
-    buffers.push(Buffer.from(values.buffer, values.byteOffset, values.byteLength));
-    saved.push({name, shape: tensor.shape, dtype: tensor.dtype as 'float32'|'int32'});
-  }
-  // getWeights() makes a fresh scalar for the iteration count; the slots themselves are the optimizer's.
-  slots[0].tensor.dispose();
-  const internals = optimizer as unknown as AdamInternals;
+  const {slots, accBeta1, accBeta2} = await adam.save();
   const file: StateFile = {format: 'stn-train-checkpoint', version: 1, state,
-    optimizer: {slots: saved, accBeta1: internals.accBeta1.dataSync()[0],
-      accBeta2: internals.accBeta2.dataSync()[0]}};
-  fs.writeFileSync(path.join(tmp, SLOTS), Buffer.concat(buffers));
+    optimizer: {slots: slots.map(({name, shape, dtype}) => ({name, shape, dtype})), accBeta1, accBeta2}};
+  fs.writeFileSync(path.join(tmp, SLOTS), Buffer.concat(slots.map(({values}) =>
+    Buffer.from(values.buffer, values.byteOffset, values.byteLength))));
   fs.writeFileSync(path.join(tmp, STATE), JSON.stringify(file, null, 1));
   fs.rmSync(old, {recursive: true, force: true});
   if (fs.existsSync(final)) fs.renameSync(final, old);
@@ -99,8 +88,8 @@ export function findCheckpoint(out: string): string|null {
 export interface LoadedCheckpoint {
   model: tf.LayersModel;
   state: TrainState;
-  /** Restores the optimizer's slots into `optimizer`. */
-  restoreOptimizer(optimizer: tf.AdamOptimizer): Promise<void>;
+  /** Restores the optimizer's slots and accumulators into `adam`'s optimizer. */
+  restoreOptimizer(adam: TrainOptimizer): Promise<void>;
 }
 
 /**
@@ -138,19 +127,16 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   return {
     model,
     state: file.state,
-    async restoreOptimizer(optimizer: tf.AdamOptimizer) {
+    async restoreOptimizer(adam: TrainOptimizer) {
       let offset = 0;
-      const named = slots.map((slot) => {
+      const withValues = slots.map((slot) => {
         const size = slot.shape.reduce((a, b) => a * b, 1);
         const view = bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + 4 * size);
         offset += 4 * size;
-        const values = slot.dtype === 'int32' ? new Int32Array(view) : new Float32Array(view);
-        return {name: slot.name, tensor: tf.tensor(values, slot.shape, slot.dtype)};
+        return {...slot, values: slot.dtype === 'int32' ? new Int32Array(view) : new Float32Array(view)};
       });
-      await optimizer.setWeights(named);
-      const internals = optimizer as unknown as AdamInternals;
-      internals.accBeta1.assign(tf.scalar(file.optimizer.accBeta1));
-      internals.accBeta2.assign(tf.scalar(file.optimizer.accBeta2));
+      await adam.restore({slots: withValues, accBeta1: file.optimizer.accBeta1,
+        accBeta2: file.optimizer.accBeta2});
     },
   };
 }

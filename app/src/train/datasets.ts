@@ -7,25 +7,8 @@ import * as tf from '@tensorflow/tfjs-node';
 
 import {affineGrid, gridSample, projectiveGrid} from 'tfjs-spatial-transformer';
 import {MnistSplit} from './idx';
+import {DATASETS, DatasetName} from './names';
 import {Random, Stream, hashSeed} from './random';
-
-export const DATASET_NAMES = ['mnist', 'r', 'rts', 'p', 'e', 'cluttered'] as const;
-export type DatasetName = typeof DATASET_NAMES[number];
-
-export interface DatasetInfo {
-  /** Side of the square images, in pixels. */
-  size: number;
-  description: string;
-}
-
-export const DATASETS: Record<DatasetName, DatasetInfo> = {
-  mnist: {size: 28, description: 'original MNIST, undistorted'},
-  r: {size: 28, description: 'R: rotated by a uniform angle in ±90°'},
-  rts: {size: 42, description: 'RTS: rotated ±45°, scaled 0.7–1.2, placed at a random position in 42×42'},
-  p: {size: 28, description: 'P: projective: scaled 0.75–1.0, each corner moved by N(0, 3 px) (clipped at 2σ)'},
-  e: {size: 28, description: 'E: elastic: a Gaussian-smoothed (σ 4 px) random displacement field, α 34 px, added to the identity grid'},
-  cluttered: {size: 60, description: 'cluttered: the digit at a random position in 60×60 with 6 random 6×6 fragments of other digits (from their central 20×20)'},
-};
 
 /** Which random draws a batch uses: the split's stream and the epoch (0 for the fixed test set). */
 export interface DrawKey {

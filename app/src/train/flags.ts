@@ -13,6 +13,8 @@ export interface Flag {
   choices?: readonly string[];
   min?: number;
   max?: number;
+  /** A string flag that may also be given bare (`--tensorboard`): the value it then takes. */
+  bare?: string;
 }
 
 export type FlagValues = Record<string, number|string|boolean|undefined>;
@@ -24,7 +26,8 @@ export class UsageError extends Error {
   }
 }
 
-function camel(name: string): string {
+/** The camelCase key of a flag's values: 'train-size' → 'trainSize'. */
+export function camel(name: string): string {
   return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
@@ -62,6 +65,11 @@ export function parseFlags(command: string, args: string[], flags: Flag[]):
     }
     if (text === undefined) {
       if (i + 1 >= args.length || args[i + 1].startsWith('--')) {
+        if (flag.bare !== undefined) {
+          values[camel(name)] = flag.bare;
+          given.add(camel(name));
+          continue;
+        }
         throw new UsageError(`stn ${command}: --${name} needs a value (${describeType(flag)})`);
       }
       text = args[++i];
@@ -72,7 +80,8 @@ export function parseFlags(command: string, args: string[], flags: Flag[]):
   return {values, given};
 }
 
-function describeType(flag: Flag): string {
+/** What `flag` accepts, for messages: "an integer in [1, 1000]", "one of a, b". */
+export function describeType(flag: Flag): string {
   if (flag.type === 'choice') return `one of ${flag.choices!.join(', ')}`;
   const kind = flag.type === 'int' ? 'an integer' : flag.type === 'number' ? 'a number' : 'a string';
   const range = flag.min !== undefined && flag.max !== undefined ? ` in [${flag.min}, ${flag.max}]` :
@@ -80,31 +89,35 @@ function describeType(flag: Flag): string {
   return kind + range;
 }
 
+/** Whether `value` (already a number, string or boolean) is one `flag` accepts. */
+export function accepts(flag: Flag, value: unknown): boolean {
+  switch (flag.type) {
+    case 'boolean': return typeof value === 'boolean';
+    case 'choice': return typeof value === 'string' && flag.choices!.includes(value);
+    case 'string': return typeof value === 'string' && value !== '';
+    default:
+      return typeof value === 'number' && Number.isFinite(value) &&
+          (flag.type !== 'int' || Number.isInteger(value)) &&
+          (flag.min === undefined || value >= flag.min) && (flag.max === undefined || value <= flag.max);
+  }
+}
+
 function convert(command: string, flag: Flag, text: string): number|string {
-  const bad = () => new UsageError(`stn ${command}: --${flag.name} must be ${describeType(flag)}, ` +
-      `but got '${text}'`);
-  if (flag.type === 'choice') {
-    if (!flag.choices!.includes(text)) throw bad();
-    return text;
+  const value = flag.type === 'choice' || flag.type === 'string' ? text : text.trim() === '' ? NaN : Number(text);
+  if (!accepts(flag, value)) {
+    throw new UsageError(`stn ${command}: --${flag.name} must be ${describeType(flag)}, but got '${text}'`);
   }
-  if (flag.type === 'string') {
-    if (text === '') throw bad();
-    return text;
-  }
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) throw bad();
-  if (flag.type === 'int' && !Number.isInteger(value)) throw bad();
-  if ((flag.min !== undefined && value < flag.min) || (flag.max !== undefined && value > flag.max)) throw bad();
   return value;
 }
 
 /** The help text: usage, then every flag with its type and default. */
 export function helpText(usage: string, about: string, flags: Flag[]): string {
   const rows = flags.map((f) => {
-    const left = `  --${f.name}${f.type === 'boolean' ? '' : ` <${f.type === 'choice' ? f.choices!.join('|') :
-        f.type}>`}`;
+    const value = f.type === 'choice' ? f.choices!.join('|') : f.type;
+    const left = `  --${f.name}${f.type === 'boolean' ? '' : f.bare !== undefined ? ` [<${value}>]` : ` <${value}>`}`;
     const dflt = f.defaultText ?? (f.default === undefined ? 'required' : String(f.default));
-    return {left, right: `${f.help} (default: ${dflt})`};
+    const bare = f.bare === undefined ? '' : `; given bare: ${f.bare}`;
+    return {left, right: `${f.help} (default: ${dflt}${bare})`};
   });
   const width = Math.max(...rows.map((r) => r.left.length)) + 2;
   return [`Usage: ${usage}`, '', about, '', 'Flags:',

@@ -7,10 +7,9 @@ import * as tf from '@tensorflow/tfjs-node';
 
 import {Stream, hashSeed} from './random';
 import {SpatialTransformer, spatialTransformer} from 'tfjs-spatial-transformer';
-import {CompositeSpatialTransformer, SamplerName, TransformName} from './warp';
-
-export const MODEL_NAMES = ['fcn', 'cnn', 'st-fcn', 'st-cnn', '2st-cnn'] as const;
-export type ModelName = typeof MODEL_NAMES[number];
+import {ModelName, SamplerName, TransformName} from './names';
+import {SingleChannelMaxPool} from './single_channel_pool';
+import {CompositeSpatialTransformer} from './warp';
 
 export interface ModelOptions {
   model: ModelName;
@@ -46,7 +45,7 @@ export function buildModel(options: ModelOptions): tf.LayersModel {
   /** A spatial transformer whose localisation net is ours (seeded); it appends the identity regression. */
   const transformer = (prefix: string): tf.SymbolicTensor => {
     const loc = tf.sequential({name: `${prefix}_loc`, layers: convolutional ?
-      [tf.layers.maxPooling2d({name: `${prefix}_loc_pool1`, poolSize: 2,
+      [new SingleChannelMaxPool({name: `${prefix}_loc_pool1`,
         inputShape: [options.inputSize, options.inputSize, 1]}),
       conv(`${prefix}_loc_conv1`, 8, 5, 'valid'), pool(`${prefix}_loc_pool2`),
       conv(`${prefix}_loc_conv2`, 16, 5, 'valid'), tf.layers.flatten({name: `${prefix}_loc_flatten`}),

@@ -8,34 +8,41 @@
 // in the epoch. So a resumed run computes exactly what an uninterrupted one does.
 import * as tf from '@tensorflow/tfjs-node';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 
+import {useFusedReluGrad} from 'tfjs-spatial-transformer';
+
 import {EpochMetrics, TrainState, findCheckpoint, loadCheckpoint, saveCheckpoint} from './checkpoint';
-import {DATASETS, DatasetName, distortBatch} from './datasets';
+import {AdamState, TrainOptimizer} from './adam_state';
+import {Batch, BatchKey, BatchSource, InlineBatches, WorkerBatches} from './batches';
+import {distortBatch} from './datasets';
+import {FlatAdam} from './flat_adam';
 import {MnistSplit, readMnist} from './idx';
-import {ModelName, buildModel, transformerModel} from './models';
+import {buildModel, transformerModel} from './models';
+import {DATASETS} from './names';
 import {errorPlot, transformFigure} from './png';
 import {ProgressBar} from './progress';
 import {Random, Stream, hashSeed, permutation} from './random';
-import {SamplerName, TransformName} from './warp';
+import {Provenance, load1, provenance} from './provenance';
+import {TrainConfig} from './run_config';
+import {trainStep} from './step';
+import {TensorBoardLog} from './tensorboard';
 
-/** Everything a run depends on; saved as config.json in the run folder. */
-export interface TrainConfig {
-  dataset: DatasetName;
-  model: ModelName;
-  transform: TransformName;
-  sampler: SamplerName;
-  epochs: number;
-  batch: number;
-  lr: number;
-  /** 'constant', or 'cosine': annealed from lr towards 0 over the run; absent in older runs (constant). */
-  lrSchedule?: LrSchedule;
-  seed: number;
-  trainSize: number;
-  testSize: number;
-  stSize: number;
-  out: string;
+export interface TrainOptions {
+  /** Continue the run in config.out from its checkpoint. */
+  resume: boolean;
+  log: (line: string) => void;
+  /** The command line, as result.json records it. */
+  command: string;
+  /** Use the library's useFusedReluGrad while training (the same values, faster on 'tensorflow'). */
+  fusedReluGrad: boolean;
+  /** Make each batch on a worker thread while the previous one trains (the same images). */
+  dataWorker: boolean;
+  /** FlatAdam (all variables in one update; the same bits) instead of tfjs's Adam. */
+  flatAdam: boolean;
+  /** Write TensorBoard scalars into `dir`, the step scalars every `every` steps. */
+  tensorboard?: {dir: string, every: number};
+  stop?: StopSignal;
 }
 
 export interface TrainSummary {
@@ -44,11 +51,12 @@ export interface TrainSummary {
   interrupted: boolean;
 }
 
-export type LrSchedule = 'constant'|'cosine';
-
-/** The learning rate of `epoch` (0-based): a pure function of the epoch, so --resume stays exact. */
+/**
+ * The learning rate of `epoch` (0-based): a pure function of the epoch and the
+ * schedule's horizon (the run's epochs), so --resume stays exact.
+ */
 export function learningRate(config: Pick<TrainConfig, 'lr'|'lrSchedule'|'epochs'>, epoch: number): number {
-  if (config.lrSchedule !== 'cosine') return config.lr;
+  if (config.lrSchedule === 'constant') return config.lr;
   return config.lr * 0.5 * (1 + Math.cos(Math.PI * epoch / config.epochs));
 }
 
@@ -149,14 +157,36 @@ function percent(x: number): string {
   return `${(100 * x).toFixed(2)}%`;
 }
 
+/** result.json: the outcome of a finished run, how long it took, and what it ran on. */
+export interface RunResult extends Provenance {
+  /** The last epoch's test error. */
+  testError: number;
+  epochs: number;
+  /** The epochs' training time (batches only). */
+  trainingSeconds: number;
+  /** The epochs' training and test evaluation time. */
+  wallSeconds: number;
+  /** The elapsed time of the session that finished the run, from start-up to result.json. */
+  sessionSeconds: number;
+  /** Training images per second over the whole run. */
+  imagesPerSecond: number;
+  /** The command of the session that finished the run. */
+  command: string;
+  config: TrainConfig;
+  /** 1-minute load averages: when this session started, after each epoch, at the end. */
+  load1: {start: number, epochs: number[], end: number};
+}
+
 /**
  * Trains (or, with `resume`, continues) the run in config.out.
  * @returns the final test error and the per-epoch metrics; `interrupted` when SIGINT stopped it.
  * @throws Error with a clear message for an unwritable folder or a corrupt checkpoint.
  */
-export async function train(config: TrainConfig, resume: boolean, log: (line: string) => void,
-    stop = new StopSignal()): Promise<TrainSummary> {
+export async function train(config: TrainConfig, options: TrainOptions): Promise<TrainSummary> {
+  const {resume, log, command, tensorboard, fusedReluGrad, dataWorker, flatAdam, stop = new StopSignal()} = options;
   ensureWritableDir(config.out, 'output folder');
+  const loadAtStart = load1();
+  const sessionStart = performance.now();
   const info = DATASETS[config.dataset];
   log(`data: MNIST ${config.dataset} (${info.description}), ${config.trainSize} training and ` +
       `${config.testSize} test images`);
@@ -169,8 +199,11 @@ export async function train(config: TrainConfig, resume: boolean, log: (line: st
 
   const model = buildModel({model: config.model, inputSize: info.size, transform: config.transform,
     sampler: config.sampler, stSize: config.stSize, seed: config.seed});
-  const optimizer = tf.train.adam(config.lr);
-  let state: TrainState = {epoch: 0, batch: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0, history: []};
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const adam: TrainOptimizer = flatAdam ? new FlatAdam(variables, config.lr) :
+      new AdamState(tf.train.adam(config.lr));
+  let state: TrainState = {epoch: 0, batch: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0, wallSeconds: 0,
+    history: []};
   if (resume) {
     const dir = findCheckpoint(config.out);
     if (dir === null) throw new Error(`--resume: no checkpoint in ${config.out} to resume from`);
@@ -183,7 +216,7 @@ export async function train(config: TrainConfig, resume: boolean, log: (line: st
     }
     model.setWeights(loaded.model.getWeights());
     loaded.model.dispose();
-    await loaded.restoreOptimizer(optimizer);
+    await loaded.restoreOptimizer(adam);
     state = loaded.state;
     log(`resuming from ${dir}: epoch ${state.epoch + 1}, batch ${state.batch}`);
   }
@@ -191,58 +224,65 @@ export async function train(config: TrainConfig, resume: boolean, log: (line: st
   const metricsFile = path.join(config.out, 'metrics.jsonl');
   fs.writeFileSync(metricsFile, state.history.map((m) => JSON.stringify(m) + '\n').join(''));
 
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const parameters = variables.reduce((sum, v) => sum + v.size, 0);
   log(`model: ${config.model}${config.model.includes('st') ? ` (${config.transform}, ${config.sampler} ` +
-      `sampler)` : ''}, ${parameters} parameters; adam lr ${config.lr} (${config.lrSchedule ?? 'constant'}), batch ${config.batch}, ` +
-      `seed ${config.seed}; run folder ${config.out}`);
+      `sampler)` : ''}, ${parameters} parameters; adam lr ${config.lr} (${config.lrSchedule}), batch ${config.batch}, ` +
+      `seed ${config.seed}; oneDNN ${config.onednn ? 'on' : 'off'}, ReLU gradient ` +
+      `${fusedReluGrad ? 'fused' : "tfjs's"}, ${flatAdam ? 'flat' : "tfjs's"} Adam, data ` +
+      `${dataWorker ? 'on a worker thread' : 'between steps'}; run folder ${config.out}`);
   const batches = Math.ceil(config.trainSize / config.batch);
+  let board: TensorBoardLog|null = null;
+  if (tensorboard !== undefined) {
+    ensureWritableDir(tensorboard.dir, 'TensorBoard folder');
+    board = new TensorBoardLog(tensorboard.dir, tensorboard.every);
+    log(`TensorBoard scalars: ${tensorboard.dir} (tensorboard --logdir ${tensorboard.dir})`);
+  }
   stop.install();
+  const restoreReluGrad = fusedReluGrad ? useFusedReluGrad() : () => {};
+  const source: BatchSource = dataWorker ? new WorkerBatches(config.dataset, config.seed, trainSource) :
+      new InlineBatches(config.dataset, config.seed, trainSource);
+  let next: Promise<Batch>|null = null;
   try {
     for (; state.epoch < config.epochs; state.epoch++) {
       const epoch = state.epoch;
-      // tfjs's Adam reads its learningRate field at every step.
-      (optimizer as unknown as {learningRate: number}).learningRate = learningRate(config, epoch);
+      adam.learningRate = learningRate(config, epoch);
       const order = permutation(config.trainSize, new Random(hashSeed(config.seed, Stream.order, epoch)));
       const bar = new ProgressBar(`epoch ${epoch + 1}/${config.epochs}`, batches);
+      const epochStart = performance.now();
+      const wall = () => state.wallSeconds + (performance.now() - epochStart) / 1000;
+      board?.restart();
       let imagesHere = 0;
+      const key = (batch: number): BatchKey => {
+        const start = batch * config.batch;
+        return {epoch, indices: Array.from(order.subarray(start, Math.min(start + config.batch, config.trainSize)),
+            (i) => subset[i])};
+      };
       for (; state.batch < batches; state.batch++) {
-        const start = state.batch * config.batch;
-        const indices = Array.from(order.subarray(start, Math.min(start + config.batch, config.trainSize)),
-            (i) => subset[i]);
-        const {images, labels} = distortBatch(config.dataset, trainSource, indices,
-            {seed: config.seed, split: 'train', epoch});
-        const [loss, correct] = tf.tidy(() => {
-          const onehot = tf.oneHot(labels, 10);
-          let logits: tf.Tensor|null = null;
-          const {value, grads} = tf.variableGrads(() => {
-            logits = tf.keep(model.apply(images, {training: true}) as tf.Tensor);
-            return tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar;
-          }, variables);
-          optimizer.applyGradients(grads as tf.NamedTensorMap as never);
-          const kept = logits as unknown as tf.Tensor;
-          const right = tf.sum(tf.cast(tf.equal(tf.argMax(kept, 1), labels), 'float32'));
-          const result = [value.dataSync()[0], right.dataSync()[0]];
-          kept.dispose();
-          return result;
-        }) as [number, number];
+        const {images, labels} = await (next ?? source.make(key(state.batch)));
+        // With the data worker, the next batch is made while this one trains.
+        next = dataWorker && state.batch + 1 < batches ? source.make(key(state.batch + 1)) : null;
+        const {loss, correct} = trainStep(model, variables, adam, images, labels);
+        const count = labels.size;
         tf.dispose([images, labels]);
         if (!Number.isFinite(loss)) {
           throw new Error(`training diverged: the loss is ${loss} at epoch ${epoch + 1}, batch ` +
               `${state.batch + 1}; try a smaller --lr (now ${config.lr})`);
         }
-        state.lossSum += loss * indices.length;
+        board?.step(epoch * batches + state.batch + 1, loss, count - correct, count, adam.learningRate);
+        state.lossSum += loss * count;
         state.correct += correct;
-        state.seen += indices.length;
-        imagesHere += indices.length;
+        state.seen += count;
+        imagesHere += count;
         bar.update(state.batch + 1, imagesHere, state.lossSum / state.seen, state.correct / state.seen);
         // Let the event loop run, so that a SIGINT is seen after this batch.
         await new Promise((resolve) => setImmediate(resolve));
         if (stop.requested) {
           state.batch++;
           state.seconds += bar.elapsed();
+          state.wallSeconds = wall();
           bar.finish();
-          await saveCheckpoint(config.out, model, optimizer, state);
+          await saveCheckpoint(config.out, model, adam, state);
+          board?.flush();
           log(`stopped at epoch ${epoch + 1}, batch ${state.batch}/${batches}; checkpoint saved. ` +
               `Continue with: stn train --resume --out ${config.out}`);
           return {testError: NaN, history: state.history, interrupted: true};
@@ -253,15 +293,18 @@ export async function train(config: TrainConfig, resume: boolean, log: (line: st
       const test = evaluate(model, testSet);
       const metrics: EpochMetrics = {epoch: epoch + 1, trainLoss: state.lossSum / state.seen,
         trainError: 1 - state.correct / state.seen, testLoss: test.loss, testError: test.error,
-        seconds, imagesPerSecond: state.seen / seconds};
+        learningRate: adam.learningRate, seconds, imagesPerSecond: state.seen / seconds, wallSeconds: wall(),
+        load1: load1()};
       state.history.push(metrics);
       fs.appendFileSync(metricsFile, JSON.stringify(metrics) + '\n');
+      board?.epoch(metrics);
       log(`epoch ${epoch + 1}/${config.epochs}: train loss ${metrics.trainLoss.toFixed(4)} error ` +
           `${percent(metrics.trainError)}, test loss ${test.loss.toFixed(4)} error ${percent(test.error)}; ` +
-          `${seconds.toFixed(1)} s training (${metrics.imagesPerSecond.toFixed(0)} img/s)`);
+          `${seconds.toFixed(1)} s training (${metrics.imagesPerSecond.toFixed(0)} img/s), load ${metrics.load1}`);
       await writePictures(config.out, model, sample, state.history, epoch + 1);
-      Object.assign(state, {epoch: epoch + 1, batch: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0});
-      await saveCheckpoint(config.out, model, optimizer, state);
+      Object.assign(state, {epoch: epoch + 1, batch: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0,
+        wallSeconds: 0});
+      await saveCheckpoint(config.out, model, adam, state);
       state.epoch = epoch;  // the loop's increment moves it on
       if (stop.requested) {
         log(`stopped after epoch ${epoch + 1}; checkpoint saved. Continue with: stn train --resume --out ` +
@@ -271,13 +314,20 @@ export async function train(config: TrainConfig, resume: boolean, log: (line: st
     }
   } finally {
     stop.remove();
+    restoreReluGrad();
+    // A batch made ahead for a step that never came (a stop, an error) is dropped.
+    next?.then((batch) => tf.dispose([batch.images, batch.labels]), () => {});
+    await source.close();
+    adam.dispose();
   }
   const last = state.history[state.history.length - 1];
   const testError = last ? last.testError : evaluate(model, testSet).error;
-  const result = {testError, epochs: state.history.length, config,
-    trainingSeconds: state.history.reduce((s, m) => s + m.seconds, 0),
-    machine: {cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version,
-      tfjsBackend: tf.getBackend()}};
+  const sum = (key: 'seconds'|'wallSeconds') => state.history.reduce((s, m) => s + m[key], 0);
+  const trainingSeconds = sum('seconds');
+  const result: RunResult = {testError, epochs: state.history.length, trainingSeconds,
+    wallSeconds: sum('wallSeconds'), sessionSeconds: (performance.now() - sessionStart) / 1000, imagesPerSecond: state.history.length * config.trainSize / trainingSeconds,
+    command, config, load1: {start: loadAtStart, epochs: state.history.map((m) => m.load1), end: load1()},
+    ...provenance()};
   fs.writeFileSync(path.join(config.out, 'result.json'), JSON.stringify(result, null, 1));
   log(`final test error: ${percent(testError)} (${config.testSize} test images)`);
   return {testError, history: state.history, interrupted: false};

@@ -5,13 +5,9 @@
 // config, so the two builds of a model differ only in how they sample.
 import * as tf from '@tensorflow/tfjs-node';
 
-import {projectiveGrid, SpatialTransformer, tpsGrid, TRANSFORMS, TransformName} from 'tfjs-spatial-transformer';
+import {projectiveGrid, SpatialTransformer, tpsGrid} from 'tfjs-spatial-transformer';
 import {compositeAffineGrid, compositeGridSample} from 'tfjs-spatial-transformer/composite';
-
-export {TRANSFORMS};
-export type {TransformName};
-export const SAMPLERS = ['native', 'composite'] as const;
-export type SamplerName = typeof SAMPLERS[number];
+import {TransformName} from './names';
 
 /** The grid of `params` [N, P] with stock tfjs ops where the transform is affine (affine, attention). */
 function compositeGrid(transform: TransformName, params: tf.Tensor2D, size: number[],

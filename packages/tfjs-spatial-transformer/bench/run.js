@@ -11,7 +11,10 @@ const ts = require('typescript');
 
 const root = path.join(__dirname, '..');
 
-/** The emitted JavaScript of bench/main.ts's program, by source path; exits on a type error. */
+// The bench's jobs: `node bench/run.js [job] [flags]` (no job: main).
+const ENTRIES = {main: 'main.ts', 'train-step': 'train_step.ts', warps: 'warps.ts'};
+
+/** The emitted JavaScript of the jobs' program, by source path; exits on a type error. */
 function checkedProgram() {
   const config = ts.getParsedCommandLineOfConfigFile(path.join(root, 'tsconfig.test.json'), {}, {
     ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => fail([d]),
@@ -19,7 +22,7 @@ function checkedProgram() {
   if (config.errors.length > 0) fail(config.errors);
   const options = {...config.options, noEmit: false, declaration: false, sourceMap: false,
     outDir: undefined, rootDir: undefined};
-  const program = ts.createProgram([path.join(__dirname, 'main.ts')], options);
+  const program = ts.createProgram(Object.values(ENTRIES).map((f) => path.join(__dirname, f)), options);
   const diagnostics = ts.getPreEmitDiagnostics(program);
   if (diagnostics.length > 0) fail(diagnostics);
   const emitted = new Map();
@@ -42,10 +45,9 @@ require.extensions['.ts'] = (module, filename) => {
   if (js === undefined) throw new Error(`bench: ${filename} is not part of the checked program`);
   module._compile(js, filename);
 };
-// `node bench/run.js train-step [flags]` runs bench/train_step.ts instead.
-const [entry, args] = process.argv[2] === 'train-step' ?
-  ['./train_step.ts', process.argv.slice(3)] : ['./main.ts', process.argv.slice(2)];
-require(entry).main(args).catch((err) => {
+const job = Object.hasOwn(ENTRIES, process.argv[2]) ? process.argv[2] : 'main';
+const args = process.argv.slice(job === 'main' && process.argv[2] !== 'main' ? 2 : 3);
+require(`./${ENTRIES[job]}`).main(args).catch((err) => {
   console.error(err && err.stack || err);
   process.exit(1);
 });

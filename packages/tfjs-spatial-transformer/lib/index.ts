@@ -22,8 +22,9 @@ export type {Isa} from './isa';
 export {AffineGrid, AffineGridGrad, AffineSample, AffineSampleGrad, GridSample, GridSampleGrad} from './kernel_names';
 export {AffineGrid3d, AffineGrid3dGrad, AffineSample3d, AffineSample3dGrad, FlowWarp, FlowWarp3d, FlowWarp3dGrad, FlowWarpGrad, GridSample3d,
   GridSample3dGrad} from './kernel_names';
-export {INTERPOLATION_MODES, PADDING_MODES, VOLUME_INTERPOLATION_MODES} from './vocabulary';
-export type {InterpolationMode, PaddingMode, VolumeInterpolationMode} from './vocabulary';
+export {FILL_MODES, INTERPOLATION_MODES, PADDING_MODES, VOLUME_INTERPOLATION_MODES} from './vocabulary';
+export type {FillMode, InterpolationMode, PaddingMode, VolumeInterpolationMode} from './vocabulary';
+export {Transform, TransformGrad} from './kernel_names';
 export {attentionGrid} from './ops/attention_grid';
 export type {AttentionGridOptions} from './ops/attention_grid';
 export {PROJECTIVE_FAR, projectiveGrid} from './ops/projective_grid';
@@ -35,3 +36,4 @@ export type {SpatialTransformerConfig} from './layers/spatial_transformer';
 export {TRANSFORMS} from './layers/transforms';
 export type {TransformName} from './layers/transforms';
 export type {BuiltInLocalization, SerializedLocalization} from './layers/localization';
+export {StnReluGrad, useFusedReluGrad} from './fused_relu_grad';

@@ -1,7 +1,7 @@
 // Kernel names and attribute types shared by ops, kernels and gradients.
 import type {NamedAttrMap} from '@tensorflow/tfjs-core';
 
-import type {InterpolationMode, PaddingMode} from './vocabulary';
+import type {FillMode, InterpolationMode, PaddingMode} from './vocabulary';
 
 export const GridSample = 'StnGridSample';
 export const GridSampleGrad = 'StnGridSampleGrad';
@@ -66,4 +66,26 @@ export interface FlowWarpAttrs extends NamedAttrMap {
 export interface FlowWarpGradAttrs extends FlowWarpAttrs {
   computeInputGrad: boolean;
   computeFlowGrad: boolean;
+}
+
+/**
+ * tfjs's own kernel of tf.image.transform (the name tfjs-core's op runs), which
+ * the package registers on both backends, and its backward kernel (ours).
+ */
+export const Transform = 'Transform';
+export const TransformGrad = 'StnTransformGrad';
+
+/** tfjs's attributes of Transform (tfjs-core's TransformAttrs). */
+export interface TransformAttrs extends NamedAttrMap {
+  interpolation: 'nearest'|'bilinear';
+  fillMode: FillMode;
+  fillValue: number;
+  /** [Ho, Wo]; tfjs passes null or undefined for the image's [H, W]. */
+  outputShape: number[];
+}
+
+/** Which gradients one backward pass computes; the kernel outputs them in this order. */
+export interface TransformGradAttrs extends TransformAttrs {
+  computeImageGrad: boolean;
+  computeTransformsGrad: boolean;
 }

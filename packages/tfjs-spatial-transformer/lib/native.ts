@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import {createRequire} from 'module';
 import * as path from 'path';
 
-import {INTERPOLATION_MODES, Isa, ISAS, NativeEnum, PADDING_MODES, vocabularyMismatches} from './vocabulary';
+import {FILL_MODES, INTERPOLATION_MODES, Isa, ISAS, NativeEnum, PADDING_MODES, vocabularyMismatches} from './vocabulary';
 
 /**
  * [n, h, w, c, ho, wo] or [n, h, w, c, ho, wo, gridN]: input [N,H,W,C] sampled
@@ -71,7 +71,20 @@ export interface NativeKernels {
       gradInput: Float32Array|null, gradFlow: Float32Array|null,
       shape: [number, number, number, number, number, number, number, number], mode: number,
       padding: number): void;
+  /**
+   * TensorFlow's ImageProjectiveTransformV3 (tf.image.transform): images
+   * [n,h,w,c], transforms [transformsN,8] (N or 1), output [n,ho,wo,c].
+   */
+  imageTransformForward(images: Float32Array, transforms: Float32Array, output: Float32Array,
+      shape: TransformShape, interpolation: number, fillMode: number, fillValue: number): void;
+  /** Either gradient may be null: it is then not computed. */
+  imageTransformBackward(dy: Float32Array, images: Float32Array, transforms: Float32Array,
+      gradImages: Float32Array|null, gradTransforms: Float32Array|null, shape: TransformShape,
+      interpolation: number, fillMode: number, fillValue: number): void;
 }
+
+/** [n, h, w, c, ho, wo, transformsN]: see imageTransformForward. */
+export type TransformShape = [number, number, number, number, number, number, number];
 
 export interface NativeAddon extends NativeKernels {
   /** The scalar reference kernels: PyTorch's formulas one to one, the oracle of the fast paths. */
@@ -93,6 +106,7 @@ export interface NativeAddon extends NativeKernels {
   Interpolation: NativeEnum<typeof INTERPOLATION_MODES>;
   Padding: NativeEnum<typeof PADDING_MODES>;
   Isa: NativeEnum<typeof ISAS>;
+  FillMode: NativeEnum<typeof FILL_MODES>;
 }
 
 const packageRoot = path.join(__dirname, '..');

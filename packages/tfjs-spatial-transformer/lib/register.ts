@@ -1,4 +1,7 @@
 // Importing this module registers every kernel on both backends and every gradient.
+// tfjs's own kernels that the package replaces (Transform: tfjs-backend-cpu's
+// fills only the first image of a batch) are unregistered first, so that
+// tfjs prints no "already registered" warning.
 import * as tf from '@tensorflow/tfjs-core';
 
 import {affineGrid3dGradConfig} from './gradients/AffineGrid3d_grad';
@@ -7,6 +10,7 @@ import {affineSample3dGradConfig, affineSampleGradConfig} from './gradients/Affi
 import {flowWarpGradConfigs as flowWarpGradients} from './gradients/FlowWarp_grad';
 import {gridSample3dGradConfig} from './gradients/GridSample3d_grad';
 import {gridSampleGradConfig} from './gradients/GridSample_grad';
+import {transformGradConfig} from './gradients/Transform_grad';
 import {affineGridConfigs} from './kernels/AffineGrid';
 import {affineGrid3dConfigs} from './kernels/AffineGrid3d';
 import {affineGrid3dGradConfigs} from './kernels/AffineGrid3dGrad';
@@ -21,15 +25,25 @@ import {gridSampleConfigs} from './kernels/GridSample';
 import {gridSample3dConfigs} from './kernels/GridSample3d';
 import {gridSample3dGradConfigs} from './kernels/GridSample3dGrad';
 import {gridSampleGradConfigs} from './kernels/GridSampleGrad';
+import {Transform} from './kernel_names';
+import {transformConfigs} from './kernels/Transform';
+import {transformGradConfigs} from './kernels/TransformGrad';
 
 const kernels = [
   ...gridSampleConfigs, ...gridSampleGradConfigs, ...affineGridConfigs, ...affineGridGradConfigs,
-  ...affineSampleConfigs, ...affineSampleGradConfigs,
+  ...affineSampleConfigs, ...affineSampleGradConfigs, ...transformConfigs, ...transformGradConfigs,
   ...gridSample3dConfigs, ...gridSample3dGradConfigs, ...affineGrid3dConfigs, ...affineGrid3dGradConfigs,
   ...affineSample3dConfigs, ...affineSample3dGradConfigs, ...flowWarpConfigs, ...flowWarpGradConfigs,
 ];
-for (const config of kernels) tf.registerKernel(config);
-for (const config of [gridSampleGradConfig, affineGridGradConfig, affineSampleGradConfig,
+const replacedTfjsKernels: string[] = [Transform];
+for (const config of kernels) {
+  if (replacedTfjsKernels.includes(config.kernelName) &&
+      tf.getKernel(config.kernelName, config.backendName) !== undefined) {
+    tf.unregisterKernel(config.kernelName, config.backendName);
+  }
+  tf.registerKernel(config);
+}
+for (const config of [gridSampleGradConfig, affineGridGradConfig, affineSampleGradConfig, transformGradConfig,
   gridSample3dGradConfig, affineGrid3dGradConfig, affineSample3dGradConfig, ...flowWarpGradients]) {
   tf.registerGradient(config);
 }

@@ -20,6 +20,10 @@ export type VolumeInterpolationMode = typeof VOLUME_INTERPOLATION_MODES[number];
 export const PADDING_MODES = ['zeros', 'border', 'reflection'] as const;
 export type PaddingMode = typeof PADDING_MODES[number];
 
+/** TensorFlow's fill modes (tf.image.transform): what lies outside the input, in pixel coordinates. */
+export const FILL_MODES = ['constant', 'reflect', 'wrap', 'nearest'] as const;
+export type FillMode = typeof FILL_MODES[number];
+
 /** Instruction sets of the native kernels, lowest first. */
 export const ISAS = ['base', 'avx2', 'avx512'] as const;
 export type Isa = typeof ISAS[number];
@@ -29,6 +33,7 @@ export const NATIVE_VOCABULARIES = {
   Interpolation: INTERPOLATION_MODES,
   Padding: PADDING_MODES,
   Isa: ISAS,
+  FillMode: FILL_MODES,
 } as const;
 
 /** {name: number} as the addon exports a list: each name's index. */

@@ -573,6 +573,77 @@ Napi::Value FlowWarpBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+struct TransformArgs {
+  stn::TransformShape shape;
+  stn::TransformOptions options;
+  std::vector<int64_t> images_dims, transforms_dims, output_dims;
+  int64_t images_count, transforms_count, output_count;
+};
+
+// shape: [n, h, w, c, ho, wo, transformsN], transformsN N or 1 (one
+// transform for the whole batch); then interpolation (bilinear or nearest),
+// fillMode, fillValue.
+TransformArgs transform_args(const Args& args, size_t shape_at, size_t mode_at,
+                             const Napi::CallbackInfo& info) {
+  const auto sh = args.sizes(shape_at, "shape", 7, 7);
+  TransformArgs a;
+  const int64_t n = sh[0], tn = sh[6];
+  if (tn != n && tn != 1)
+    throw args.range_error("shape[6] (the transforms' batch size) must be N (" + std::to_string(n) +
+                           ") or 1 but got " + std::to_string(tn));
+  a.shape = {n, sh[1], sh[2], sh[3], sh[4], sh[5], tn != n};
+  a.images_dims = stn::transform_images_dims(a.shape);
+  a.transforms_dims = stn::transform_params_dims(a.shape);
+  a.output_dims = stn::transform_output_dims(a.shape);
+  a.images_count = element_count(args, a.images_dims, "images");
+  a.transforms_count = element_count(args, a.transforms_dims, "transforms");
+  a.output_count = element_count(args, a.output_dims, "output");
+  a.options.interpolation = enum_arg<stn::Interpolation>(args, mode_at);
+  if (a.options.interpolation == stn::Interpolation::Bicubic)
+    throw args.range_error("interpolation must be 0 (bilinear) or 1 (nearest) but got 2 (bicubic)");
+  a.options.fill_mode = enum_arg<stn::FillMode>(args, mode_at + 1);
+  const Napi::Value fill = info[mode_at + 2];
+  if (!fill.IsNumber())
+    throw args.type_error("fillValue must be a number but got " + describe(fill));
+  a.options.fill_value = static_cast<float>(fill.As<Napi::Number>().DoubleValue());
+  return a;
+}
+
+// imageTransformForward(images, transforms, output, shape, interpolation,
+//                       fillMode, fillValue)
+template <class K>
+Napi::Value ImageTransformForward(const Napi::CallbackInfo& info) {
+  Args args(info, "imageTransformForward", 7);
+  const TransformArgs a = transform_args(args, 3, 4, info);
+  const float* images = args.floats(0, "images", a.images_count, a.images_dims);
+  const float* transforms = args.floats(1, "transforms", a.transforms_count, a.transforms_dims);
+  const size_t outputs = args.view_count();
+  float* output = args.floats(2, "output", a.output_count, a.output_dims);
+  args.check_outputs_disjoint(outputs);
+  stn::call_image_transform_forward<K>(a.shape, a.options, images, transforms, output);
+  return info.Env().Undefined();
+}
+
+// imageTransformBackward(dy, images, transforms, gradImages | null,
+//                        gradTransforms | null, shape, interpolation,
+//                        fillMode, fillValue)
+template <class K>
+Napi::Value ImageTransformBackward(const Napi::CallbackInfo& info) {
+  Args args(info, "imageTransformBackward", 9);
+  const TransformArgs a = transform_args(args, 5, 6, info);
+  const float* dy = args.floats(0, "dy", a.output_count, a.output_dims);
+  const float* images = args.floats(1, "images", a.images_count, a.images_dims);
+  const float* transforms = args.floats(2, "transforms", a.transforms_count, a.transforms_dims);
+  const size_t outputs = args.view_count();
+  float* grad_images = args.floats(3, "gradImages", a.images_count, a.images_dims, true);
+  float* grad_transforms =
+      args.floats(4, "gradTransforms", a.transforms_count, a.transforms_dims, true);
+  args.check_outputs_disjoint(outputs);
+  stn::call_image_transform_backward<K>(a.shape, a.options, dy, images, transforms, grad_images,
+                                        grad_transforms);
+  return info.Env().Undefined();
+}
+
 // setIsa(name): one of vocabulary.h's ISA names, at most getBestIsa().
 Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   Args args(info, "setIsa", 1);
@@ -685,6 +756,8 @@ void export_kernels(Napi::Env env, Napi::Object target) {
   target.Set("flowWarpBackward", exported<FlowWarpBackward<K, stn::SamplerShape>>(env, "flowWarpBackward"));
   target.Set("flowWarp3dForward", exported<FlowWarpForward<K, stn::VolumeShape>>(env, "flowWarp3dForward"));
   target.Set("flowWarp3dBackward", exported<FlowWarpBackward<K, stn::VolumeShape>>(env, "flowWarp3dBackward"));
+  target.Set("imageTransformForward", exported<ImageTransformForward<K>>(env, "imageTransformForward"));
+  target.Set("imageTransformBackward", exported<ImageTransformBackward<K>>(env, "imageTransformBackward"));
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -711,6 +784,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Interpolation", vocabulary_object<stn::Interpolation>(env));
   exports.Set("Padding", vocabulary_object<stn::Padding>(env));
   exports.Set("Isa", vocabulary_object<stn::Isa>(env));
+  exports.Set("FillMode", vocabulary_object<stn::FillMode>(env));
   return exports;
 }
 

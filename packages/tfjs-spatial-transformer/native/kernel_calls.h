@@ -15,6 +15,7 @@
 
 #include "grid_sampler.h"
 #include "flow_warp.h"
+#include "image_transform.h"
 #include "volume_sampler.h"
 
 namespace stn {
@@ -179,6 +180,11 @@ struct FastKernels {
                             const float* in, const float* flow, float* gi, float* gf, Scratch sc) {
     flow_warp_3d_backward(s, o, go, in, flow, gi, gf, sc);
   }
+  static constexpr auto transform_forward = &image_transform_forward;
+  static constexpr auto transform_backward = &image_transform_backward;
+  static size_t transform_backward_scratch(const TransformShape& s, bool gt) {
+    return image_transform_backward_scratch(s, gt);
+  }
 };
 
 struct ReferenceKernels {
@@ -232,6 +238,9 @@ struct ReferenceKernels {
                             const float* in, const float* flow, float* gi, float* gf, Scratch sc) {
     flow_warp_3d_backward_ref(s, o, go, in, flow, gi, gf, sc);
   }
+  static constexpr auto transform_forward = &image_transform_forward_ref;
+  static constexpr auto transform_backward = &image_transform_backward_ref;
+  static size_t transform_backward_scratch(const TransformShape&, bool) { return 0; }
 };
 
 // The calls, for arguments of the shapes above whose counts are within
@@ -367,6 +376,40 @@ void call_flow_warp_backward(const Shape& s, const SamplerOptions& o, const floa
   if (!grad_input && !grad_flow) return;
   const ScratchMemory scratch(K::flow_backward_scratch(s, grad_input != nullptr));
   K::flow_backward(s, o, grad_output, input, flow, grad_input, grad_flow, scratch.get());
+}
+
+// The projective image transform's shapes: images [N,H,W,C], transforms
+// [N or 1,8], output [N,Ho,Wo,C].
+inline std::vector<int64_t> transform_images_dims(const TransformShape& s) {
+  return {s.n, s.h, s.w, s.c};
+}
+inline std::vector<int64_t> transform_params_dims(const TransformShape& s) {
+  return {transform_batch(s), kTransformParams};
+}
+inline std::vector<int64_t> transform_output_dims(const TransformShape& s) {
+  return {s.n, s.ho, s.wo, s.c};
+}
+
+template <class K>
+void call_image_transform_forward(const TransformShape& s, const TransformOptions& o,
+                                  const float* images, const float* transforms,
+                                  float* output) {
+  if (bounded_element_count(transform_output_dims(s)) > 0)
+    K::transform_forward(s, o, images, transforms, output);
+}
+
+// An empty output still defines grad_transforms (zeros).
+template <class K>
+void call_image_transform_backward(const TransformShape& s, const TransformOptions& o,
+                                   const float* dy, const float* images,
+                                   const float* transforms, float* grad_images,
+                                   float* grad_transforms) {
+  if (bounded_element_count(transform_images_dims(s)) == 0) grad_images = nullptr;
+  if (transform_batch(s) == 0) grad_transforms = nullptr;
+  if (!grad_images && !grad_transforms) return;
+  const ScratchMemory scratch(K::transform_backward_scratch(s, grad_transforms != nullptr));
+  K::transform_backward(s, o, dy, images, transforms, grad_images, grad_transforms,
+                        scratch.get());
 }
 
 }  // namespace stn

@@ -26,6 +26,9 @@
 //   which gradients), every per-call number (an output size) is an input.
 // - A gradient that is not requested is output as an empty [0] tensor, so
 //   that each op has a fixed list of outputs.
+// - The addon pins itself in memory (RTLD_NODELETE) before attaching: TF
+//   keeps its functions for the life of the process, longer than Node keeps
+//   an addon that only worker_threads loaded.
 #include "tf_ops.h"
 
 #include <atomic>
@@ -67,6 +70,7 @@ std::atomic<int64_t> kernels_created{0};
 struct Attrs {
   SamplerOptions options{Interpolation::Bilinear, Padding::Zeros, false};
   bool first_grad = false, second_grad = false;  // the backward ops
+  FillMode fill_mode = FillMode::Constant;        // the image transform ops
 };
 
 // "mode: {'bilinear', 'nearest', ...}": enum E's names (vocabulary.h).
@@ -170,6 +174,26 @@ void* create_flow_grad(TF_OpKernelConstruction* ctx) {
     return nullptr;
   return new (std::nothrow) Attrs(a);
 }
+
+// The image transform ops: interpolation and fill_mode (fill_value is an
+// input: a per-call number); the backward also which gradients.
+void* create_transform(TF_OpKernelConstruction* ctx) {
+  AttrReader r(ctx);
+  Attrs a;
+  if (!r.choice("interpolation", &a.options.mode) || !r.choice("fill_mode", &a.fill_mode))
+    return nullptr;
+  return new (std::nothrow) Attrs(a);
+}
+
+void* create_transform_grad(TF_OpKernelConstruction* ctx) {
+  AttrReader r(ctx);
+  Attrs a;
+  if (!r.choice("interpolation", &a.options.mode) || !r.choice("fill_mode", &a.fill_mode) ||
+      !r.boolean("compute_images_grad", &a.first_grad) ||
+      !r.boolean("compute_transforms_grad", &a.second_grad))
+    return nullptr;
+  return new (std::nothrow) Attrs(a);
+}
 constexpr char kThetaGrad[] = "compute_theta_grad";
 
 void destroy_attrs(void* attrs) { delete static_cast<Attrs*>(attrs); }
@@ -247,6 +271,17 @@ class Call {
            ": " + api.TF_Message(status_), tf::kResourceExhausted);
     tensors_.push_back(t);
     return count > 0 ? static_cast<float*>(api.TF_TensorData(t)) : nullptr;
+  }
+
+  // Input `index`: a float32 scalar.
+  float scalar(int index, const char* name) {
+    TF_Tensor* t = input(index, name);
+    const std::vector<int64_t> d = dims(t);
+    if (api.TF_TensorType(t) != tf::kFloat || !d.empty() ||
+        api.TF_TensorByteSize(t) != sizeof(float))
+      fail(std::string(name) + " must be a float32 scalar but has dtype " +
+           std::to_string(api.TF_TensorType(t)) + " and shape " + shape_string(d));
+    return *static_cast<const float*>(api.TF_TensorData(t));
   }
 
   // An output that was not requested: an empty [0] tensor.
@@ -561,6 +596,56 @@ void flow_warp_3d_grad(Call& c, const Attrs& a) {
                                        grad_flow);
 }
 
+// The transform's shape and options from images [N,H,W,C], transforms
+// [N or 1,8], the output size and fill_value, with the ops' checks.
+TransformShape checked_transform_shape(Call& c, const std::vector<int64_t>& images,
+                                       const std::vector<int64_t>& transforms, int64_t ho,
+                                       int64_t wo) {
+  const TransformShape s{images[0], images[1], images[2], images[3], ho, wo,
+                         transforms[0] == 1 && images[0] != 1};
+  require_dims(c, "transforms", transforms, transform_params_dims(s), "images' N or 1, 8 parameters");
+  if (bounded_element_count(transform_output_dims(s)) < 0)
+    c.fail("shape " + shape_string(transform_output_dims(s)) + " is too large");
+  return s;
+}
+
+TransformOptions transform_options(Call& c, const Attrs& a, float fill_value) {
+  if (a.options.mode == Interpolation::Bicubic)
+    c.fail("interpolation must be 'bilinear' or 'nearest' but is 'bicubic'");
+  return {a.options.mode, a.fill_mode, fill_value};
+}
+
+// ImageTransform(images [N,H,W,C], transforms [N or 1,8], output_shape
+// [Ho,Wo], fill_value []) -> output [N,Ho,Wo,C]
+void image_transform(Call& c, const Attrs& a) {
+  const auto images = c.floats(0, "images", 4, "[N,H,W,C]");
+  const auto transforms = c.floats(1, "transforms", 2, "[N,8]");
+  const auto size = c.sizes(2, "output_shape", 2, "[Ho,Wo]");
+  const TransformOptions o = transform_options(c, a, c.scalar(3, "fill_value"));
+  const TransformShape s = checked_transform_shape(c, images.dims, transforms.dims, size[0], size[1]);
+  float* output = c.output(0, "output", transform_output_dims(s));
+  call_image_transform_forward<FastKernels>(s, o, images.data, transforms.data, output);
+}
+
+// ImageTransformGrad(dy [N,Ho,Wo,C], images, transforms, fill_value) ->
+// grad_images, grad_transforms
+void image_transform_grad(Call& c, const Attrs& a) {
+  const auto dy = c.floats(0, "dy", 4, "[N,Ho,Wo,C]");
+  const auto images = c.floats(1, "images", 4, "[N,H,W,C]");
+  const auto transforms = c.floats(2, "transforms", 2, "[N,8]");
+  const TransformOptions o = transform_options(c, a, c.scalar(3, "fill_value"));
+  const TransformShape s = checked_transform_shape(c, images.dims, transforms.dims, dy.dims[1], dy.dims[2]);
+  require_dims(c, "dy", dy.dims, transform_output_dims(s), "images' N and C");
+  float* grad_images = nullptr;
+  float* grad_transforms = nullptr;
+  if (a.first_grad) grad_images = c.output(0, "grad_images", transform_images_dims(s));
+  else c.empty_output(0, "grad_images");
+  if (a.second_grad) grad_transforms = c.output(1, "grad_transforms", transform_params_dims(s));
+  else c.empty_output(1, "grad_transforms");
+  call_image_transform_backward<FastKernels>(s, o, dy.data, images.data, transforms.data,
+                                             grad_images, grad_transforms);
+}
+
 using Body = void (*)(Call&, const Attrs&);
 
 // The TF compute function of `kBody`: runs it, and reports what went wrong
@@ -592,7 +677,10 @@ struct OpSpec {
   std::vector<std::string> inputs, outputs, attrs;
   void* (*create)(TF_OpKernelConstruction*);
   void (*compute)(void*, TF_OpKernelContext*);
+  const char* op_stem = nullptr;  // the TF op's name before kAbi, when not `kernel`
 };
+
+std::string op_name(const OpSpec& spec) { return op_name(spec.op_stem ? spec.op_stem : spec.kernel); }
 
 // The sampler's attributes, then `extra`.
 std::vector<std::string> sampler_attrs(const char* extra1 = nullptr,
@@ -681,6 +769,19 @@ std::vector<OpSpec> make_op_specs() {
   specs.push_back({"StnFlowWarp3dGrad", {"dy: float", "input: float", "flow: float"},
                    {"grad_input: float", "grad_flow: float"}, flow_attrs(true), create_flow_grad,
                    STN_COMPUTE(flow_warp_3d_grad, "StnFlowWarp3dGrad")});
+  specs.push_back({"Transform",
+                   {"images: float", "transforms: float", "output_shape: int32", "fill_value: float"},
+                   {"output: float"},
+                   {choice_attr<Interpolation>("interpolation"), choice_attr<FillMode>("fill_mode")},
+                   create_transform, STN_COMPUTE(image_transform, "StnImageTransform"),
+                   "StnImageTransform"});
+  specs.push_back({"StnTransformGrad",
+                   {"dy: float", "images: float", "transforms: float", "fill_value: float"},
+                   {"grad_images: float", "grad_transforms: float"},
+                   {choice_attr<Interpolation>("interpolation"), choice_attr<FillMode>("fill_mode"),
+                    "compute_images_grad: bool", "compute_transforms_grad: bool"},
+                   create_transform_grad,
+                   STN_COMPUTE(image_transform_grad, "StnImageTransformGrad"), "StnImageTransformGrad"});
   return specs;
 }
 
@@ -753,7 +854,7 @@ TensorflowOpsStatus find_api(tf::Api* out) {
 // Registers op `spec` unless the process has it; "" or why not.
 std::string register_op(const OpSpec& spec, TF_Graph* graph, TF_Status* status,
                         bool* registered_here) {
-  const std::string name = op_name(spec.kernel);
+  const std::string name = op_name(spec);
   TF_Buffer* op_def = api.TF_NewBuffer();  // must be empty for each lookup
   api.TF_GraphGetOpDef(graph, name.c_str(), op_def, status);
   api.TF_DeleteBuffer(op_def);
@@ -785,10 +886,30 @@ std::string register_op(const OpSpec& spec, TF_Graph* graph, TF_Status* status,
   return "";
 }
 
+// TF keeps the ops' functions (create, compute, delete) and the kernels it
+// built from them for the life of the process, but Node unloads an addon when
+// the last thread that loaded it (a worker_thread) exits: a later kernel, or
+// TF destroying a cached one, would jump into unmapped memory. So the addon
+// pins itself before it attaches; "" or why it could not.
+std::string pin_this_library() {
+  Dl_info self{};
+  if (!dladdr(reinterpret_cast<void*>(&pin_this_library), &self) || !self.dli_fname)
+    return "cannot find the addon's own file to keep it loaded (dladdr failed)";
+  // NOLOAD | NODELETE marks the loaded library as never unloaded; the
+  // reference is kept on purpose.
+  if (!dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE)) {
+    const char* why = dlerror();
+    return std::string("cannot keep the addon loaded: ") + (why ? why : "dlopen failed");
+  }
+  return "";
+}
+
 TensorflowOpsStatus attach_once() {
   tf::Api found;
   TensorflowOpsStatus status = find_api(&found);
   if (status.state != TensorflowOpsState::kActive) return status;
+  const std::string pinned = pin_this_library();
+  if (!pinned.empty()) return {TensorflowOpsState::kFailed, pinned};
   api = found;
 
   Dl_info info{};
@@ -850,7 +971,7 @@ int64_t tensorflow_kernels_created() { return kernels_created; }
 
 std::vector<std::pair<std::string, std::string>> tensorflow_op_names() {
   std::vector<std::pair<std::string, std::string>> names;
-  for (const OpSpec& spec : op_specs()) names.emplace_back(spec.kernel, op_name(spec.kernel));
+  for (const OpSpec& spec : op_specs()) names.emplace_back(spec.kernel, op_name(spec));
   return names;
 }
 

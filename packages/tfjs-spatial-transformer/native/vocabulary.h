@@ -37,6 +37,15 @@
   X(Border, "border")   \
   X(Reflection, "reflection")
 
+// TensorFlow's fill modes (ImageProjectiveTransformV3, tf.image.transform):
+// pixel-coordinate index maps of their own, not the sampler's paddings
+// (image_transform.h says how they differ).
+#define STN_FILL_MODES(X)   \
+  X(Constant, "constant") \
+  X(Reflect, "reflect")   \
+  X(Wrap, "wrap")         \
+  X(Nearest, "nearest")
+
 // Instruction sets of the non-reference kernels, lowest first: a higher value
 // is a wider vector unit (dispatch.cc compares them).
 #define STN_ISAS(X) \
@@ -61,6 +70,7 @@ namespace stn {
 STN_VOCAB_ENUM(Interpolation, STN_INTERPOLATIONS)
 STN_VOCAB_ENUM(Padding, STN_PADDINGS)
 STN_VOCAB_ENUM(Isa, STN_ISAS)
+STN_VOCAB_ENUM(FillMode, STN_FILL_MODES)
 
 #undef STN_VOCAB_ENUM
 
@@ -78,6 +88,7 @@ struct Vocabulary;
 STN_VOCAB_TRAITS(Interpolation, "mode")
 STN_VOCAB_TRAITS(Padding, "padding")
 STN_VOCAB_TRAITS(Isa, "isa")
+STN_VOCAB_TRAITS(FillMode, "fillMode")
 #undef STN_VOCAB_TRAITS
 
 // Every value of E, in order: for (E v : all_values<E>()) ...

@@ -8,6 +8,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import {beforeAll, describe, expect, test} from 'vitest';
 
+import {native} from '../lib/native';
+
 const PACKAGE = path.join(__dirname, '..');
 // Inside the package, so that both copies resolve the repository's one tfjs.
 const COPIES = path.join(PACKAGE, 'build', 'copies');
@@ -40,7 +42,19 @@ let tf;
 for (const step of args.steps) {
   if (step === 'tfjs') tf = require('@tensorflow/tfjs-node');
   else if (step.startsWith('status:')) report[step] = require(args.copies[step.slice(7)]).tensorflowOps();
-  else check(step, require(args.copies[step]), tf);
+  else if (step.startsWith('op-name:')) {
+    report[step] = require(args.copies[step.slice(8)] + '/dist/tensorflow_ops').tensorflowOpName('StnGridSample');
+  } else check(step, require(args.copies[step]), tf);
+}
+// The op run straight through tfjs-node's backend, with attributes no call
+// has used yet, so that TF builds a new kernel from the op's functions.
+function runOpDirectly(op) {
+  const b = tf.engine().findBackend('tensorflow');
+  const {TF_ATTR_STRING: s, TF_ATTR_BOOL: bool} = b.binding;
+  const attrs = [{name: 'mode', type: s, value: 'nearest'}, {name: 'padding_mode', type: s, value: 'border'},
+    {name: 'align_corners', type: bool, value: true}];
+  const out = b.executeSingleOutput(op, attrs, [tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]), tf.tensor4d([1, -1], [1, 1, 1, 2])]);
+  return Array.from(tf.engine().makeTensorFromTensorInfo(out).dataSync());
 }
 if (!isMainThread) {
   parentPort.postMessage(report);
@@ -50,7 +64,11 @@ if (!isMainThread) {
     const w = new Worker(__filename, {workerData: {...args, steps, workers: null}});
     w.on('message', (m) => Object.assign(report, m));
     w.on('error', (e) => { report.error = e.message; });
-    w.on('exit', () => { if (--pending === 0) console.log(JSON.stringify(report)); });
+    w.on('exit', () => {
+      if (--pending > 0) return;
+      if (args.afterWorkers) report.after = runOpDirectly(report[args.afterWorkers]);
+      console.log(JSON.stringify(report));
+    });
   }
 } else {
   console.log(JSON.stringify(report));
@@ -89,7 +107,8 @@ describe('two copies of the package in one process', () => {
     fs.writeFileSync(path.join(COPIES, 'child.js'), CHILD);
   }, 120_000);
 
-  const registered = /^16 ops registered in TensorFlow \d/;
+  // Every op of the addon's table (native/tf_ops.cc).
+  const registered = new RegExp(`^${Object.keys(native.attachTensorflowOps().ops).length} ops registered in TensorFlow \\d`);
   const another = /^the ops another copy of the package registered in TensorFlow \d/;
 
   test('tfjs-node first, then copy a, then copy b', () => {
@@ -122,5 +141,15 @@ describe('two copies of the package in one process', () => {
     // Exactly one copy registered them (which one depends on the race).
     expect(reasons.filter((reason) => registered.test(reason)).length).toBeLessThanOrEqual(1);
     for (const reason of reasons) expect(reason).toMatch(new RegExp(`${registered.source}|${another.source}`));
+  });
+
+  // Node unloads an addon that only worker_threads loaded when the last of
+  // them exits; TF keeps the ops' functions, so the addon must stay mapped.
+  test('the ops outlive the worker that registered them (the addon stays loaded)', () => {
+    const r = runChild({copies, steps: ['tfjs'], workers: [['tfjs', 'a', 'op-name:a']],
+      afterWorkers: 'op-name:a'}) as unknown as Record<string, unknown>;
+    expect(r.error).toBeUndefined();
+    expect(r['op-name:a']).toMatch(/^StnGridSampleAbi\d+$/);
+    expect(r.after).toEqual([2]);  // (1, -1) with alignCorners: the top-right pixel
   });
 });

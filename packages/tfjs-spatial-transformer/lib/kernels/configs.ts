@@ -10,7 +10,7 @@ import {tensorflowOpName} from '../tensorflow_ops';
 export interface TensorflowBackend {
   executeSingleOutput(name: string, attrs: TfAttr[], inputs: TensorInfo[]): TensorInfo;
   executeMultipleOutputs(name: string, attrs: TfAttr[], inputs: TensorInfo[], numOutputs: number): TensorInfo[];
-  write(values: Int32Array, shape: number[], dtype: 'int32'): DataId;
+  write(values: Int32Array|Float32Array, shape: number[], dtype: 'int32'|'float32'): DataId;
   disposeData(dataId: DataId): boolean;
   binding: {TF_ATTR_STRING: number, TF_ATTR_BOOL: number};
 }
