@@ -7,12 +7,15 @@
 // rows for many) and templated on interpolation, padding and align_corners,
 // so their inner loops have no mode branches.
 //
-// Grid points come from a stored grid (grid_sample_*; a row kernel gets
-// spans of whole output rows of one item, up to kSpanPoints points, so narrow
-// images pay no vector tail per row) or are computed on the fly from theta in
-// chunks of kChunk points with affine_grid's operations (affine_sample_*, the fused affine sampler: the grid is never
-// stored; grad_theta is accumulated per output row in double, then the rows
-// are added in order).
+// Work is split into tasks of whole output rows of one item (up to
+// kSpanPoints points). A row kernel gets consecutive points that may cross
+// row ends, so narrow images pay no vector tail per row. Grid points come
+// from a stored grid (grid_sample_*: a whole task span per call), or are
+// computed on the fly in chunks of kChunk points: from theta with
+// affine_grid's operations (affine_sample_*, the fused affine sampler: the
+// grid is never stored; grad_theta is accumulated per output row in double,
+// then the rows are added in order) or from a displacement field
+// (flow_warp_*).
 //
 // Bitwise reproducibility: forward equals the reference bit for bit, and so
 // does grad_grid up to kPixelPathMaxChannels channels (beyond, the row
@@ -88,23 +91,37 @@ class Carver {
   size_t used_ = 0;
 };
 
+// Calls f(r, x0, j, count) for each output row's piece of the `n` points
+// from flat point p (p = r * wo + x0 over the whole batch; j: the piece's
+// first point, counted from p).
+template <class F>
+void for_row_pieces(int64_t p, int64_t n, int64_t wo, F f) {
+  int64_t r = p / wo, x0 = p % wo;
+  for (int64_t j = 0; j < n; ++r, x0 = 0) {
+    const int64_t count = std::min(n - j, wo - x0);
+    f(r, x0, j, count);
+    j += count;
+  }
+}
+
+// Grid-point sources. Each hands the row kernels the grid points of `n`
+// consecutive output points from flat point p (a span may cross output rows
+// but never items), and takes their gradient back.
+
 // A stored grid [N or 1,Ho,Wo,2] and its gradient (null: not wanted, or
 // summed by the shared-grid pass instead).
 struct StoredGrid {
-  static constexpr int64_t kPoints = INT64_MAX;  // whole rows per call
-  static constexpr bool kRowSpans = true;  // consecutive rows are contiguous
+  static constexpr int64_t kPoints = INT64_MAX;  // a whole span per call
   const float* grid;
   float* grad_grid;
   int64_t ho, wo;
   bool shared;
 
-  const float* points(int64_t r, int64_t x0, int64_t, float*) const {
-    return grid + ((shared ? r % ho : r) * wo + x0) * 2;
+  const float* points(int64_t p, int64_t, float*) const {
+    return grid + (shared ? p % (ho * wo) : p) * 2;
   }
-  float* grad_points(int64_t r, int64_t x0, float*) const {
-    return grad_grid ? grad_grid + (r * wo + x0) * 2 : nullptr;
-  }
-  void take_grad(int64_t, int64_t, int64_t, const float*) const {}
+  float* grad_points(int64_t p, float*) const { return grad_grid ? grad_grid + p * 2 : nullptr; }
+  void take_grad(int64_t, int64_t, const float*) const {}
 };
 
 // The affine grid of theta [N or 1,2,3], computed on the fly; its gradient
@@ -112,7 +129,6 @@ struct StoredGrid {
 // order within each row.
 struct AffineGridSource {
   static constexpr int64_t kPoints = kChunk;
-  static constexpr bool kRowSpans = false;
   const float* theta;
   double* row_partials;
   int64_t ho, wo;
@@ -120,28 +136,30 @@ struct AffineGridSource {
   const float* xs;  // affine_base_coord(j, wo), j < wo
   const float* ys;  // affine_base_coord(i, ho), i < ho
 
-  const float* points(int64_t r, int64_t x0, int64_t n, float* buf) const {
-    const float* t = theta + (shared ? 0 : 6 * (r / ho));
-    const float y = ys[r % ho];
-    for (int64_t j = 0; j < n; ++j) affine_point(t, xs[x0 + j], y, buf + 2 * j);
+  const float* points(int64_t p, int64_t n, float* buf) const {
+    for_row_pieces(p, n, wo, [&](int64_t r, int64_t x0, int64_t j0, int64_t count) {
+      const float* t = theta + (shared ? 0 : 6 * (r / ho));
+      const float y = ys[r % ho];
+      for (int64_t j = 0; j < count; ++j) affine_point(t, xs[x0 + j], y, buf + 2 * (j0 + j));
+    });
     return buf;
   }
-  float* grad_points(int64_t, int64_t, float* buf) const {
-    return row_partials ? buf : nullptr;
-  }
-  void take_grad(int64_t r, int64_t x0, int64_t n, const float* g) const {
+  float* grad_points(int64_t, float* buf) const { return row_partials ? buf : nullptr; }
+  void take_grad(int64_t p, int64_t n, const float* g) const {
     if (!row_partials) return;
-    double* acc = row_partials + 6 * r;
-    const double y = ys[r % ho];
-    for (int64_t j = 0; j < n; ++j) {
-      const double x = xs[x0 + j];
-      for (int k = 0; k < 2; ++k) {
-        const double gk = g[2 * j + k];
-        acc[3 * k] += gk * x;
-        acc[3 * k + 1] += gk * y;
-        acc[3 * k + 2] += gk;
+    for_row_pieces(p, n, wo, [&](int64_t r, int64_t x0, int64_t j0, int64_t count) {
+      double* acc = row_partials + 6 * r;
+      const double y = ys[r % ho];
+      for (int64_t j = 0; j < count; ++j) {
+        const double x = xs[x0 + j];
+        for (int k = 0; k < 2; ++k) {
+          const double gk = g[2 * (j0 + j) + k];
+          acc[3 * k] += gk * x;
+          acc[3 * k + 1] += gk * y;
+          acc[3 * k + 2] += gk;
+        }
       }
-    }
+    });
   }
 };
 
@@ -150,24 +168,25 @@ struct AffineGridSource {
 // gradient times flow_grid_scale.
 struct FlowGridSource {
   static constexpr int64_t kPoints = kChunk;
-  static constexpr bool kRowSpans = false;
   const float* flow;
   float* grad_flow;
   int64_t ho, wo, h, w;
 
-  const float* points(int64_t r, int64_t x0, int64_t n, float* buf) const {
-    const float* f = flow + (r * wo + x0) * 2;
-    const int64_t i = r % ho;
-    for (int64_t j = 0; j < n; ++j) {
-      buf[2 * j] = flow_grid_coord(x0 + j, f[2 * j], w);
-      buf[2 * j + 1] = flow_grid_coord(i, f[2 * j + 1], h);
-    }
+  const float* points(int64_t p, int64_t n, float* buf) const {
+    const float* f = flow + p * 2;
+    for_row_pieces(p, n, wo, [&](int64_t r, int64_t x0, int64_t j0, int64_t count) {
+      const int64_t i = r % ho;
+      for (int64_t j = j0; j < j0 + count; ++j) {
+        buf[2 * j] = flow_grid_coord(x0 + j - j0, f[2 * j], w);
+        buf[2 * j + 1] = flow_grid_coord(i, f[2 * j + 1], h);
+      }
+    });
     return buf;
   }
-  float* grad_points(int64_t, int64_t, float* buf) const { return grad_flow ? buf : nullptr; }
-  void take_grad(int64_t r, int64_t x0, int64_t n, const float* g) const {
+  float* grad_points(int64_t, float* buf) const { return grad_flow ? buf : nullptr; }
+  void take_grad(int64_t p, int64_t n, const float* g) const {
     if (!grad_flow) return;
-    float* out = grad_flow + (r * wo + x0) * 2;
+    float* out = grad_flow + p * 2;
     const float sx = flow_grid_scale(w), sy = flow_grid_scale(h);
     for (int64_t j = 0; j < n; ++j) {
       out[2 * j] = g[2 * j] * sx;
@@ -208,29 +227,19 @@ struct BaseCoords {
   }
 };
 
-// Output rows per row-kernel call: several for a stored grid (up to
-// kSpanPoints points), else one.
-template <class Source>
+// Output rows per task: whole rows of one item, up to kSpanPoints points.
 int64_t rows_per_span(const SamplerShape& s) {
-  if constexpr (Source::kRowSpans) return std::max<int64_t>(1, kSpanPoints / std::max<int64_t>(s.wo, 1));
-  (void)s;
-  return 1;
+  return std::max<int64_t>(1, kSpanPoints / std::max<int64_t>(s.wo, 1));
 }
 
-// Runs the row kernel `call(r, x0, n)` over output rows [y0, y1) of item
-// `item`: spans of several whole rows (a stored grid), or each row in chunks
-// of Source::kPoints points.
+// Runs the row kernel `call(p, count)` over output rows [y0, y1) of item
+// `item`, in calls of at most Source::kPoints consecutive points (flat point
+// p), across row ends: narrow images pay no vector tail per row.
 template <class Source, class Call>
 void for_spans(const SamplerShape& s, int64_t item, int64_t y0, int64_t y1, Call call) {
-  if constexpr (Source::kRowSpans) {
-    const int64_t step = rows_per_span<Source>(s);
-    for (int64_t y = y0; y < y1; y += step)
-      call(item * s.ho + y, 0, (std::min(y1, y + step) - y) * s.wo);
-  } else {
-    for (int64_t y = y0; y < y1; ++y)
-      for (int64_t x0 = 0; x0 < s.wo; x0 += Source::kPoints)
-        call(item * s.ho + y, x0, std::min(Source::kPoints, s.wo - x0));
-  }
+  const int64_t end = (item * s.ho + y1) * s.wo;
+  for (int64_t p = (item * s.ho + y0) * s.wo; p < end; p += Source::kPoints)
+    call(p, std::min(Source::kPoints, end - p));
 }
 
 template <class Source>
@@ -239,7 +248,7 @@ void forward_impl(const SamplerShape& s, const SamplerOptions& o,
   const ForwardRow row = select_rows(o, s).forward;
   const int64_t item = s.h * s.w * s.c;
   // Tasks: spans of rows of one item.
-  const int64_t step = rows_per_span<Source>(s);
+  const int64_t step = rows_per_span(s);
   const int64_t per_item = (s.ho + step - 1) / step;
   const int64_t tasks = s.n * per_item;
   const int nt = threads_for(s.n * s.ho * s.wo * std::max<int64_t>(s.c, 1));
@@ -247,9 +256,8 @@ void forward_impl(const SamplerShape& s, const SamplerOptions& o,
   for (int64_t t = 0; t < tasks; ++t) {
     float buf[2 * kChunk];
     const int64_t n = t / per_item, y0 = (t % per_item) * step;
-    for_spans<Source>(s, n, y0, std::min(s.ho, y0 + step), [&](int64_t r, int64_t x0, int64_t count) {
-      row(s, input + n * item, src.points(r, x0, count, buf), output + (r * s.wo + x0) * s.c,
-          count);
+    for_spans<Source>(s, n, y0, std::min(s.ho, y0 + step), [&](int64_t p, int64_t count) {
+      row(s, input + n * item, src.points(p, count, buf), output + p * s.c, count);
     });
   }
 }
@@ -266,16 +274,16 @@ void backward_impl(const SamplerShape& s, const SamplerOptions& o,
   // Rows [y0, y1) of item n.
   auto run_rows = [&](int64_t n, int64_t y0, int64_t y1, float* ginp, ZeroedRows* zeroed) {
     float buf[2 * kChunk], gbuf[2 * kChunk];
-    for_spans<Source>(s, n, y0, y1, [&](int64_t r, int64_t x0, int64_t count) {
-      float* gg = src.grad_points(r, x0, gbuf);
-      row(s, grad_output + (r * s.wo + x0) * s.c, input + n * item,
-          src.points(r, x0, count, buf), ginp, zeroed, gg, count);
-      if (gg) src.take_grad(r, x0, count, gg);
+    for_spans<Source>(s, n, y0, y1, [&](int64_t p, int64_t count) {
+      float* gg = src.grad_points(p, gbuf);
+      row(s, grad_output + p * s.c, input + n * item, src.points(p, count, buf), ginp, zeroed,
+          gg, count);
+      if (gg) src.take_grad(p, count, gg);
     });
   };
 
   if (!grad_input) {
-    const int64_t step = rows_per_span<Source>(s);
+    const int64_t step = rows_per_span(s);
     const int64_t per_item = (s.ho + step - 1) / step;
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (int64_t t = 0; t < s.n * per_item; ++t) {
