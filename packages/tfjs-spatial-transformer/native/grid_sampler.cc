@@ -238,8 +238,10 @@ int64_t rows_per_span(const SamplerShape& s) {
 template <class Source, class Call>
 void for_spans(const SamplerShape& s, int64_t item, int64_t y0, int64_t y1, Call call) {
   const int64_t end = (item * s.ho + y1) * s.wo;
-  for (int64_t p = (item * s.ho + y0) * s.wo; p < end; p += Source::kPoints)
-    call(p, std::min(Source::kPoints, end - p));
+  for (int64_t p = (item * s.ho + y0) * s.wo, count; p < end; p += count) {
+    count = std::min(Source::kPoints, end - p);
+    call(p, count);
+  }
 }
 
 template <class Source>
