@@ -104,10 +104,14 @@ describe.each(BACKEND_NAMES)('RotateWithOffset on %s', (backendName) => {
     }
   });
 
-  test('an empty batch gives an empty output', () => {
-    const out = tf.image.rotateWithOffset(tf.zeros([0, 4, 5, 3]) as tf.Tensor4D, 0.5);
-    expect(out.shape).toEqual([0, 4, 5, 3]);
+  test.each(([[0, 4, 5, 3], [2, 0, 5, 3], [1, 4, 5, 0]] as Shape[]).map((s) => [JSON.stringify(s), s] as const))(
+      'an empty image %s gives an empty output, and gradient', (_, shape) => {
+    const x = tf.zeros(shape) as tf.Tensor4D;
+    const out = tf.image.rotateWithOffset(x, 0.5, [1, 2, 3]);
+    expect(out.shape).toEqual(shape);
     expect(out.dataSync().length).toBe(0);
+    const grad = tf.grad((a: tf.Tensor) => tf.image.rotateWithOffset(a as tf.Tensor4D, 0.5))(x);
+    expect(grad.shape).toEqual(shape);
   });
 
   test('bad arguments fail before native code, naming the argument', () => {
