@@ -199,7 +199,7 @@ constexpr char kThetaGrad[] = "compute_theta_grad";
 
 // An op without attributes (RotateWithOffset: its numbers are inputs).
 void* create_plain(TF_OpKernelConstruction* ctx) {
-  AttrReader r(ctx);
+  AttrReader counted(ctx);  // counts the kernel, as every create does
   return new (std::nothrow) Attrs();
 }
 
@@ -248,9 +248,8 @@ class Call {
     return {static_cast<const float*>(api.TF_TensorData(t)), std::move(d)};
   }
 
-  // Input `index`: `count` non-negative int32 sizes.
-  std::vector<int64_t> sizes(int index, const char* name, int count,
-                             const char* what) {
+  // Input `index`: an int32 tensor [count], as its raw 32-bit words.
+  const int32_t* words(int index, const char* name, int count, const char* what) {
     TF_Tensor* t = input(index, name);
     const std::vector<int64_t> d = dims(t);
     if (api.TF_TensorType(t) != tf::kInt32 || d.size() != 1 || d[0] != count ||
@@ -258,7 +257,13 @@ class Call {
       fail(std::string(name) + " must be an int32 tensor of shape [" +
            std::to_string(count) + "] " + what + " but has dtype " +
            std::to_string(api.TF_TensorType(t)) + " and shape " + shape_string(d));
-    const auto* v = static_cast<const int32_t*>(api.TF_TensorData(t));
+    return static_cast<const int32_t*>(api.TF_TensorData(t));
+  }
+
+  // Input `index`: `count` non-negative int32 sizes.
+  std::vector<int64_t> sizes(int index, const char* name, int count,
+                             const char* what) {
+    const int32_t* v = words(index, name, count, what);
     std::vector<int64_t> out;
     for (int i = 0; i < count; ++i) out.push_back(v[i]);
     for (int64_t x : out)
@@ -289,18 +294,6 @@ class Call {
       fail(std::string(name) + " must be a float32 scalar but has dtype " +
            std::to_string(api.TF_TensorType(t)) + " and shape " + shape_string(d));
     return *static_cast<const float*>(api.TF_TensorData(t));
-  }
-
-  // Input `index`: an int32 tensor [count], as raw 32-bit words.
-  const int32_t* words(int index, const char* name, int count, const char* what) {
-    TF_Tensor* t = input(index, name);
-    const std::vector<int64_t> d = dims(t);
-    if (api.TF_TensorType(t) != tf::kInt32 || d.size() != 1 || d[0] != count ||
-        api.TF_TensorByteSize(t) != count * sizeof(int32_t))
-      fail(std::string(name) + " must be an int32 tensor of shape [" + std::to_string(count) + "] " +
-           what + " but has dtype " + std::to_string(api.TF_TensorType(t)) + " and shape " +
-           shape_string(d));
-    return static_cast<const int32_t*>(api.TF_TensorData(t));
   }
 
   // An output that was not requested: an empty [0] tensor.
