@@ -89,3 +89,19 @@ export interface TransformGradAttrs extends TransformAttrs {
   computeImageGrad: boolean;
   computeTransformsGrad: boolean;
 }
+
+/**
+ * tfjs's own kernel of tf.image.rotateWithOffset, which the package registers
+ * on both backends, and its backward kernel (ours: the image's gradient).
+ */
+export const RotateWithOffset = 'RotateWithOffset';
+export const RotateWithOffsetGrad = 'StnRotateWithOffsetGrad';
+
+/** tfjs's attributes of RotateWithOffset (tfjs-core's RotateWithOffsetAttrs). */
+export interface RotateWithOffsetAttrs extends NamedAttrMap {
+  radians: number;
+  /** One value for every channel, or [r, g, b] (channel 3 then gets 255). */
+  fillValue: number|[number, number, number];
+  /** The centre as fractions of the width and height: one for both, or [x, y]. */
+  center: number|[number, number];
+}

@@ -81,6 +81,16 @@ export interface NativeKernels {
   imageTransformBackward(dy: Float32Array, images: Float32Array, transforms: Float32Array,
       gradImages: Float32Array|null, gradTransforms: Float32Array|null, shape: TransformShape,
       interpolation: number, fillMode: number, fillValue: number): void;
+  /**
+   * tfjs's RotateWithOffset (tf.image.rotateWithOffset): images and output
+   * [n,h,w,c], fill [c] (each channel's value outside the image), rotation
+   * [cos, sin, cx, cy] in float64 as tfjs-backend-cpu computes them.
+   */
+  rotateWithOffsetForward(images: Float32Array, fill: Float32Array, output: Float32Array,
+      shape: [number, number, number, number], rotation: Float64Array): void;
+  /** gradImages [n,h,w,c]: each dy added to the pixel its output read. */
+  rotateWithOffsetBackward(dy: Float32Array, gradImages: Float32Array, shape: [number, number, number, number],
+      rotation: Float64Array): void;
 }
 
 /** [n, h, w, c, ho, wo, transformsN]: see imageTransformForward. */

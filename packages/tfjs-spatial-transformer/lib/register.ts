@@ -1,7 +1,7 @@
 // Importing this module registers every kernel on both backends and every gradient.
 // tfjs's own kernels that the package replaces (Transform: tfjs-backend-cpu's
-// fills only the first image of a batch) are unregistered first, so that
-// tfjs prints no "already registered" warning.
+// fills only the first image of a batch; RotateWithOffset: its JS loop) are
+// unregistered first, so that tfjs prints no "already registered" warning.
 import * as tf from '@tensorflow/tfjs-core';
 
 import {affineGrid3dGradConfig} from './gradients/AffineGrid3d_grad';
@@ -10,6 +10,7 @@ import {affineSample3dGradConfig, affineSampleGradConfig} from './gradients/Affi
 import {flowWarpGradConfigs as flowWarpGradients} from './gradients/FlowWarp_grad';
 import {gridSample3dGradConfig} from './gradients/GridSample3d_grad';
 import {gridSampleGradConfig} from './gradients/GridSample_grad';
+import {rotateWithOffsetGradConfig} from './gradients/RotateWithOffset_grad';
 import {transformGradConfig} from './gradients/Transform_grad';
 import {affineGridConfigs} from './kernels/AffineGrid';
 import {affineGrid3dConfigs} from './kernels/AffineGrid3d';
@@ -25,7 +26,9 @@ import {gridSampleConfigs} from './kernels/GridSample';
 import {gridSample3dConfigs} from './kernels/GridSample3d';
 import {gridSample3dGradConfigs} from './kernels/GridSample3dGrad';
 import {gridSampleGradConfigs} from './kernels/GridSampleGrad';
-import {Transform} from './kernel_names';
+import {RotateWithOffset, Transform} from './kernel_names';
+import {rotateWithOffsetConfigs} from './kernels/RotateWithOffset';
+import {rotateWithOffsetGradConfigs} from './kernels/RotateWithOffsetGrad';
 import {transformConfigs} from './kernels/Transform';
 import {transformGradConfigs} from './kernels/TransformGrad';
 
@@ -34,8 +37,9 @@ const kernels = [
   ...affineSampleConfigs, ...affineSampleGradConfigs, ...transformConfigs, ...transformGradConfigs,
   ...gridSample3dConfigs, ...gridSample3dGradConfigs, ...affineGrid3dConfigs, ...affineGrid3dGradConfigs,
   ...affineSample3dConfigs, ...affineSample3dGradConfigs, ...flowWarpConfigs, ...flowWarpGradConfigs,
+  ...rotateWithOffsetConfigs, ...rotateWithOffsetGradConfigs,
 ];
-const replacedTfjsKernels: string[] = [Transform];
+const replacedTfjsKernels: string[] = [Transform, RotateWithOffset];
 for (const config of kernels) {
   if (replacedTfjsKernels.includes(config.kernelName) &&
       tf.getKernel(config.kernelName, config.backendName) !== undefined) {
@@ -44,6 +48,7 @@ for (const config of kernels) {
   tf.registerKernel(config);
 }
 for (const config of [gridSampleGradConfig, affineGridGradConfig, affineSampleGradConfig, transformGradConfig,
-  gridSample3dGradConfig, affineGrid3dGradConfig, affineSample3dGradConfig, ...flowWarpGradients]) {
+  gridSample3dGradConfig, affineGrid3dGradConfig, affineSample3dGradConfig, ...flowWarpGradients,
+  rotateWithOffsetGradConfig]) {
   tf.registerGradient(config);
 }

@@ -644,6 +644,59 @@ Napi::Value ImageTransformBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+struct RotateArgs {
+  stn::RotateShape shape;
+  stn::Rotation rotation;
+  std::vector<int64_t> dims;
+  int64_t count;
+};
+
+// shape: [n, h, w, c]; rotation: a Float64Array [cos, sin, cx, cy] (any
+// values: NaN or infinite ones make the output the fill).
+RotateArgs rotate_args(const Args& args, size_t shape_at, const Napi::CallbackInfo& info) {
+  const auto sh = args.sizes(shape_at, "shape", 4, 4);
+  RotateArgs a;
+  a.shape = {sh[0], sh[1], sh[2], sh[3]};
+  a.dims = stn::rotate_dims(a.shape);
+  a.count = element_count(args, a.dims, "images");
+  const Napi::Value v = info[shape_at + 1];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    throw args.type_error("rotation must be a Float64Array [cos, sin, cx, cy] but got " + describe(v));
+  const auto r = v.As<Napi::Float64Array>();
+  if (r.ElementLength() != stn::kRotationParams)
+    throw args.range_error("rotation must have 4 elements [cos, sin, cx, cy] but has " +
+                           std::to_string(r.ElementLength()));
+  a.rotation = {r[0], r[1], r[2], r[3]};
+  return a;
+}
+
+// rotateWithOffsetForward(images, fill, output, shape, rotation): fill [c].
+template <class K>
+Napi::Value RotateWithOffsetForward(const Napi::CallbackInfo& info) {
+  Args args(info, "rotateWithOffsetForward", 5);
+  const RotateArgs a = rotate_args(args, 3, info);
+  const float* images = args.floats(0, "images", a.count, a.dims);
+  const float* fill = args.floats(1, "fill", a.shape.c, {a.shape.c});
+  const size_t outputs = args.view_count();
+  float* output = args.floats(2, "output", a.count, a.dims);
+  args.check_outputs_disjoint(outputs);
+  stn::call_rotate_with_offset_forward<K>(a.shape, a.rotation, fill, images, output);
+  return info.Env().Undefined();
+}
+
+// rotateWithOffsetBackward(dy, gradImages, shape, rotation)
+template <class K>
+Napi::Value RotateWithOffsetBackward(const Napi::CallbackInfo& info) {
+  Args args(info, "rotateWithOffsetBackward", 4);
+  const RotateArgs a = rotate_args(args, 2, info);
+  const float* dy = args.floats(0, "dy", a.count, a.dims);
+  const size_t outputs = args.view_count();
+  float* grad_images = args.floats(1, "gradImages", a.count, a.dims);
+  args.check_outputs_disjoint(outputs);
+  stn::call_rotate_with_offset_backward<K>(a.shape, a.rotation, dy, grad_images);
+  return info.Env().Undefined();
+}
+
 // setIsa(name): one of vocabulary.h's ISA names, at most getBestIsa().
 Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   Args args(info, "setIsa", 1);
@@ -758,6 +811,8 @@ void export_kernels(Napi::Env env, Napi::Object target) {
   target.Set("flowWarp3dBackward", exported<FlowWarpBackward<K, stn::VolumeShape>>(env, "flowWarp3dBackward"));
   target.Set("imageTransformForward", exported<ImageTransformForward<K>>(env, "imageTransformForward"));
   target.Set("imageTransformBackward", exported<ImageTransformBackward<K>>(env, "imageTransformBackward"));
+  target.Set("rotateWithOffsetForward", exported<RotateWithOffsetForward<K>>(env, "rotateWithOffsetForward"));
+  target.Set("rotateWithOffsetBackward", exported<RotateWithOffsetBackward<K>>(env, "rotateWithOffsetBackward"));
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {

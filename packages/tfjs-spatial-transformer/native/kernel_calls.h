@@ -16,6 +16,7 @@
 #include "grid_sampler.h"
 #include "flow_warp.h"
 #include "image_transform.h"
+#include "rotate_with_offset.h"
 #include "volume_sampler.h"
 
 namespace stn {
@@ -185,6 +186,8 @@ struct FastKernels {
   static size_t transform_backward_scratch(const TransformShape& s, bool gt) {
     return image_transform_backward_scratch(s, gt);
   }
+  static constexpr auto rotate_forward = &rotate_with_offset_forward;
+  static constexpr auto rotate_backward = &rotate_with_offset_backward;
 };
 
 struct ReferenceKernels {
@@ -241,6 +244,8 @@ struct ReferenceKernels {
   static constexpr auto transform_forward = &image_transform_forward_ref;
   static constexpr auto transform_backward = &image_transform_backward_ref;
   static size_t transform_backward_scratch(const TransformShape&, bool) { return 0; }
+  static constexpr auto rotate_forward = &rotate_with_offset_forward_ref;
+  static constexpr auto rotate_backward = &rotate_with_offset_backward_ref;
 };
 
 // The calls, for arguments of the shapes above whose counts are within
@@ -410,6 +415,22 @@ void call_image_transform_backward(const TransformShape& s, const TransformOptio
   const ScratchMemory scratch(K::transform_backward_scratch(s, grad_transforms != nullptr));
   K::transform_backward(s, o, dy, images, transforms, grad_images, grad_transforms,
                         scratch.get());
+}
+
+// RotateWithOffset's shapes: images, output and their gradients [N,H,W,C],
+// the fill [C].
+inline std::vector<int64_t> rotate_dims(const RotateShape& s) { return {s.n, s.h, s.w, s.c}; }
+
+template <class K>
+void call_rotate_with_offset_forward(const RotateShape& s, const Rotation& r, const float* fill,
+                                     const float* images, float* output) {
+  if (bounded_element_count(rotate_dims(s)) > 0) K::rotate_forward(s, r, fill, images, output);
+}
+
+template <class K>
+void call_rotate_with_offset_backward(const RotateShape& s, const Rotation& r, const float* dy,
+                                      float* grad_images) {
+  if (bounded_element_count(rotate_dims(s)) > 0) K::rotate_backward(s, r, dy, grad_images);
 }
 
 }  // namespace stn

@@ -32,6 +32,7 @@
 #include "tf_ops.h"
 
 #include <atomic>
+#include <cstring>
 #include <mutex>
 #include <new>
 #include <string>
@@ -196,6 +197,12 @@ void* create_transform_grad(TF_OpKernelConstruction* ctx) {
 }
 constexpr char kThetaGrad[] = "compute_theta_grad";
 
+// An op without attributes (RotateWithOffset: its numbers are inputs).
+void* create_plain(TF_OpKernelConstruction* ctx) {
+  AttrReader counted(ctx);  // counts the kernel, as every create does
+  return new (std::nothrow) Attrs();
+}
+
 void destroy_attrs(void* attrs) { delete static_cast<Attrs*>(attrs); }
 
 // ---------------------------------------------------------------- compute
@@ -241,9 +248,8 @@ class Call {
     return {static_cast<const float*>(api.TF_TensorData(t)), std::move(d)};
   }
 
-  // Input `index`: `count` non-negative int32 sizes.
-  std::vector<int64_t> sizes(int index, const char* name, int count,
-                             const char* what) {
+  // Input `index`: an int32 tensor [count], as its raw 32-bit words.
+  const int32_t* words(int index, const char* name, int count, const char* what) {
     TF_Tensor* t = input(index, name);
     const std::vector<int64_t> d = dims(t);
     if (api.TF_TensorType(t) != tf::kInt32 || d.size() != 1 || d[0] != count ||
@@ -251,7 +257,13 @@ class Call {
       fail(std::string(name) + " must be an int32 tensor of shape [" +
            std::to_string(count) + "] " + what + " but has dtype " +
            std::to_string(api.TF_TensorType(t)) + " and shape " + shape_string(d));
-    const auto* v = static_cast<const int32_t*>(api.TF_TensorData(t));
+    return static_cast<const int32_t*>(api.TF_TensorData(t));
+  }
+
+  // Input `index`: `count` non-negative int32 sizes.
+  std::vector<int64_t> sizes(int index, const char* name, int count,
+                             const char* what) {
+    const int32_t* v = words(index, name, count, what);
     std::vector<int64_t> out;
     for (int i = 0; i < count; ++i) out.push_back(v[i]);
     for (int64_t x : out)
@@ -646,6 +658,37 @@ void image_transform_grad(Call& c, const Attrs& a) {
                                              grad_images, grad_transforms);
 }
 
+// RotateWithOffset's rotation: [cos, sin, cx, cy] in float64, sent as the
+// 8 int32 words of their bits (tfjs has no float64 tensor, and tfjs's
+// kernel computes in float64).
+Rotation rotation_input(Call& c, int index) {
+  const int32_t* words = c.words(index, "rotation", 2 * kRotationParams, "(the bits of float64 [cos, sin, cx, cy])");
+  double v[kRotationParams];
+  std::memcpy(v, words, sizeof v);
+  return {v[0], v[1], v[2], v[3]};
+}
+
+// RotateWithOffset(image [N,H,W,C], rotation [8] int32, fill_value [C]) ->
+// output [N,H,W,C]
+void rotate_with_offset(Call& c, const Attrs&) {
+  const auto image = c.floats(0, "image", 4, "[N,H,W,C]");
+  const Rotation r = rotation_input(c, 1);
+  const auto fill = c.floats(2, "fill_value", 1, "[C]");
+  const RotateShape s{image.dims[0], image.dims[1], image.dims[2], image.dims[3]};
+  require_dims(c, "fill_value", fill.dims, {s.c}, "one value per channel of image");
+  float* output = c.output(0, "output", rotate_dims(s));
+  call_rotate_with_offset_forward<FastKernels>(s, r, fill.data, image.data, output);
+}
+
+// RotateWithOffsetGrad(dy [N,H,W,C], rotation) -> grad_image [N,H,W,C]
+void rotate_with_offset_grad(Call& c, const Attrs&) {
+  const auto dy = c.floats(0, "dy", 4, "[N,H,W,C]");
+  const Rotation r = rotation_input(c, 1);
+  const RotateShape s{dy.dims[0], dy.dims[1], dy.dims[2], dy.dims[3]};
+  float* grad_image = c.output(0, "grad_image", rotate_dims(s));
+  call_rotate_with_offset_backward<FastKernels>(s, r, dy.data, grad_image);
+}
+
 using Body = void (*)(Call&, const Attrs&);
 
 // The TF compute function of `kBody`: runs it, and reports what went wrong
@@ -782,6 +825,12 @@ std::vector<OpSpec> make_op_specs() {
                     "compute_images_grad: bool", "compute_transforms_grad: bool"},
                    create_transform_grad,
                    STN_COMPUTE(image_transform_grad, "StnImageTransformGrad"), "StnImageTransformGrad"});
+  specs.push_back({"RotateWithOffset", {"image: float", "rotation: int32", "fill_value: float"},
+                   {"output: float"}, {}, create_plain,
+                   STN_COMPUTE(rotate_with_offset, "StnRotateWithOffset"), "StnRotateWithOffset"});
+  specs.push_back({"StnRotateWithOffsetGrad", {"dy: float", "rotation: int32"},
+                   {"grad_image: float"}, {}, create_plain,
+                   STN_COMPUTE(rotate_with_offset_grad, "StnRotateWithOffsetGrad")});
   return specs;
 }
 
