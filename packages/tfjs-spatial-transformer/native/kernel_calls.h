@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "crop_and_resize.h"
 #include "grid_sampler.h"
 #include "flow_warp.h"
 #include "image_transform.h"
@@ -185,6 +186,12 @@ struct FastKernels {
   static size_t transform_backward_scratch(const TransformShape& s, bool gt) {
     return image_transform_backward_scratch(s, gt);
   }
+  static constexpr auto crop_forward = &crop_and_resize_forward;
+  static size_t crop_forward_scratch(const CropShape& s) { return crop_and_resize_forward_scratch(s); }
+  static constexpr auto crop_backward = &crop_and_resize_backward;
+  static size_t crop_backward_scratch(const CropShape& s, bool gi, bool gb) {
+    return crop_and_resize_backward_scratch(s, gi, gb);
+  }
 };
 
 struct ReferenceKernels {
@@ -241,6 +248,17 @@ struct ReferenceKernels {
   static constexpr auto transform_forward = &image_transform_forward_ref;
   static constexpr auto transform_backward = &image_transform_backward_ref;
   static size_t transform_backward_scratch(const TransformShape&, bool) { return 0; }
+  static void crop_forward(const CropShape& s, const CropOptions& o, const float* image,
+                           const float* boxes, const int32_t* box_ind, float* output, Scratch) {
+    crop_and_resize_forward_ref(s, o, image, boxes, box_ind, output);
+  }
+  static size_t crop_forward_scratch(const CropShape&) { return 0; }
+  static void crop_backward(const CropShape& s, const CropOptions& o, const float* dy,
+                            const float* image, const float* boxes, const int32_t* box_ind,
+                            float* grad_image, float* grad_boxes, Scratch) {
+    crop_and_resize_backward_ref(s, o, dy, image, boxes, box_ind, grad_image, grad_boxes);
+  }
+  static size_t crop_backward_scratch(const CropShape&, bool, bool) { return 0; }
 };
 
 // The calls, for arguments of the shapes above whose counts are within
@@ -410,6 +428,35 @@ void call_image_transform_backward(const TransformShape& s, const TransformOptio
   const ScratchMemory scratch(K::transform_backward_scratch(s, grad_transforms != nullptr));
   K::transform_backward(s, o, dy, images, transforms, grad_images, grad_transforms,
                         scratch.get());
+}
+
+// CropAndResize's shapes: image [N,H,W,C], boxes [B,4], box_ind [B], output
+// [B,crop_h,crop_w,C]. box_ind's values are checked by the caller.
+inline std::vector<int64_t> crop_image_dims(const CropShape& s) { return {s.n, s.h, s.w, s.c}; }
+inline std::vector<int64_t> crop_boxes_dims(const CropShape& s) { return {s.boxes, kBoxParams}; }
+inline std::vector<int64_t> crop_output_dims(const CropShape& s) {
+  return {s.boxes, s.crop_h, s.crop_w, s.c};
+}
+
+template <class K>
+void call_crop_and_resize_forward(const CropShape& s, const CropOptions& o, const float* image,
+                                  const float* boxes, const int32_t* box_ind, float* output) {
+  if (bounded_element_count(crop_output_dims(s)) == 0) return;
+  const ScratchMemory scratch(K::crop_forward_scratch(s));
+  K::crop_forward(s, o, image, boxes, box_ind, output, scratch.get());
+}
+
+// An empty output still defines both gradients (zeros).
+template <class K>
+void call_crop_and_resize_backward(const CropShape& s, const CropOptions& o, const float* dy,
+                                   const float* image, const float* boxes, const int32_t* box_ind,
+                                   float* grad_image, float* grad_boxes) {
+  if (bounded_element_count(crop_image_dims(s)) == 0) grad_image = nullptr;
+  if (s.boxes == 0) grad_boxes = nullptr;
+  if (!grad_image && !grad_boxes) return;
+  const ScratchMemory scratch(
+      K::crop_backward_scratch(s, grad_image != nullptr, grad_boxes != nullptr));
+  K::crop_backward(s, o, dy, image, boxes, box_ind, grad_image, grad_boxes, scratch.get());
 }
 
 }  // namespace stn
