@@ -1,12 +1,13 @@
 // Importing this module registers every kernel on both backends and every gradient.
 // tfjs's own kernels that the package replaces (Transform: tfjs-backend-cpu's
-// fills only the first image of a batch) are unregistered first, so that
-// tfjs prints no "already registered" warning.
+// fills only the first image of a batch; CropAndResize on 'cpu': a JS loop)
+// are unregistered first, so that tfjs prints no "already registered" warning.
 import * as tf from '@tensorflow/tfjs-core';
 
 import {affineGrid3dGradConfig} from './gradients/AffineGrid3d_grad';
 import {affineGridGradConfig} from './gradients/AffineGrid_grad';
 import {affineSample3dGradConfig, affineSampleGradConfig} from './gradients/AffineSample_grad';
+import {cropAndResizeGradConfig} from './gradients/CropAndResize_grad';
 import {flowWarpGradConfigs as flowWarpGradients} from './gradients/FlowWarp_grad';
 import {gridSample3dGradConfig} from './gradients/GridSample3d_grad';
 import {gridSampleGradConfig} from './gradients/GridSample_grad';
@@ -19,13 +20,15 @@ import {affineSampleConfigs} from './kernels/AffineSample';
 import {affineSample3dConfigs} from './kernels/AffineSample3d';
 import {affineSample3dGradConfigs} from './kernels/AffineSample3dGrad';
 import {affineSampleGradConfigs} from './kernels/AffineSampleGrad';
+import {cropAndResizeConfigs} from './kernels/CropAndResize';
+import {cropAndResizeGradConfigs} from './kernels/CropAndResizeGrad';
 import {flowWarpConfigs} from './kernels/FlowWarp';
 import {flowWarpGradConfigs} from './kernels/FlowWarpGrad';
 import {gridSampleConfigs} from './kernels/GridSample';
 import {gridSample3dConfigs} from './kernels/GridSample3d';
 import {gridSample3dGradConfigs} from './kernels/GridSample3dGrad';
 import {gridSampleGradConfigs} from './kernels/GridSampleGrad';
-import {Transform} from './kernel_names';
+import {CropAndResize, Transform} from './kernel_names';
 import {transformConfigs} from './kernels/Transform';
 import {transformGradConfigs} from './kernels/TransformGrad';
 
@@ -34,8 +37,9 @@ const kernels = [
   ...affineSampleConfigs, ...affineSampleGradConfigs, ...transformConfigs, ...transformGradConfigs,
   ...gridSample3dConfigs, ...gridSample3dGradConfigs, ...affineGrid3dConfigs, ...affineGrid3dGradConfigs,
   ...affineSample3dConfigs, ...affineSample3dGradConfigs, ...flowWarpConfigs, ...flowWarpGradConfigs,
+  ...cropAndResizeConfigs, ...cropAndResizeGradConfigs,
 ];
-const replacedTfjsKernels: string[] = [Transform];
+const replacedTfjsKernels: string[] = [Transform, CropAndResize];
 for (const config of kernels) {
   if (replacedTfjsKernels.includes(config.kernelName) &&
       tf.getKernel(config.kernelName, config.backendName) !== undefined) {
@@ -44,6 +48,7 @@ for (const config of kernels) {
   tf.registerKernel(config);
 }
 for (const config of [gridSampleGradConfig, affineGridGradConfig, affineSampleGradConfig, transformGradConfig,
-  gridSample3dGradConfig, affineGrid3dGradConfig, affineSample3dGradConfig, ...flowWarpGradients]) {
+  gridSample3dGradConfig, affineGrid3dGradConfig, affineSample3dGradConfig, ...flowWarpGradients,
+  cropAndResizeGradConfig]) {
   tf.registerGradient(config);
 }
