@@ -1,6 +1,8 @@
-// `npm run bench:warps`: tf.image.transform, side by side in one process,
-// with the issue's workload: a bilinear transform of [8,224,224,3] (one
-// transform per image, a mild rotation + scale + shift), output 224×224.
+// `npm run bench:warps`: tf.image.transform and tf.image.cropAndResize, side
+// by side in one process, with the issue's workloads: a bilinear transform of
+// [8,224,224,3] (one transform per image, a mild rotation + scale + shift),
+// output 224×224; a bilinear cropAndResize of 8 boxes (one per image) of the
+// same batch to 224×224.
 //
 // Contenders, interleaved round by round after warm-up (medians, min–max):
 // - 'stock cpu, 1 image': tfjs-backend-cpu's own Transform kernel (the one
@@ -12,6 +14,11 @@
 //   tfjs-node's backend, on TF's own thread pools (every core).
 // - 'ours tensorflow, whole batch, T threads': our kernel on 'tensorflow'
 //   (the TF-op path: TF-held tensors, no copies).
+// CropAndResize: tfjs-backend-cpu's own kernel (single-threaded JS) against
+// ours on 'cpu' at each thread count, forward and backward (both gradients,
+// our backward kernel alone); on 'tensorflow' TensorFlow's own forward
+// (tfjs-node's kernel) and gradient ops (through our backward kernel), for
+// reference.
 // The window is watched for other processes (competition.ts): a busy run
 // ends with a warning not to quote it.
 //
@@ -30,7 +37,15 @@ interface NodeBackend {
   binding: {TF_ATTR_STRING: number, TF_ATTR_TYPE: number, TF_FLOAT: number};
 }
 
-interface Row {name: string, threads: string, perCallImages: number, run: () => void, times: number[]}
+interface Row {
+  name: string;
+  threads: string;
+  perCallImages: number;
+  run: () => void;
+  times: number[];
+  /** The workload's table. */
+  group?: 'cropAndResize';
+}
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
@@ -45,6 +60,7 @@ export async function main(argv: string[]): Promise<void> {
   const [n, h, w, c] = [8, 224, 224, 3];
   // tfjs-backend-cpu's kernel, captured before importing the package replaces it.
   const stockTransform = tf.getKernel('Transform', 'cpu')!.kernelFunc;
+  const stockCropAndResize = tf.getKernel('CropAndResize', 'cpu')!.kernelFunc;
   const stn: typeof Stn = await import('../lib/index');
   const defaultThreads = stn.getNumThreads();
   const rows: Row[] = [];
@@ -89,6 +105,7 @@ export async function main(argv: string[]): Promise<void> {
         out.dispose();
       }});
     }
+    rows.push(...cropAndResizeRows(backend, batch, threads, stn, backend === 'cpu' ? stockCropAndResize : null));
   }
 
   const backendOf = (r: Row) => r.name.includes('tensorflow') || r.name.startsWith('TF') ? 'tensorflow' : 'cpu';
@@ -109,6 +126,32 @@ export async function main(argv: string[]): Promise<void> {
       `tfjs tensorflow: ${stn.tensorflowOps().reason}`);
   console.log(`tf.image.transform, bilinear, constant fill, [${n},${h},${w},${c}] → ${h}×${w}; ` +
       `${rounds} interleaved rounds after warm-up; ms per call (median, min–max) and per image`);
+  const transformRows = rows.filter((r) => r.group === undefined);
+  printTable(transformRows);
+  const stock = transformRows.find((r) => r.name.startsWith('stock'))!;
+  const tfOp = transformRows.find((r) => r.name.startsWith('TF'))!;
+  for (const r of transformRows.filter((x) => x.name.startsWith('ours'))) {
+    const ref = r.name.includes('cpu') ? stock : tfOp;
+    const perImage = (x: Row) => median(x.times) / x.perCallImages;
+    console.log(`${r.name} at ${r.threads} thread(s): ${(perImage(ref) / perImage(r)).toFixed(1)}× per image ` +
+        `vs ${ref.name}` + (r.name.includes('cpu') ? `; whole batch ${(median(stock.times) / median(r.times))
+            .toFixed(2)}× the stock kernel's one image` : ''));
+  }
+  console.log(`\ntf.image.cropAndResize, bilinear, ${n} boxes (one per image) of [${n},${h},${w},${c}] → ${h}×${w}; ` +
+      'backward: both gradients, given dy');
+  const cropRows = rows.filter((r) => r.group === 'cropAndResize');
+  printTable(cropRows);
+  for (const direction of ['forward', 'backward']) {
+    const stockCrop = cropRows.find((r) => r.name.startsWith(`stock CropAndResize ${direction}`));
+    for (const r of cropRows.filter((x) => x.name.startsWith(`ours cpu CropAndResize ${direction}`))) {
+      console.log(`${r.name} at ${r.threads} thread(s): ` + (stockCrop === undefined ? `${median(r.times).toFixed(2)} ms` :
+        `${(median(stockCrop.times) / median(r.times)).toFixed(1)}× tfjs-backend-cpu's kernel`));
+    }
+  }
+  for (const line of competitionLines([{name: 'warps', load}])) console.log(line);
+}
+
+function printTable(rows: Row[]): void {
   console.log('contender                               threads      median     min–max        per image');
   for (const r of rows) {
     const m = median(r.times);
@@ -116,13 +159,53 @@ export async function main(argv: string[]): Promise<void> {
         `${`${Math.min(...r.times).toFixed(1)}–${Math.max(...r.times).toFixed(1)}`.padStart(13)} ` +
         `${(m / r.perCallImages).toFixed(3).padStart(12)}`);
   }
-  const stock = rows.find((r) => r.name.startsWith('stock'))!, tfOp = rows.find((r) => r.name.startsWith('TF'))!;
-  for (const r of rows.filter((x) => x.name.startsWith('ours'))) {
-    const ref = r.name.includes('cpu') ? stock : tfOp;
-    const perImage = (x: Row) => median(x.times) / x.perCallImages;
-    console.log(`${r.name} at ${r.threads} thread(s): ${(perImage(ref) / perImage(r)).toFixed(1)}× per image ` +
-        `vs ${ref.name}` + (r.name.includes('cpu') ? `; whole batch ${(median(stock.times) / median(r.times))
-            .toFixed(2)}× the stock kernel's one image` : ''));
+}
+
+/**
+ * The CropAndResize rows of one backend: one box per image, a mild shrink
+ * and shift each (partly outside on one side), bilinear, to the image size.
+ * `stock`: tfjs-backend-cpu's kernel ('cpu' only; tfjs has no backward).
+ */
+function cropAndResizeRows(backend: 'cpu'|'tensorflow', batch: tf.Tensor4D, threads: number[], stn: typeof Stn,
+    stock: tf.KernelFunc|null): Row[] {
+  const [n, h, w, c] = batch.shape;
+  const boxes = tf.tensor2d(Array.from({length: n}, (_, i) =>
+    [0.05 + 0.01 * i, 0.1 - 0.02 * i, 0.9 + 0.01 * i, 0.95 - 0.01 * i]).flat(), [n, 4]);
+  const boxInd = tf.tensor1d(Array.from({length: n}, (_, i) => i), 'int32');
+  const attrs = {method: 'bilinear', extrapolationValue: 0, cropSize: [h, w]};
+  const dy = tf.randomUniform([n, h, w, c]);
+  const gradAttrs = {...attrs, computeImageGrad: true, computeBoxesGrad: true};
+  const run = (f: () => tf.Tensor[]) => () => {
+    for (const t of f()) {
+      t.dataSync();  // the call's end: the values exist
+      t.dispose();
+    }
+  };
+  const forward = run(() => [tf.image.cropAndResize(batch, boxes, boxInd, [h, w], 'bilinear', 0)]);
+  const backward = run(() => tf.engine().runKernel('StnCropAndResizeGrad', {dy, image: batch, boxes, boxInd},
+      gradAttrs) as tf.Tensor[]);
+  const row = (name: string, t: string, body: () => void): Row =>
+    ({name, threads: t, perCallImages: n, times: [], group: 'cropAndResize', run: body});
+  const rows: Row[] = [];
+  if (stock !== null) {
+    rows.push(row('stock CropAndResize forward', '1 (JS)', () => {
+      const info = stock({inputs: {image: batch, boxes, boxInd}, backend: tf.backend(), attrs}) as tf.TensorInfo;
+      tf.backend().disposeData(info.dataId);
+    }));
   }
-  for (const line of competitionLines([{name: 'warps', load}])) console.log(line);
+  if (backend === 'tensorflow') {
+    const cores = os.cpus().length;
+    rows.push(row('TF CropAndResize forward', `TF's (${cores})`, forward));
+    rows.push(row('TF CropAndResize backward (grad ops)', `TF's (${cores})`, backward));
+    return rows;
+  }
+  for (const t of threads) {
+    const withThreads = (body: () => void) => () => {
+      stn.setNumThreads(t);
+      body();
+    };
+    rows.push(row('ours cpu CropAndResize forward', String(t), withThreads(forward)));
+    rows.push(row('ours cpu CropAndResize backward', String(t), withThreads(backward)));
+  }
+  return rows;
 }
