@@ -25,6 +25,7 @@ export {AffineGrid3d, AffineGrid3dGrad, AffineSample3d, AffineSample3dGrad, Flow
 export {FILL_MODES, INTERPOLATION_MODES, PADDING_MODES, VOLUME_INTERPOLATION_MODES} from './vocabulary';
 export type {FillMode, InterpolationMode, PaddingMode, VolumeInterpolationMode} from './vocabulary';
 export {Transform, TransformGrad} from './kernel_names';
+export {CropAndResize, CropAndResizeGrad} from './kernel_names';
 export {attentionGrid} from './ops/attention_grid';
 export type {AttentionGridOptions} from './ops/attention_grid';
 export {PROJECTIVE_FAR, projectiveGrid} from './ops/projective_grid';
