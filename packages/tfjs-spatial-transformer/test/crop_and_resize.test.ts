@@ -44,7 +44,10 @@ async function tensorflowOp(name: string, attrs: (b: NodeBackend['binding']) => 
   await useBackend('tensorflow');
   try {
     const backend = tf.backend() as unknown as NodeBackend;
-    return tf.tidy(() => backend.executeSingleOutput(name, attrs(backend.binding), inputs())).dataSync() as Float32Array;
+    const output = tf.tidy(() => backend.executeSingleOutput(name, attrs(backend.binding), inputs()));
+    const values = output.dataSync() as Float32Array;
+    output.dispose();
+    return values;
   } finally {
     await useBackend(previous);
   }
@@ -171,7 +174,8 @@ describe('CropAndResize on cpu against tfjs-backend-cpu\'s own kernel', () => {
       const boxes = tf.tensor2d(k.boxes, [k.boxInd.length, 4]);
       const boxInd = tf.tensor1d(k.boxInd, 'int32');
       const attrs = {method, extrapolationValue: 0.25, cropSize: k.cropSize};
-      const stock = stockCpuCropAndResize({inputs: {image, boxes, boxInd}, backend: tf.backend(), attrs}) as tf.TensorInfo;
+      const stock = stockCpuCropAndResize({inputs: {image, boxes, boxInd}, backend: tf.backend(), attrs}) as
+          tf.TensorInfo;
       const expected = tf.backend().readSync(stock.dataId) as Float32Array;
       tf.backend().disposeData(stock.dataId);
       const actual = (tf.engine().runKernel('CropAndResize', {image, boxes, boxInd}, attrs) as tf.Tensor).dataSync();
@@ -278,6 +282,15 @@ describe('CropAndResize: non-finite boxes and bad arguments', () => {
         'Boxes contains at least one element that is not finite');
   });
 
+  test('TensorFlow\'s boxes gradient op rejects \'nearest\' (so our backward gives the boxes zeros there)', async () => {
+    const k = caseFor(rng(8), SHAPES[0]);
+    const dy = new Float32Array(dyShape(k).reduce((a, b) => a * b));
+    await expect(tensorflowOp('CropAndResizeGradBoxes', (b) => [typeAttr(b), methodAttr(b, 'nearest')],
+        () => [tf.tensor(dy, dyShape(k)), tf.tensor(k.image, k.shape), tf.tensor2d(k.boxes, [k.boxInd.length, 4]),
+          tf.tensor1d(k.boxInd, 'int32')])).rejects.toThrow(
+        'attr \'method\' of "nearest" is not in the list of allowed values: "bilinear"');
+  });
+
   test.each(BACKEND_NAMES)('bad arguments fail before native code, naming the argument (%s)', async (backendName) => {
     await useBackend(backendName);
     const image = tf.zeros([2, 3, 3, 1]) as tf.Tensor4D;
@@ -293,7 +306,8 @@ describe('CropAndResize: non-finite boxes and bad arguments', () => {
       const run = (attrs: Record<string, unknown>, replaced: Record<string, tf.Tensor> = {}) => () =>
         tf.engine().runKernel(name, {...inputs, ...replaced},
             {method: 'bilinear', extrapolationValue: 0, cropSize: [2, 2], ...extra, ...attrs} as tf.NamedAttrMap);
-      expect(run({method: 'bicubic'})).toThrow("cropAndResize: method must be one of 'bilinear', 'nearest', but got 'bicubic'");
+      expect(run({method: 'bicubic'})).toThrow(
+          "cropAndResize: method must be one of 'bilinear', 'nearest', but got 'bicubic'");
       expect(run({extrapolationValue: '0'})).toThrow("cropAndResize: extrapolationValue must be a number, but got '0'");
       expect(run({cropSize: [2, 0]})).toThrow(
           'cropAndResize: cropSize must be [cropHeight, cropWidth] of positive integers, but got [number 2, number 0]');

@@ -32,7 +32,9 @@ export function checkCropAndResize(image: TensorInfo, boxes: TensorInfo, boxInd:
   if (!(METHODS as readonly string[]).includes(attrs.method)) {
     fail(OP, 'method', `one of ${METHODS.map((m) => `'${m}'`).join(', ')}`, attrs.method);
   }
-  if (typeof attrs.extrapolationValue !== 'number') fail(OP, 'extrapolationValue', 'a number', attrs.extrapolationValue);
+  if (typeof attrs.extrapolationValue !== 'number') {
+    fail(OP, 'extrapolationValue', 'a number', attrs.extrapolationValue);
+  }
   return [n, h, w, c, count, size[0] as number, size[1] as number];
 }
 
@@ -63,4 +65,5 @@ const cpuKernel: KernelFunc = ({inputs, backend, attrs}) => {
   return writeFloat32(backend, output, outShape);
 };
 
-export const cropAndResizeConfigs: KernelConfig[] = [{kernelName: CropAndResize, backendName: 'cpu', kernelFunc: cpuKernel}];
+export const cropAndResizeConfigs: KernelConfig[] =
+    [{kernelName: CropAndResize, backendName: 'cpu', kernelFunc: cpuKernel}];

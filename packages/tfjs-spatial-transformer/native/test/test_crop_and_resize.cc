@@ -100,7 +100,8 @@ void check_against_reference(int64_t n, int64_t h, int64_t w, int64_t c, int64_t
 
 void expect_value(const std::string& what, float got, float want) {
   ++cases;
-  if (!(std::fabs(got - want) <= 1e-5f * (1 + std::fabs(want)))) fail(what + ": " + show(got) + ", expected " + show(want));
+  if (!(std::fabs(got - want) <= 1e-5f * (1 + std::fabs(want))))
+    fail(what + ": " + show(got) + ", expected " + show(want));
 }
 
 // TensorFlow's rules by hand on a 1 x 3 x 4 x 1 image whose pixel (y, x) is 10 y + x.
