@@ -163,6 +163,28 @@ describe.each(BACKEND_NAMES)('CropAndResize on %s', (backendName) => {
   });
 });
 
+describe.each(BACKEND_NAMES)('CropAndResize edge cases on %s', (backendName) => {
+  beforeAll(() => useBackend(backendName));
+
+  test('no boxes: an empty output, a zero image gradient', () => {
+    const image = tf.tensor4d(randomArray(rng(9), 2 * 3 * 4 * 1), [2, 3, 4, 1]);
+    const f = (x: tf.Tensor) => tf.image.cropAndResize(x as tf.Tensor4D, tf.zeros([0, 4]) as tf.Tensor2D,
+        tf.zeros([0], 'int32') as tf.Tensor1D, [2, 3]);
+    expect(f(image).shape).toEqual([0, 2, 3, 1]);
+    expect(Array.from(tf.grad(f)(image).dataSync())).toEqual(new Array(24).fill(0));
+  });
+
+  test('an int32 image (a decoded one): the boxes gradient is its float32 values\' gradient', () => {
+    const k = caseFor(rng(12), SHAPES[0]);
+    const ints = Int32Array.from(k.image, (v) => Math.round(100 * v));
+    const boxInd = tf.tensor1d(k.boxInd, 'int32');
+    const dBoxes = (image: tf.Tensor4D) => tf.grad((b: tf.Tensor) => tf.image.cropAndResize(image, b as tf.Tensor2D,
+        boxInd, k.cropSize))(tf.tensor2d(k.boxes, [k.boxInd.length, 4])).dataSync() as Float32Array;
+    expectClose(dBoxes(tf.tensor4d(ints, k.shape, 'int32')), dBoxes(tf.tensor4d(Float32Array.from(ints), k.shape)),
+        {rtol: 1e-6, atol: 1e-6}, 'boxes gradient');
+  });
+});
+
 describe('CropAndResize on cpu against tfjs-backend-cpu\'s own kernel', () => {
   beforeAll(() => useBackend('cpu'));
 
