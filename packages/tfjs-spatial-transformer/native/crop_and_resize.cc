@@ -5,9 +5,9 @@
 //
 // Bitwise: every output equals the reference bit for bit, at any thread
 // count. The forward splits crop rows over threads; grad_image runs one task
-// per image, whose boxes scatter in the reference's box order (no atomics,
-// no scratch); grad_boxes one task per box, accumulating in the reference's
-// order.
+// per band of image rows, which replays its image's boxes in the reference's
+// order and keeps the writes landing in its rows (no atomics, no scratch);
+// grad_boxes one task per box, accumulating in the reference's order.
 #include <omp.h>
 
 #include <algorithm>
@@ -95,11 +95,16 @@ void forward_rows(const CropShape& s, const CropOptions& o, const float* image, 
                    output + r * s.crop_w * s.c);
 }
 
-// grad_image of image n: the scatter of its boxes, in box order.
-void grad_image_of(const CropShape& s, const CropOptions& o, const float* dy, const float* boxes,
-                   const int32_t* box_ind, const Tap* taps, int64_t n, float* gimg) {
-  std::fill(gimg, gimg + s.h * s.w * s.c, 0.0f);
+// Rows [r0, r1) of image n's grad_image: the scatter of its boxes in box
+// order, keeping only the writes that land in those rows. Every element thus
+// receives the reference's additions in the reference's order, whatever the
+// band.
+void grad_image_band(const CropShape& s, const CropOptions& o, const float* dy, const float* boxes,
+                     const int32_t* box_ind, const Tap* taps, int64_t n, int64_t r0, int64_t r1,
+                     float* gimg) {
   const int64_t c = s.c;
+  std::fill(gimg + r0 * s.w * c, gimg + r1 * s.w * c, 0.0f);
+  auto in_band = [&](int64_t row) { return row >= r0 && row < r1; };
   for (int64_t b = 0; b < s.boxes; ++b) {
     if (box_image(s, box_ind, b) != n) continue;
     const Tap* tx = taps + b * s.crop_w;
@@ -107,25 +112,37 @@ void grad_image_of(const CropShape& s, const CropOptions& o, const float* dy, co
       const Tap ty = row_tap(s, boxes, b, y);
       if (!ty.inside) continue;
       const float* g = dy + (b * s.crop_h + y) * s.crop_w * c;
-      float* r0 = gimg + ty.lo * s.w * c;
-      float* r1 = gimg + ty.hi * s.w * c;
+      if (o.method == Interpolation::Nearest) {
+        if (!in_band(ty.nearest)) continue;
+        float* r = gimg + ty.nearest * s.w * c;
+        for (int64_t x = 0; x < s.crop_w; ++x, g += c) {
+          if (!tx[x].inside) continue;
+          float* p = r + tx[x].nearest * c;
+          for (int64_t d = 0; d < c; ++d) p[d] += g[d];
+        }
+        continue;
+      }
+      const bool top = in_band(ty.lo), bottom = in_band(ty.hi);
+      if (!top && !bottom) continue;
+      float* r0p = gimg + ty.lo * s.w * c;
+      float* r1p = gimg + ty.hi * s.w * c;
+      const float yl = ty.lerp;
       for (int64_t x = 0; x < s.crop_w; ++x, g += c) {
         if (!tx[x].inside) continue;
-        if (o.method == Interpolation::Nearest) {
-          float* p = gimg + (ty.nearest * s.w + tx[x].nearest) * c;
-          for (int64_t d = 0; d < c; ++d) p[d] += g[d];
-          continue;
-        }
-        const float xl = tx[x].lerp, yl = ty.lerp;
-        float *tl = r0 + tx[x].lo * c, *tr = r0 + tx[x].hi * c;
-        float *bl = r1 + tx[x].lo * c, *br = r1 + tx[x].hi * c;
+        const float xl = tx[x].lerp;
+        float *tl = r0p + tx[x].lo * c, *tr = r0p + tx[x].hi * c;
+        float *bl = r1p + tx[x].lo * c, *br = r1p + tx[x].hi * c;
         for (int64_t d = 0; d < c; ++d) {
-          const float dtop = (1 - yl) * g[d];
-          tl[d] += (1 - xl) * dtop;
-          tr[d] += xl * dtop;
-          const float dbottom = yl * g[d];
-          bl[d] += (1 - xl) * dbottom;
-          br[d] += xl * dbottom;
+          if (top) {
+            const float dtop = (1 - yl) * g[d];
+            tl[d] += (1 - xl) * dtop;
+            tr[d] += xl * dtop;
+          }
+          if (bottom) {
+            const float dbottom = yl * g[d];
+            bl[d] += (1 - xl) * dbottom;
+            br[d] += xl * dbottom;
+          }
         }
       }
     }
@@ -203,10 +220,17 @@ void crop_and_resize_backward(const CropShape& s, const CropOptions& o, const fl
   const int nt = threads_for(s.boxes * s.crop_h * s.crop_w * std::max<int64_t>(s.c, 1));
   if (grad_image) {
     column_taps(s, boxes, false, nt, taps);
+    // One task per band of image rows; fewer images than threads (the usual
+    // detection case: many boxes of one image) get several bands each.
+    const int64_t bands = s.n >= nt ? 1 : std::min<int64_t>(s.h, (4 * nt + s.n - 1) / s.n);
+    const int64_t band_rows = (s.h + bands - 1) / bands;
     const int64_t item = s.h * s.w * s.c;
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
-    for (int64_t n = 0; n < s.n; ++n)
-      grad_image_of(s, o, dy, boxes, box_ind, taps, n, grad_image + n * item);
+    for (int64_t task = 0; task < s.n * bands; ++task) {
+      const int64_t n = task / bands, r0 = std::min(s.h, task % bands * band_rows);
+      grad_image_band(s, o, dy, boxes, box_ind, taps, n, r0, std::min(s.h, r0 + band_rows),
+                      grad_image + n * item);
+    }
     taps += s.boxes * s.crop_w;
   }
   if (!grad_boxes) return;

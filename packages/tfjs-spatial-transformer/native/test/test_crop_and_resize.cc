@@ -154,6 +154,11 @@ int main() {
     check_against_reference(2, 4, 5, 5, 3, 1, 3, kind);   // crop height 1
     check_against_reference(2, 5, 5, 4, 3, 3, 1, kind);   // crop width 1
     check_against_reference(1, 1, 1, 2, 2, 3, 3, kind);   // a 1 x 1 image
+    // Large enough for threads (threads_for): more boxes than images, and
+    // many boxes of one image (grad_image in bands of rows).
+    check_against_reference(3, 20, 24, 3, 7, 30, 30, kind);
+    check_against_reference(1, 16, 16, 3, 9, 25, 25, kind);
+    check_against_reference(2, 17, 13, 1, 4, 70, 65, kind);
   }
   // Empty outputs still define both gradients (zeros).
   const CropShape empty{2, 3, 3, 1, 0, 2, 2};
