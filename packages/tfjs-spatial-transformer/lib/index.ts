@@ -24,7 +24,8 @@ export {AffineGrid3d, AffineGrid3dGrad, AffineSample3d, AffineSample3dGrad, Flow
   GridSample3dGrad} from './kernel_names';
 export {FILL_MODES, INTERPOLATION_MODES, PADDING_MODES, VOLUME_INTERPOLATION_MODES} from './vocabulary';
 export type {FillMode, InterpolationMode, PaddingMode, VolumeInterpolationMode} from './vocabulary';
-export {RotateWithOffset, RotateWithOffsetGrad, Transform, TransformGrad} from './kernel_names';
+export {CropAndResize, CropAndResizeGrad, RotateWithOffset, RotateWithOffsetGrad, Transform,
+  TransformGrad} from './kernel_names';
 export {attentionGrid} from './ops/attention_grid';
 export type {AttentionGridOptions} from './ops/attention_grid';
 export {PROJECTIVE_FAR, projectiveGrid} from './ops/projective_grid';

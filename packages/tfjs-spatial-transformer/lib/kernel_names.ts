@@ -105,3 +105,25 @@ export interface RotateWithOffsetAttrs extends NamedAttrMap {
   /** The centre as fractions of the width and height: one for both, or [x, y]. */
   center: number|[number, number];
 }
+
+/**
+ * tfjs's own kernel of tf.image.cropAndResize, which the package registers on
+ * 'cpu' ('tensorflow' keeps tfjs-node's: TensorFlow's op), and its backward
+ * kernel (ours, on both backends).
+ */
+export const CropAndResize = 'CropAndResize';
+export const CropAndResizeGrad = 'StnCropAndResizeGrad';
+
+/** tfjs's attributes of CropAndResize (tfjs-core's CropAndResizeAttrs). */
+export interface CropAndResizeAttrs extends NamedAttrMap {
+  method: 'bilinear'|'nearest';
+  extrapolationValue: number;
+  /** [cropHeight, cropWidth]. */
+  cropSize: number[];
+}
+
+/** Which gradients one backward pass computes; the kernel outputs them in this order. */
+export interface CropAndResizeGradAttrs extends CropAndResizeAttrs {
+  computeImageGrad: boolean;
+  computeBoxesGrad: boolean;
+}

@@ -91,7 +91,20 @@ export interface NativeKernels {
   /** gradImages [n,h,w,c]: each dy added to the pixel its output read. */
   rotateWithOffsetBackward(dy: Float32Array, gradImages: Float32Array, shape: [number, number, number, number],
       rotation: Float64Array): void;
+  /**
+   * TensorFlow's CropAndResize (tf.image.cropAndResize): image [n,h,w,c],
+   * boxes [boxes,4], boxInd [boxes] (each in [0, n)), output
+   * [boxes,cropH,cropW,c]; method: Interpolation bilinear or nearest.
+   */
+  cropAndResizeForward(image: Float32Array, boxes: Float32Array, boxInd: Int32Array, output: Float32Array,
+      shape: CropShape, method: number, extrapolationValue: number): void;
+  /** Either gradient may be null: it is then not computed ('nearest': gradBoxes is zeros). */
+  cropAndResizeBackward(dy: Float32Array, image: Float32Array, boxes: Float32Array, boxInd: Int32Array,
+      gradImage: Float32Array|null, gradBoxes: Float32Array|null, shape: CropShape, method: number): void;
 }
+
+/** [n, h, w, c, boxes, cropH, cropW]: see cropAndResizeForward. */
+export type CropShape = [number, number, number, number, number, number, number];
 
 /** [n, h, w, c, ho, wo, transformsN]: see imageTransformForward. */
 export type TransformShape = [number, number, number, number, number, number, number];

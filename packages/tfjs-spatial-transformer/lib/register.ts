@@ -1,12 +1,14 @@
 // Importing this module registers every kernel on both backends and every gradient.
 // tfjs's own kernels that the package replaces (Transform: tfjs-backend-cpu's
-// fills only the first image of a batch; RotateWithOffset: its JS loop) are
-// unregistered first, so that tfjs prints no "already registered" warning.
+// fills only the first image of a batch; RotateWithOffset and CropAndResize on
+// 'cpu': JS loops) are unregistered first, so that tfjs prints no "already
+// registered" warning.
 import * as tf from '@tensorflow/tfjs-core';
 
 import {affineGrid3dGradConfig} from './gradients/AffineGrid3d_grad';
 import {affineGridGradConfig} from './gradients/AffineGrid_grad';
 import {affineSample3dGradConfig, affineSampleGradConfig} from './gradients/AffineSample_grad';
+import {cropAndResizeGradConfig} from './gradients/CropAndResize_grad';
 import {flowWarpGradConfigs as flowWarpGradients} from './gradients/FlowWarp_grad';
 import {gridSample3dGradConfig} from './gradients/GridSample3d_grad';
 import {gridSampleGradConfig} from './gradients/GridSample_grad';
@@ -20,13 +22,15 @@ import {affineSampleConfigs} from './kernels/AffineSample';
 import {affineSample3dConfigs} from './kernels/AffineSample3d';
 import {affineSample3dGradConfigs} from './kernels/AffineSample3dGrad';
 import {affineSampleGradConfigs} from './kernels/AffineSampleGrad';
+import {cropAndResizeConfigs} from './kernels/CropAndResize';
+import {cropAndResizeGradConfigs} from './kernels/CropAndResizeGrad';
 import {flowWarpConfigs} from './kernels/FlowWarp';
 import {flowWarpGradConfigs} from './kernels/FlowWarpGrad';
 import {gridSampleConfigs} from './kernels/GridSample';
 import {gridSample3dConfigs} from './kernels/GridSample3d';
 import {gridSample3dGradConfigs} from './kernels/GridSample3dGrad';
 import {gridSampleGradConfigs} from './kernels/GridSampleGrad';
-import {RotateWithOffset, Transform} from './kernel_names';
+import {CropAndResize, RotateWithOffset, Transform} from './kernel_names';
 import {rotateWithOffsetConfigs} from './kernels/RotateWithOffset';
 import {rotateWithOffsetGradConfigs} from './kernels/RotateWithOffsetGrad';
 import {transformConfigs} from './kernels/Transform';
@@ -38,8 +42,9 @@ const kernels = [
   ...gridSample3dConfigs, ...gridSample3dGradConfigs, ...affineGrid3dConfigs, ...affineGrid3dGradConfigs,
   ...affineSample3dConfigs, ...affineSample3dGradConfigs, ...flowWarpConfigs, ...flowWarpGradConfigs,
   ...rotateWithOffsetConfigs, ...rotateWithOffsetGradConfigs,
+  ...cropAndResizeConfigs, ...cropAndResizeGradConfigs,
 ];
-const replacedTfjsKernels: string[] = [Transform, RotateWithOffset];
+const replacedTfjsKernels: string[] = [Transform, RotateWithOffset, CropAndResize];
 for (const config of kernels) {
   if (replacedTfjsKernels.includes(config.kernelName) &&
       tf.getKernel(config.kernelName, config.backendName) !== undefined) {
@@ -49,6 +54,6 @@ for (const config of kernels) {
 }
 for (const config of [gridSampleGradConfig, affineGridGradConfig, affineSampleGradConfig, transformGradConfig,
   gridSample3dGradConfig, affineGrid3dGradConfig, affineSample3dGradConfig, ...flowWarpGradients,
-  rotateWithOffsetGradConfig]) {
+  rotateWithOffsetGradConfig, cropAndResizeGradConfig]) {
   tf.registerGradient(config);
 }

@@ -697,6 +697,87 @@ Napi::Value RotateWithOffsetBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+struct CropArgs {
+  stn::CropShape shape;
+  stn::CropOptions options;
+  std::vector<int64_t> image_dims, boxes_dims, output_dims;
+  int64_t image_count, boxes_count, output_count;
+};
+
+// shape: [n, h, w, c, boxes, cropH, cropW]; then method (bilinear or nearest).
+CropArgs crop_args(const Args& args, size_t shape_at, size_t method_at) {
+  const auto sh = args.sizes(shape_at, "shape", 7, 7);
+  CropArgs a;
+  a.shape = {sh[0], sh[1], sh[2], sh[3], sh[4], sh[5], sh[6]};
+  a.image_dims = stn::crop_image_dims(a.shape);
+  a.boxes_dims = stn::crop_boxes_dims(a.shape);
+  a.output_dims = stn::crop_output_dims(a.shape);
+  a.image_count = element_count(args, a.image_dims, "image");
+  a.boxes_count = element_count(args, a.boxes_dims, "boxes");
+  a.output_count = element_count(args, a.output_dims, "output");
+  a.options.method = enum_arg<stn::Interpolation>(args, method_at);
+  if (a.options.method == stn::Interpolation::Bicubic)
+    throw args.range_error("method must be 0 (bilinear) or 1 (nearest) but got 2 (bicubic)");
+  return a;
+}
+
+// boxInd: an Int32Array of shape[4] values, each in [0, N) (TF's check).
+const int32_t* box_indices(const Args& args, const Napi::CallbackInfo& info, size_t i,
+                           const stn::CropShape& s) {
+  const Napi::Value v = info[i];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+    throw args.type_error("boxInd must be an Int32Array but got " + describe(v));
+  const auto arr = v.As<Napi::Int32Array>();
+  if (static_cast<uint64_t>(s.boxes) != arr.ElementLength())
+    throw args.range_error("boxInd must have " + std::to_string(s.boxes) + " int32 elements but has " +
+                           std::to_string(arr.ElementLength()));
+  const int32_t* data = arr.Data();
+  for (int64_t b = 0; b < s.boxes; ++b)
+    if (data[b] < 0 || data[b] >= s.n)
+      throw args.range_error("boxInd[" + std::to_string(b) + "] must be in [0, " + std::to_string(s.n) +
+                             ") but got " + std::to_string(data[b]));
+  return data;
+}
+
+// cropAndResizeForward(image, boxes, boxInd, output, shape, method,
+//                      extrapolationValue)
+template <class K>
+Napi::Value CropAndResizeForward(const Napi::CallbackInfo& info) {
+  Args args(info, "cropAndResizeForward", 7);
+  CropArgs a = crop_args(args, 4, 5);
+  const Napi::Value extrapolation = info[6];
+  if (!extrapolation.IsNumber())
+    throw args.type_error("extrapolationValue must be a number but got " + describe(extrapolation));
+  a.options.extrapolation_value = static_cast<float>(extrapolation.As<Napi::Number>().DoubleValue());
+  const float* image = args.floats(0, "image", a.image_count, a.image_dims);
+  const float* boxes = args.floats(1, "boxes", a.boxes_count, a.boxes_dims);
+  const int32_t* box_ind = box_indices(args, info, 2, a.shape);
+  const size_t outputs = args.view_count();
+  float* output = args.floats(3, "output", a.output_count, a.output_dims);
+  args.check_outputs_disjoint(outputs);
+  stn::call_crop_and_resize_forward<K>(a.shape, a.options, image, boxes, box_ind, output);
+  return info.Env().Undefined();
+}
+
+// cropAndResizeBackward(dy, image, boxes, boxInd, gradImage | null,
+//                       gradBoxes | null, shape, method)
+template <class K>
+Napi::Value CropAndResizeBackward(const Napi::CallbackInfo& info) {
+  Args args(info, "cropAndResizeBackward", 8);
+  const CropArgs a = crop_args(args, 6, 7);
+  const float* dy = args.floats(0, "dy", a.output_count, a.output_dims);
+  const float* image = args.floats(1, "image", a.image_count, a.image_dims);
+  const float* boxes = args.floats(2, "boxes", a.boxes_count, a.boxes_dims);
+  const int32_t* box_ind = box_indices(args, info, 3, a.shape);
+  const size_t outputs = args.view_count();
+  float* grad_image = args.floats(4, "gradImage", a.image_count, a.image_dims, true);
+  float* grad_boxes = args.floats(5, "gradBoxes", a.boxes_count, a.boxes_dims, true);
+  args.check_outputs_disjoint(outputs);
+  stn::call_crop_and_resize_backward<K>(a.shape, a.options, dy, image, boxes, box_ind, grad_image,
+                                        grad_boxes);
+  return info.Env().Undefined();
+}
+
 // setIsa(name): one of vocabulary.h's ISA names, at most getBestIsa().
 Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   Args args(info, "setIsa", 1);
@@ -813,6 +894,8 @@ void export_kernels(Napi::Env env, Napi::Object target) {
   target.Set("imageTransformBackward", exported<ImageTransformBackward<K>>(env, "imageTransformBackward"));
   target.Set("rotateWithOffsetForward", exported<RotateWithOffsetForward<K>>(env, "rotateWithOffsetForward"));
   target.Set("rotateWithOffsetBackward", exported<RotateWithOffsetBackward<K>>(env, "rotateWithOffsetBackward"));
+  target.Set("cropAndResizeForward", exported<CropAndResizeForward<K>>(env, "cropAndResizeForward"));
+  target.Set("cropAndResizeBackward", exported<CropAndResizeBackward<K>>(env, "cropAndResizeBackward"));
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {

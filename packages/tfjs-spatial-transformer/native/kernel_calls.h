@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "crop_and_resize.h"
 #include "grid_sampler.h"
 #include "flow_warp.h"
 #include "image_transform.h"
@@ -188,6 +189,12 @@ struct FastKernels {
   }
   static constexpr auto rotate_forward = &rotate_with_offset_forward;
   static constexpr auto rotate_backward = &rotate_with_offset_backward;
+  static constexpr auto crop_forward = &crop_and_resize_forward;
+  static size_t crop_forward_scratch(const CropShape& s) { return crop_and_resize_forward_scratch(s); }
+  static constexpr auto crop_backward = &crop_and_resize_backward;
+  static size_t crop_backward_scratch(const CropShape& s, bool gi, bool gb) {
+    return crop_and_resize_backward_scratch(s, gi, gb);
+  }
 };
 
 struct ReferenceKernels {
@@ -246,6 +253,17 @@ struct ReferenceKernels {
   static size_t transform_backward_scratch(const TransformShape&, bool) { return 0; }
   static constexpr auto rotate_forward = &rotate_with_offset_forward_ref;
   static constexpr auto rotate_backward = &rotate_with_offset_backward_ref;
+  static void crop_forward(const CropShape& s, const CropOptions& o, const float* image,
+                           const float* boxes, const int32_t* box_ind, float* output, Scratch) {
+    crop_and_resize_forward_ref(s, o, image, boxes, box_ind, output);
+  }
+  static size_t crop_forward_scratch(const CropShape&) { return 0; }
+  static void crop_backward(const CropShape& s, const CropOptions& o, const float* dy,
+                            const float* image, const float* boxes, const int32_t* box_ind,
+                            float* grad_image, float* grad_boxes, Scratch) {
+    crop_and_resize_backward_ref(s, o, dy, image, boxes, box_ind, grad_image, grad_boxes);
+  }
+  static size_t crop_backward_scratch(const CropShape&, bool, bool) { return 0; }
 };
 
 // The calls, for arguments of the shapes above whose counts are within
@@ -431,6 +449,35 @@ template <class K>
 void call_rotate_with_offset_backward(const RotateShape& s, const Rotation& r, const float* dy,
                                       float* grad_images) {
   if (bounded_element_count(rotate_dims(s)) > 0) K::rotate_backward(s, r, dy, grad_images);
+}
+
+// CropAndResize's shapes: image [N,H,W,C], boxes [B,4], box_ind [B], output
+// [B,crop_h,crop_w,C]. box_ind's values are checked by the caller.
+inline std::vector<int64_t> crop_image_dims(const CropShape& s) { return {s.n, s.h, s.w, s.c}; }
+inline std::vector<int64_t> crop_boxes_dims(const CropShape& s) { return {s.boxes, kBoxParams}; }
+inline std::vector<int64_t> crop_output_dims(const CropShape& s) {
+  return {s.boxes, s.crop_h, s.crop_w, s.c};
+}
+
+template <class K>
+void call_crop_and_resize_forward(const CropShape& s, const CropOptions& o, const float* image,
+                                  const float* boxes, const int32_t* box_ind, float* output) {
+  if (bounded_element_count(crop_output_dims(s)) == 0) return;
+  const ScratchMemory scratch(K::crop_forward_scratch(s));
+  K::crop_forward(s, o, image, boxes, box_ind, output, scratch.get());
+}
+
+// An empty output still defines both gradients (zeros).
+template <class K>
+void call_crop_and_resize_backward(const CropShape& s, const CropOptions& o, const float* dy,
+                                   const float* image, const float* boxes, const int32_t* box_ind,
+                                   float* grad_image, float* grad_boxes) {
+  if (bounded_element_count(crop_image_dims(s)) == 0) grad_image = nullptr;
+  if (s.boxes == 0) grad_boxes = nullptr;
+  if (!grad_image && !grad_boxes) return;
+  const ScratchMemory scratch(
+      K::crop_backward_scratch(s, grad_image != nullptr, grad_boxes != nullptr));
+  K::crop_backward(s, o, dy, image, boxes, box_ind, grad_image, grad_boxes, scratch.get());
 }
 
 }  // namespace stn

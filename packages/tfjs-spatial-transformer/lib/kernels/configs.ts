@@ -15,11 +15,11 @@ export interface TensorflowBackend {
   binding: {TF_ATTR_STRING: number, TF_ATTR_BOOL: number};
 }
 
-/** An op attribute as tfjs-node passes it to TensorFlow. */
+/** An op attribute as tfjs-node passes it to TensorFlow (a number: a TYPE attribute's dtype). */
 export interface TfAttr {
   name: string;
   type: number;
-  value: string|boolean;
+  value: string|boolean|number;
 }
 
 /** Runs a kernel as the TensorFlow op `op`; null: these arguments take the JS path. */
