@@ -871,8 +871,9 @@ struct CubicPixelRows {
   static constexpr int kW = V::kWidth;
 
   // Tap (i along x, j along y): element offsets in the batch item, masks.
-  // `rows` (one channel, every lane's 16 taps inside and unpadded): only
-  // offset[j][0] is set, the taps of row j being 4 consecutive floats.
+  // `rows` (one channel, every lane's 16 taps inside and unpadded): the taps
+  // of row j are 4 consecutive floats from offset[j][0]; with row loads
+  // (V::kRowLoads) only that column is set.
   struct Taps {
     V::I offset[4][4];
     V::M mask[4][4];
@@ -883,7 +884,8 @@ struct CubicPixelRows {
                    Taps* t) {
     const V::I row = V::set1i(int32_t(s.w * s.c)), col = V::set1i(int32_t(s.c));
     t->rows = s.c == 1 && V::all(V::mand(ax.interior, ay.interior));
-    const int columns = t->rows ? 1 : 4;
+    // Without row loads values() gathers all 16 taps: every column is needed.
+    const int columns = t->rows && V::kRowLoads ? 1 : 4;
     for (int j = 0; j < 4; ++j) {
       const V::I y = V::muli(ay.index[j], row);
       for (int i = 0; i < columns; ++i) {
