@@ -155,6 +155,27 @@ inline float theta_value(Bytes& b, std::mt19937_64& rng, bool identity_entry) {
   return identity + near(rng);
 }
 
+// 1 in 4 cases (by the value-kind byte) have a smooth transform, every tap
+// inside the image for most points: the vector paths' interior fast paths
+// (whole vectors of in-bounds points), with a few hostile points planted.
+inline bool smooth_kind(uint8_t kind) { return (kind >> 3) % 4 == 0; }
+
+// Near-identity affine matrices (rows x cols, row-major, the last column the
+// shift), zoomed in to 0.8 so that the taps stay inside.
+inline void near_identity(float* theta, int64_t count, int rows, std::mt19937_64& rng) {
+  std::uniform_real_distribution<float> r(-0.08f, 0.08f);
+  for (int64_t i = 0; i < count; ++i) {
+    const int row = int(i % (rows * (rows + 1))) / (rows + 1), col = int(i % (rows + 1));
+    theta[i] = (row == col ? 0.8f : 0.0f) + r(rng);
+  }
+}
+
+// Replaces a few coordinates (a stride from the bytes) with `value()`.
+template <class Value>
+void plant(Bytes& b, float* coords, int64_t count, Value value) {
+  for (int64_t i = b.u8(); i < count; i += 17 + b.u8()) coords[i] = value(i);
+}
+
 // Input values: uniform in [-1, 1], or (1 in 8 cases) with some NaN, +Inf
 // and -1e30 among them. grad_output: uniform.
 inline void fill_values(Buffer* input, Buffer* grad_output, uint8_t kind, std::mt19937_64& rng) {

@@ -165,9 +165,15 @@ inline Case grid_sample_case(Bytes& b, int64_t max_elements) {
   Case c("gridSample", "grad_input", "grad_grid", input_count(s), grid_count(s), output_count(s));
   c.name = "gridSample " + describe(s, o);
   fill_values(&c.input, &c.grad_output, value_kind, rng);
-  for (int64_t p = 0; p < c.transform.size() / 2; ++p) {
-    c.transform[2 * p] = grid_value(b, rng, s.w, o.align_corners);
-    c.transform[2 * p + 1] = grid_value(b, rng, s.h, o.align_corners);
+  auto coordinate = [&](int64_t i) { return grid_value(b, rng, i % 2 ? s.h : s.w, o.align_corners); };
+  if (smooth_kind(value_kind)) {
+    std::vector<float> theta(size_t(stn::grid_batch(s) * 6));
+    near_identity(theta.data(), int64_t(theta.size()), 2, rng);
+    stn::affine_grid_forward_ref(stn::grid_batch(s), s.ho, s.wo, o.align_corners, theta.data(),
+                                 c.transform.data());
+    plant(b, c.transform.data(), c.transform.size(), coordinate);
+  } else {
+    for (int64_t i = 0; i < c.transform.size(); ++i) c.transform[i] = coordinate(i);
   }
   c.forward = either([s, o](auto k, const Case& c, float* out) {
     stn::call_grid_sample_forward<decltype(k)>(s, o, c.input.data(), c.transform.data(), out);
@@ -238,9 +244,16 @@ inline Case flow_warp_case(Bytes& b, int64_t max_elements) {
   Case c("flowWarp", "grad_input", "grad_flow", input_count(s), grid_count(s), output_count(s));
   c.name = "flowWarp " + describe(s, o);
   fill_values(&c.input, &c.grad_output, value_kind, rng);
-  for (int64_t p = 0; p < c.transform.size() / 2; ++p) {
-    c.transform[2 * p] = flow_value(b, rng, s.w, p % s.wo);
-    c.transform[2 * p + 1] = flow_value(b, rng, s.h, p / s.wo % s.ho);
+  auto displacement = [&](int64_t i) {
+    const int64_t p = i / 2;
+    return i % 2 ? flow_value(b, rng, s.h, p / s.wo % s.ho) : flow_value(b, rng, s.w, p % s.wo);
+  };
+  if (smooth_kind(value_kind)) {
+    std::uniform_real_distribution<float> small(-1.0f, 1.0f);
+    for (int64_t i = 0; i < c.transform.size(); ++i) c.transform[i] = small(rng);
+    plant(b, c.transform.data(), c.transform.size(), displacement);
+  } else {
+    for (int64_t i = 0; i < c.transform.size(); ++i) c.transform[i] = displacement(i);
   }
   c.forward = either([s, o](auto k, const Case& c, float* out) {
     stn::call_flow_warp_forward<decltype(k)>(s, o, c.input.data(), c.transform.data(), out);

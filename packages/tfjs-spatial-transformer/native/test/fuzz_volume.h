@@ -183,10 +183,16 @@ inline Case grid_sample_3d_case(Bytes& b, int64_t max_elements) {
          output_count(s));
   c.name = "gridSample3d " + describe(s, o);
   fill_values(&c.input, &c.grad_output, value_kind, rng);
-  for (int64_t p = 0; p < c.transform.size() / 3; ++p) {
-    c.transform[3 * p] = grid_value(b, rng, s.w, o.align_corners);
-    c.transform[3 * p + 1] = grid_value(b, rng, s.h, o.align_corners);
-    c.transform[3 * p + 2] = grid_value(b, rng, s.d, o.align_corners);
+  const int64_t sizes[3] = {s.w, s.h, s.d};
+  auto coordinate = [&](int64_t i) { return grid_value(b, rng, sizes[i % 3], o.align_corners); };
+  if (smooth_kind(value_kind)) {
+    std::vector<float> theta(size_t(stn::grid_batch(s) * 12));
+    near_identity(theta.data(), int64_t(theta.size()), 3, rng);
+    stn::affine_grid_3d_forward_ref(stn::grid_batch(s), s.od, s.ho, s.wo, o.align_corners,
+                                    theta.data(), c.transform.data());
+    plant(b, c.transform.data(), c.transform.size(), coordinate);
+  } else {
+    for (int64_t i = 0; i < c.transform.size(); ++i) c.transform[i] = coordinate(i);
   }
   c.forward = either([s, o](auto k, const Case& c, float* out) {
     stn::call_grid_sample_3d_forward<decltype(k)>(s, o, c.input.data(), c.transform.data(), out);
@@ -272,8 +278,16 @@ inline Case flow_warp_3d_case(Bytes& b, int64_t max_elements) {
   auto index = [s](int64_t p, int a) {
     return a == 0 ? p % s.wo : a == 1 ? p / s.wo % s.ho : p / (s.wo * s.ho) % s.od;
   };
-  for (int64_t p = 0; p < c.transform.size() / 3; ++p)
-    for (int a = 0; a < 3; ++a) c.transform[3 * p + a] = flow_value(b, rng, sizes[a], index(p, a));
+  auto displacement = [&](int64_t i) {
+    return flow_value(b, rng, sizes[i % 3], index(i / 3, int(i % 3)));
+  };
+  if (smooth_kind(value_kind)) {
+    std::uniform_real_distribution<float> small(-1.0f, 1.0f);
+    for (int64_t i = 0; i < c.transform.size(); ++i) c.transform[i] = small(rng);
+    plant(b, c.transform.data(), c.transform.size(), displacement);
+  } else {
+    for (int64_t i = 0; i < c.transform.size(); ++i) c.transform[i] = displacement(i);
+  }
   c.forward = either([s, o](auto k, const Case& c, float* out) {
     stn::call_flow_warp_forward<decltype(k)>(s, o, c.input.data(), c.transform.data(), out);
   });
