@@ -310,8 +310,10 @@ inline void expect_within(const std::string& what, const Buffer& got, const Buff
   }
 }
 
-// Twice the spacing of floats at |v| (the final rounding of two sums).
+// Twice the spacing of floats at |v| (the final rounding of two sums); 0 for
+// a non-finite v (which the other side must then equal).
 inline double two_ulps(float v) {
+  if (!std::isfinite(v)) return 0;
   return 2 * std::ldexp(1.0, std::ilogb(std::fabs(double(v)) + 1e-300) - 23);
 }
 
