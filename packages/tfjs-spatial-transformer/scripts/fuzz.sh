@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Long fuzzing of the grid sampler under ASan + UBSan: `npm run fuzz`.
+# Long fuzzing of the kernels under ASan + UBSan: `npm run fuzz`.
 # The deterministic driver for STN_FUZZ_SECONDS (default 300) with seed
 # STN_FUZZ_SEED (default: the time; printed, so a failure can be replayed),
 # then libFuzzer (clang) for STN_LIBFUZZER_SECONDS (default the same), its

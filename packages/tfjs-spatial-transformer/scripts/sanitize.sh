@@ -4,7 +4,8 @@
 #
 #   1. build/native-asan (the default compiler, g++): ctest runs the kernel
 #      tests, the >2^32-index test, the deterministic fuzzer
-#      (STN_FUZZ_ITERATIONS cases, default 1000) and the ISA symbol check.
+#      (STN_FUZZ_ITERATIONS cases, default 4000: about 570 per kernel) and
+#      the ISA symbol check.
 #   2. build/native-fuzz (clang, -fsanitize=fuzzer): the ISA symbol check
 #      (its only ctest: clang's sanitizer builds are where ISA code leaked
 #      out of its objects), then the libFuzzer target for
@@ -17,7 +18,7 @@ cd "$(dirname "$0")/.."
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-export STN_FUZZ_ITERATIONS="${STN_FUZZ_ITERATIONS:-1000}"
+export STN_FUZZ_ITERATIONS="${STN_FUZZ_ITERATIONS:-4000}"
 libfuzzer_seconds="${STN_LIBFUZZER_SECONDS:-20}"
 jobs="${STN_BUILD_JOBS:-2}"
 

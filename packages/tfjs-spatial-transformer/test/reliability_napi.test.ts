@@ -5,6 +5,7 @@
 // RangeError naming the function and the argument, never a crash; every
 // good view gives the same bits as a plain array and writes nothing outside
 // itself.
+import type {Tensor, Tensor2D, Tensor4D, Tensor5D} from '@tensorflow/tfjs-node';
 import {describe, expect, test} from 'vitest';
 
 import {native, NativeKernels, SamplerShape} from '../lib/native';
@@ -339,20 +340,63 @@ describe('out of memory: scratch is allocated by the addon before the kernel run
     expect(gradGrid.some((v) => v !== 0)).toBe(true);
   });
 
-  // On cpu the addon's RangeError; on tensorflow the TF op's ResourceExhausted,
-  // which tfjs-node throws as an Error with the op's message.
-  test.each([
-    ['cpu', RangeError, /^gridSampleBackward: out of memory: the kernel needs \d+ bytes of scratch memory/],
-    ['tensorflow', Error, /StnGridSampleGradAbi\d+: out of memory: the kernel needs \d+ bytes of scratch memory/],
-  ])('through tfjs on %s: the error reaches the caller of tf.grad', async (backend, type, message) => {
-    const tf = await import('@tensorflow/tfjs-node');
-    const {gridSample} = await import('../lib');
-    await useBackend(backend);
-    const x = tf.tensor4d(input, [N, H, W, C]), g = tf.tensor4d(grid, [N, HO, WO, 2]);
-    const gradient = () => limited(0, () => tf.grad((a: import('@tensorflow/tfjs-node').Tensor) =>
-        tf.sum(gridSample(a, g)))(x));
-    expect(gradient).toThrow(type);
-    expect(gradient).toThrow(message);
-    tf.dispose([x, g]);
+  // Every backward kernel that needs scratch (an input gradient split into
+  // row blocks, a transform gradient summed per row), at shapes that make it
+  // need some: on cpu the addon's RangeError naming its function; on
+  // tensorflow the TF op's ResourceExhausted naming the op, which tfjs-node
+  // throws as an Error with the op's message.
+  type Tf = typeof import('@tensorflow/tfjs-node');
+  type Lib = typeof import('../lib');
+  const values = (shape: number[], lo = -1, hi = 1) => randomArray(random, shape.reduce((a, b) => a * b, 1), lo, hi);
+  // [kernel, the addon's function, the TF op, the scratch limit, make]: make
+  // gives f, x and f's other tensors; the test takes the gradient of
+  // sum(f(x)). The limit is 0 bytes, or what the forward needs
+  // (affineSample3d's forward keeps its base coordinates in scratch:
+  // 4 (Do + Ho + Wo) bytes).
+  type Make = (tf: Tf, lib: Lib) => [(x: Tensor) => Tensor, Tensor, Tensor[]];
+  const BACKWARDS: [string, string, string, number, Make][] = [
+    ['gridSample', 'gridSampleBackward', 'StnGridSampleGrad', 0, (tf, {gridSample}) => {
+      const g = tf.tensor4d(grid, [N, HO, WO, 2]);
+      return [(x) => gridSample(x, g), tf.tensor4d(input, [N, H, W, C]), [g]];
+    }],
+    ['gridSample3d', 'gridSample3dBackward', 'StnGridSample3dGrad', 0, (tf, {gridSample3d}) => {
+      const g = tf.tensor5d(values([1, 2, 2, 2, 3], -1.2, 1.2), [1, 2, 2, 2, 3]);
+      return [(x) => gridSample3d(x, g), tf.tensor5d(values([1, 2, 3, 4, 2]), [1, 2, 3, 4, 2]), [g]];
+    }],
+    ['affineSample3d', 'affineSample3dBackward', 'StnAffineSample3dGrad', 4 * (2 + 2 + 2), (tf, {affineSample3d}) => {
+      const volume = tf.tensor5d(values([1, 2, 3, 4, 2]), [1, 2, 3, 4, 2]);
+      return [(theta) => affineSample3d(volume, theta, [1, 2, 2, 2, 2]),
+        tf.tensor3d([[[0.9, 0.1, 0, 0.1], [0, 1, 0.1, 0], [0.1, 0, 1.1, 0]]]), [volume]];
+    }],
+    ['flowWarp', 'flowWarpBackward', 'StnFlowWarpGrad', 0, (tf, {flowWarp}) => {
+      const flow = tf.tensor4d(values([N, H, W, 2], -2, 2), [N, H, W, 2]);
+      return [(x) => flowWarp(x as Tensor4D, flow), tf.tensor4d(input, [N, H, W, C]), [flow]];
+    }],
+    ['flowWarp (volumes)', 'flowWarp3dBackward', 'StnFlowWarp3dGrad', 0, (tf, {flowWarp}) => {
+      const flow = tf.tensor5d(values([1, 2, 3, 4, 3], -2, 2), [1, 2, 3, 4, 3]);
+      return [(x) => flowWarp(x as Tensor5D, flow), tf.tensor5d(values([1, 2, 3, 4, 2]), [1, 2, 3, 4, 2]), [flow]];
+    }],
+    ['tf.image.transform', 'imageTransformBackward', 'StnImageTransformGrad', 0, (tf) => {
+      const images = tf.tensor4d(input, [N, H, W, C]);
+      return [(transforms) => tf.image.transform(images, transforms as Tensor2D),
+        tf.tensor2d([[1, 0.1, 0.3, 0, 0.9, -0.2, 0.01, 0], [1.1, 0, -0.4, 0.1, 1, 0.2, 0, 0.02]]), [images]];
+    }],
+  ];
+  describe.each(BACKWARDS)('%s through tfjs: the error reaches the caller of tf.grad', (_, fn, op, limit, make) => {
+    test.each([
+      ['cpu', RangeError, new RegExp(`^${fn}: out of memory: the kernel needs \\d+ bytes of scratch memory, which could not be allocated$`)],
+      ['tensorflow', Error, new RegExp(`${op}Abi\\d+: out of memory: the kernel needs \\d+ bytes of scratch memory`)],
+    ])('on %s', async (backend, type, message) => {
+      const tf = await import('@tensorflow/tfjs-node');
+      const lib = await import('../lib');
+      await useBackend(backend);
+      const [f, x, others] = make(tf, lib);
+      const gradient = () => tf.grad((a: Tensor) => tf.sum(f(a)))(x);
+      expect(() => limited(limit, gradient)).toThrow(type);
+      expect(() => limited(limit, gradient)).toThrow(message);
+      const g = gradient();  // with the memory there, it runs
+      expect(g.shape).toEqual(x.shape);
+      tf.dispose([g, x, ...others]);
+    });
   });
 });

@@ -1,7 +1,7 @@
-// libFuzzer target of the grid sampler (clang -fsanitize=fuzzer): the same
-// decoder and checks as the deterministic driver (fuzz_sampler.h). A failed
-// check aborts, so libFuzzer saves the input. Built by
-// scripts/fuzz.sh (CMake option STN_LIBFUZZER=ON with clang).
+// libFuzzer target of the kernels (clang -fsanitize=fuzzer): the same
+// decoder and checks as the deterministic driver (fuzz_sampler.h; the first
+// byte picks the kernel). A failed check aborts, so libFuzzer saves the
+// input. Built by scripts/fuzz.sh (CMake option STN_LIBFUZZER=ON with clang).
 #include <cstddef>
 #include <cstdint>
 

@@ -250,6 +250,39 @@ void check_known_values() {
   }
 }
 
+// Regression: bicubic with one channel and every tap inside set only the
+// first tap column of its row-load layout, which AVX-512 (no row loads) then
+// gathered all four of: stale stack values as offsets and masks (wrong
+// outputs, reads outside the image; found by ASan). Garbage on the stack
+// below this frame makes any such read show without a sanitizer.
+__attribute__((noinline)) void poison_stack() {
+  volatile unsigned char junk[1 << 16];
+  for (size_t i = 0; i < sizeof junk; ++i) junk[i] = 0x5a;
+}
+
+void check_bicubic_interior_rows() {
+  const SamplerShape s{1, 32, 32, 1, 8, 64};
+  std::vector<float> input(s.h * s.w), grid(s.ho * s.wo * 2);
+  for (size_t i = 0; i < input.size(); ++i) input[i] = float(i % 7) - 3;
+  for (int64_t p = 0; p < s.ho * s.wo; ++p) {  // well inside: every tap in the image
+    grid[2 * p] = -0.5f + float(p % s.wo) / float(s.wo);
+    grid[2 * p + 1] = -0.5f + float(p / s.wo) / float(s.ho);
+  }
+  const SamplerOptions o{Interpolation::Bicubic, Padding::Zeros, false};
+  std::vector<float> want = nan_filled(s.ho * s.wo);
+  grid_sample_forward_ref(s, o, input.data(), grid.data(), want.data());
+  set_num_threads(1);
+  for (Isa isa : all_values<Isa>()) {
+    if (!set_isa(isa)) continue;
+    std::vector<float> out = nan_filled(want.size());
+    poison_stack();
+    grid_sample_forward(s, o, input.data(), grid.data(), out.data());
+    expect_same(std::string("bicubic interior rows, isa=") + name_of(isa), out, want);
+  }
+  set_isa(best_isa());
+  set_num_threads(0);
+}
+
 }  // namespace
 
 int main() {
@@ -300,5 +333,6 @@ int main() {
             ++cases;
           }
   check_known_values();
-  return finish("grid_sampler", cases);
+  check_bicubic_interior_rows();
+  return finish("grid_sampler", cases + 1);
 }
