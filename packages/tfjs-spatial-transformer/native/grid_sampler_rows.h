@@ -1,6 +1,7 @@
 // Internal interface between the threaded drivers (grid_sampler.cc,
-// affine_sampler.cc), the per-ISA row kernels (grid_sampler_simd.inl, built
-// once per ISA) and the dispatcher (dispatch.cc). Not part of the public API.
+// volume_sampler.cc), the per-ISA row kernels (grid_sampler_simd.inl and
+// volume_sampler_simd.inl, built once per ISA) and the dispatcher
+// (dispatch.cc). Not part of the public API.
 // Declarations and plain data only: the ISA units include this file, so no
 // function is defined here (see "Linkage" in grid_sampler_simd.inl's NOTE).
 #pragma once
@@ -8,6 +9,7 @@
 #include <cstdint>
 
 #include "grid_sampler.h"
+#include "volume_sampler.h"
 
 namespace stn {
 
@@ -51,5 +53,27 @@ RowKernels select_rows(const SamplerOptions& o, const SamplerShape& s);
 
 // The row kernels of the active ISA (dispatch.cc).
 RowKernels select_rows(const SamplerOptions& o, const SamplerShape& s);
+
+// A volume forward row: `count` consecutive output points of one batch item,
+// grid [count,3] -> out [count,C]; `inp` is the batch item's input.
+using VolumeForwardRow = void (*)(const VolumeShape& s, const float* inp,
+                                  const float* grid, float* out, int64_t count);
+
+// The vector volume forward rows of each ISA (volume_sampler_simd.inl), or
+// null where none applies (the base ISA, reflection padding, C outside
+// [1, kPixelPathMaxChannels], sizes past int32 offsets): the caller then
+// uses its scalar path.
+namespace base {
+VolumeForwardRow select_volume_forward(const SamplerOptions& o, const VolumeShape& s);
+}
+namespace avx2 {
+VolumeForwardRow select_volume_forward(const SamplerOptions& o, const VolumeShape& s);
+}
+namespace avx512 {
+VolumeForwardRow select_volume_forward(const SamplerOptions& o, const VolumeShape& s);
+}
+
+// The volume forward rows of the active ISA, or null (dispatch.cc).
+VolumeForwardRow select_volume_forward(const SamplerOptions& o, const VolumeShape& s);
 
 }  // namespace stn
