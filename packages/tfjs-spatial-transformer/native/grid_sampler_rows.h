@@ -54,26 +54,34 @@ RowKernels select_rows(const SamplerOptions& o, const SamplerShape& s);
 // The row kernels of the active ISA (dispatch.cc).
 RowKernels select_rows(const SamplerOptions& o, const SamplerShape& s);
 
-// A volume forward row: `count` consecutive output points of one batch item,
-// grid [count,3] -> out [count,C]; `inp` is the batch item's input.
+// The volume rows: as the 2-D rows, over `count` consecutive output points
+// of one batch item with grid points [count,3]; in the backward, `zeroed`
+// counts depth planes (of H * W * C elements) rather than rows.
 using VolumeForwardRow = void (*)(const VolumeShape& s, const float* inp,
                                   const float* grid, float* out, int64_t count);
+using VolumeBackwardRow = void (*)(const VolumeShape& s, const float* gout,
+                                   const float* inp, const float* grid, float* ginp,
+                                   ZeroedRows* zeroed, float* ggrid, int64_t count);
+struct VolumeRowKernels {
+  VolumeForwardRow forward;
+  VolumeBackwardRow backward;
+};
 
-// The vector volume forward rows of each ISA (volume_sampler_simd.inl), or
-// null where none applies (the base ISA, reflection padding, C outside
-// [1, kPixelPathMaxChannels], sizes past int32 offsets): the caller then
-// uses its scalar path.
+// The vector volume rows of each ISA (volume_sampler_simd.inl). Each is null
+// where none applies (the base ISA, reflection padding, C outside
+// [1, kPixelPathMaxChannels], sizes past int32 offsets; the backward also
+// for nearest): the caller then uses its scalar path.
 namespace base {
-VolumeForwardRow select_volume_forward(const SamplerOptions& o, const VolumeShape& s);
+VolumeRowKernels select_volume_rows(const SamplerOptions& o, const VolumeShape& s);
 }
 namespace avx2 {
-VolumeForwardRow select_volume_forward(const SamplerOptions& o, const VolumeShape& s);
+VolumeRowKernels select_volume_rows(const SamplerOptions& o, const VolumeShape& s);
 }
 namespace avx512 {
-VolumeForwardRow select_volume_forward(const SamplerOptions& o, const VolumeShape& s);
+VolumeRowKernels select_volume_rows(const SamplerOptions& o, const VolumeShape& s);
 }
 
-// The volume forward rows of the active ISA, or null (dispatch.cc).
-VolumeForwardRow select_volume_forward(const SamplerOptions& o, const VolumeShape& s);
+// The volume rows of the active ISA (dispatch.cc).
+VolumeRowKernels select_volume_rows(const SamplerOptions& o, const VolumeShape& s);
 
 }  // namespace stn

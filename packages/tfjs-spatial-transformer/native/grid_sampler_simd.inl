@@ -665,7 +665,7 @@ inline void put_lanes(const Shape& s, float* out, int64_t c, V::F v) {
 // backward_full take whole vectors of pixels: the last count % kWidth pixels
 // are padded to a full vector with NaN grid points (which sample nothing) in
 // buffers, then copied back. Grid points have kDims coordinates (the volume
-// rows: Shape = VolumeShape, kDims = 3, forward only).
+// rows: Shape = VolumeShape, kDims = 3).
 template <class K, class Shape = SamplerShape, int kDims = 2>
 struct InVectors {
   static constexpr int kW = V::kWidth;
@@ -683,21 +683,21 @@ struct InVectors {
     copy_n(out_buf, rest * s.c, out + full * s.c);
   }
 
-  static void backward(const SamplerShape& s, const float* gout,
+  static void backward(const Shape& s, const float* gout,
                        const float* inp, const float* grid, float* ginp,
                        ZeroedRows* zeroed, float* ggrid, int64_t count) {
     const int64_t full = count - count % kW;
     K::backward_full(s, gout, inp, grid, ginp, zeroed, ggrid, full);
     if (full == count) return;
     const int64_t rest = count - full;
-    float grid_buf[2 * kW], ggrid_buf[2 * kW], gout_buf[kW * kPixelPathMaxChannels];
-    fill_n(grid_buf, 2 * kW, NAN);
+    float grid_buf[kDims * kW], ggrid_buf[kDims * kW], gout_buf[kW * kPixelPathMaxChannels];
+    fill_n(grid_buf, kDims * kW, NAN);
     fill_n(gout_buf, kW * s.c, 0.0f);
-    copy_n(grid + 2 * full, 2 * rest, grid_buf);
+    copy_n(grid + kDims * full, kDims * rest, grid_buf);
     copy_n(gout + full * s.c, rest * s.c, gout_buf);
     K::backward_full(s, gout_buf, inp, grid_buf, ginp, zeroed,
                      ggrid ? ggrid_buf : nullptr, kW);
-    if (ggrid) copy_n(ggrid_buf, 2 * rest, ggrid + 2 * full);
+    if (ggrid) copy_n(ggrid_buf, kDims * rest, ggrid + kDims * full);
   }
 };
 

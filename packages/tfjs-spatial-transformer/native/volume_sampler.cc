@@ -1,18 +1,19 @@
 // NOTE [threaded volume sampler]
 //
-// The forward runs the vector rows of volume_sampler_simd.inl where the
-// dispatch has them (AVX2/AVX-512, C <= kPixelPathMaxChannels, zeros or
-// border padding): tasks of whole output rows of one item (up to
-// kSpanPoints points), handed to the row kernel as spans that cross row ends
-// (a computed grid, affine or flow, is filled into a buffer of kChunk points
-// first), as grid_sampler.cc does for 2-D.
+// Where the dispatch has them (AVX2/AVX-512, C <= kPixelPathMaxChannels,
+// zeros or border padding; the backward trilinear only), the vector rows of
+// volume_sampler_simd.inl run spans of consecutive output points of one item
+// that cross row ends (a computed grid, affine or flow, is filled into a
+// buffer of kChunk points first), as grid_sampler.cc does for 2-D; forward
+// tasks are whole output rows of one item, up to kSpanPoints points.
 //
-// Elsewhere, and for the backward, work is split into output rows (one
-// (n, z, y) line of Wo points). Each point's in-bounds corners are gathered
-// once (volume_coords.h: the same positions and weights as the reference),
-// then each corner is applied to all C channels in a loop the compiler
-// vectorises; the per-channel order of operations is the reference's, so the
-// forward and grad_grid equal it bit for bit (the vector rows, too).
+// Elsewhere work is split into output rows (one (n, z, y) line of Wo
+// points). Each point's in-bounds corners are gathered once (volume_coords.h:
+// the same positions and weights as the reference), then each corner is
+// applied to all C channels in a loop the compiler vectorises; the
+// per-channel order of operations is the reference's, so the forward and
+// grad_grid equal it bit for bit (the vector rows' too), and grad_input's
+// scatter adds the same products in the same order on both paths.
 //
 // grad_input is a scatter-add, made deterministic as the 2-D sampler's is
 // (grid_sampler.cc): each item's rows are split into `blocks` blocks chosen
@@ -105,10 +106,9 @@ void forward_point(const VolumeShape& s, const SamplerOptions& o, const float* i
   }
 }
 
-// The depth planes [begin, end) of a scratch slice zeroed so far.
-struct ZeroedPlanes {
-  int64_t begin = 0, end = 0;
-};
+// The depth planes [begin, end) of a scratch slice zeroed so far (the row
+// kernels' ZeroedRows, whose rows are planes here).
+using ZeroedPlanes = ZeroedRows;
 
 // Zeroes planes [lo, hi) of `slice` that are not yet, keeping one range.
 void cover(const VolumeShape& s, float* slice, ZeroedPlanes* z, int64_t lo, int64_t hi) {
@@ -336,7 +336,7 @@ template <class Source>
 void forward_impl(const VolumeShape& s, const SamplerOptions& o, const float* input,
                   const Source& src, float* output) {
   const int64_t rows = rows_per_item(s), total = s.n * rows;
-  if (const VolumeForwardRow row = select_volume_forward(o, s)) {
+  if (const VolumeForwardRow row = select_volume_rows(o, s).forward) {
     const int64_t step = std::max<int64_t>(1, kSpanPoints / std::max<int64_t>(s.wo, 1));
     const int64_t per_item = (rows + step - 1) / step;
 #pragma omp parallel for num_threads(threads(s)) schedule(static)
@@ -368,9 +368,22 @@ template <class Source>
 void backward_impl(const VolumeShape& s, const SamplerOptions& o, const float* grad_output,
                    const float* input, const Source& src, float* grad_input, float* slices) {
   const int64_t rows = rows_per_item(s), item = item_size(s);
+  const VolumeBackwardRow row = select_volume_rows(o, s).backward;
   // Rows [r0, r1) of item n.
   auto run_rows = [&](int64_t n, int64_t r0, int64_t r1, float* ginp, ZeroedPlanes* z) {
-    float buf[3], gbuf[3];
+    float buf[3 * kChunk], gbuf[3 * kChunk];
+    if (row) {
+      const int64_t end = (n * rows + r1) * s.wo;
+      for (int64_t p = (n * rows + r0) * s.wo, count; p < end; p += count) {
+        count = std::min(Source::kPoints, end - p);
+        float* gg = src.grad_target(p, gbuf);
+        row(s, grad_output + p * s.c, input + n * item, span_points(src, p, count, buf), ginp, z,
+            gg, count);
+        if (gg)
+          for (int64_t j = 0; j < count; ++j) src.take_grad(p + j, gg + 3 * j);
+      }
+      return;
+    }
     for (int64_t r = n * rows + r0; r < n * rows + r1; ++r)
       for (int64_t x = 0; x < s.wo; ++x) {
         const int64_t p = r * s.wo + x;
