@@ -73,4 +73,14 @@ RowKernels select_rows(const SamplerOptions& o, const SamplerShape& s) {
   }
 }
 
+VolumeRowKernels select_volume_rows(const SamplerOptions& o, const VolumeShape& s) {
+  switch (get_isa()) {
+#if defined(__x86_64__) || defined(_M_X64)
+    case Isa::Avx512: return avx512::select_volume_rows(o, s);
+    case Isa::Avx2: return avx2::select_volume_rows(o, s);
+#endif
+    default: return base::select_volume_rows(o, s);
+  }
+}
+
 }  // namespace stn

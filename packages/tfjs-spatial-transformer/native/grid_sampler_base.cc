@@ -1,4 +1,6 @@
-// The row kernels of grid_sampler_simd.inl, portable: the project's baseline
-// flags only (SSE2 on x86-64); the only build on other architectures.
+// The row kernels of grid_sampler_simd.inl and volume_sampler_simd.inl,
+// portable: the project's baseline flags only (SSE2 on x86-64); the only build
+// on other architectures.
 #define STN_ISA base
 #include "grid_sampler_simd.inl"
+#include "volume_sampler_simd.inl"

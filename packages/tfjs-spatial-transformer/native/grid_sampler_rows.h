@@ -1,6 +1,7 @@
 // Internal interface between the threaded drivers (grid_sampler.cc,
-// affine_sampler.cc), the per-ISA row kernels (grid_sampler_simd.inl, built
-// once per ISA) and the dispatcher (dispatch.cc). Not part of the public API.
+// volume_sampler.cc), the per-ISA row kernels (grid_sampler_simd.inl and
+// volume_sampler_simd.inl, built once per ISA) and the dispatcher
+// (dispatch.cc). Not part of the public API.
 // Declarations and plain data only: the ISA units include this file, so no
 // function is defined here (see "Linkage" in grid_sampler_simd.inl's NOTE).
 #pragma once
@@ -8,6 +9,7 @@
 #include <cstdint>
 
 #include "grid_sampler.h"
+#include "volume_sampler.h"
 
 namespace stn {
 
@@ -51,5 +53,35 @@ RowKernels select_rows(const SamplerOptions& o, const SamplerShape& s);
 
 // The row kernels of the active ISA (dispatch.cc).
 RowKernels select_rows(const SamplerOptions& o, const SamplerShape& s);
+
+// The volume rows: as the 2-D rows, over `count` consecutive output points
+// of one batch item with grid points [count,3]; in the backward, `zeroed`
+// counts depth planes (of H * W * C elements) rather than rows.
+using VolumeForwardRow = void (*)(const VolumeShape& s, const float* inp,
+                                  const float* grid, float* out, int64_t count);
+using VolumeBackwardRow = void (*)(const VolumeShape& s, const float* gout,
+                                   const float* inp, const float* grid, float* ginp,
+                                   ZeroedRows* zeroed, float* ggrid, int64_t count);
+struct VolumeRowKernels {
+  VolumeForwardRow forward;
+  VolumeBackwardRow backward;
+};
+
+// The vector volume rows of each ISA (volume_sampler_simd.inl). Each is null
+// where none applies (the base ISA, reflection padding, C outside
+// [1, kPixelPathMaxChannels], sizes past int32 offsets; the backward also
+// for nearest): the caller then uses its scalar path.
+namespace base {
+VolumeRowKernels select_volume_rows(const SamplerOptions& o, const VolumeShape& s);
+}
+namespace avx2 {
+VolumeRowKernels select_volume_rows(const SamplerOptions& o, const VolumeShape& s);
+}
+namespace avx512 {
+VolumeRowKernels select_volume_rows(const SamplerOptions& o, const VolumeShape& s);
+}
+
+// The volume rows of the active ISA (dispatch.cc).
+VolumeRowKernels select_volume_rows(const SamplerOptions& o, const VolumeShape& s);
 
 }  // namespace stn

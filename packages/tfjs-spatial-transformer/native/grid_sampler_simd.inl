@@ -459,6 +459,21 @@ struct V {
     store(p, _mm512_permutex2var_ps(x, lo, y));
     store(p + kWidth, _mm512_permutex2var_ps(x, hi, y));
   }
+  // (x, y, z) triples at p -> x, y, z lanes: element 3k + j of the 48 goes to
+  // lane k of output j, taken from a:b by a first permute (elements < 32) and
+  // from c by a second.
+  static void deinterleave3(const float* p, F* x, F* y, F* z) {
+    const F a = load(p), b = load(p + kWidth), c = load(p + 2 * kWidth);
+    auto pick = [&](I from_ab, I from_c) {
+      return _mm512_permutex2var_ps(_mm512_permutex2var_ps(a, from_ab, b), from_c, c);
+    };
+    *x = pick(_mm512_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 0, 0, 0, 0, 0),
+              _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 17, 20, 23, 26, 29));
+    *y = pick(_mm512_setr_epi32(1, 4, 7, 10, 13, 16, 19, 22, 25, 28, 31, 0, 0, 0, 0, 0),
+              _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 18, 21, 24, 27, 30));
+    *z = pick(_mm512_setr_epi32(2, 5, 8, 11, 14, 17, 20, 23, 26, 29, 0, 0, 0, 0, 0, 0),
+              _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 19, 22, 25, 28, 31));
+  }
   static I lane_index() {
     return _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
                              15);
@@ -525,6 +540,21 @@ struct V {
     const F hi = _mm256_unpackhi_ps(x, y);  // x2 y2 x3 y3 | x6 y6 x7 y7
     store(p, _mm256_permute2f128_ps(lo, hi, 0x20));
     store(p + kWidth, _mm256_permute2f128_ps(lo, hi, 0x31));
+  }
+  // (x, y, z) triples at p -> x, y, z lanes: lane i of a blend takes a, b or
+  // c, whichever holds an element of the wanted axis at lane i; a permute
+  // then puts the 8 in order.
+  static void deinterleave3(const float* p, F* x, F* y, F* z) {
+    const F a = load(p), b = load(p + kWidth), c = load(p + 2 * kWidth);
+    // x0 x3 x6 x1 x4 x7 x2 x5
+    const F tx = _mm256_blend_ps(_mm256_blend_ps(a, b, 0x92), c, 0x24);
+    // y5 y0 y3 y6 y1 y4 y7 y2
+    const F ty = _mm256_blend_ps(_mm256_blend_ps(a, b, 0x24), c, 0x49);
+    // z2 z5 z0 z3 z6 z1 z4 z7
+    const F tz = _mm256_blend_ps(_mm256_blend_ps(a, b, 0x49), c, 0x92);
+    *x = _mm256_permutevar8x32_ps(tx, _mm256_setr_epi32(0, 3, 6, 1, 4, 7, 2, 5));
+    *y = _mm256_permutevar8x32_ps(ty, _mm256_setr_epi32(1, 4, 7, 2, 5, 0, 3, 6));
+    *z = _mm256_permutevar8x32_ps(tz, _mm256_setr_epi32(2, 5, 0, 3, 6, 1, 4, 7));
   }
   static I lane_index() { return _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7); }
   static bool all(M m) { return _mm256_movemask_ps(m) == 0xff; }
@@ -618,8 +648,10 @@ inline void vec_cell(const SamplerShape& s, V::F ix, V::F iy, V::M finite,
   cell->dy1 = V::sub(V::add(fy, one), iy);
 }
 
-// Writes channel c of kWidth pixels (lanes) to out (stride C).
-inline void put_lanes(const SamplerShape& s, float* out, int64_t c, V::F v) {
+// Writes channel c of kWidth pixels (lanes) to out (stride C); Shape is
+// SamplerShape or VolumeShape.
+template <class Shape>
+inline void put_lanes(const Shape& s, float* out, int64_t c, V::F v) {
   if (s.c == 1) {
     V::store(out, v);
     return;
@@ -632,39 +664,40 @@ inline void put_lanes(const SamplerShape& s, float* out, int64_t c, V::F v) {
 // The row entry points of a vector kernel K, whose forward_full and
 // backward_full take whole vectors of pixels: the last count % kWidth pixels
 // are padded to a full vector with NaN grid points (which sample nothing) in
-// buffers, then copied back.
-template <class K>
+// buffers, then copied back. Grid points have kDims coordinates (the volume
+// rows: Shape = VolumeShape, kDims = 3).
+template <class K, class Shape = SamplerShape, int kDims = 2>
 struct InVectors {
   static constexpr int kW = V::kWidth;
 
-  static void forward(const SamplerShape& s, const float* inp,
+  static void forward(const Shape& s, const float* inp,
                       const float* grid, float* out, int64_t count) {
     const int64_t full = count - count % kW;
     K::forward_full(s, inp, grid, out, full);
     if (full == count) return;
     const int64_t rest = count - full;
-    float grid_buf[2 * kW], out_buf[kW * kPixelPathMaxChannels];
-    fill_n(grid_buf, 2 * kW, NAN);
-    copy_n(grid + 2 * full, 2 * rest, grid_buf);
+    float grid_buf[kDims * kW], out_buf[kW * kPixelPathMaxChannels];
+    fill_n(grid_buf, kDims * kW, NAN);
+    copy_n(grid + kDims * full, kDims * rest, grid_buf);
     K::forward_full(s, inp, grid_buf, out_buf, kW);
     copy_n(out_buf, rest * s.c, out + full * s.c);
   }
 
-  static void backward(const SamplerShape& s, const float* gout,
+  static void backward(const Shape& s, const float* gout,
                        const float* inp, const float* grid, float* ginp,
                        ZeroedRows* zeroed, float* ggrid, int64_t count) {
     const int64_t full = count - count % kW;
     K::backward_full(s, gout, inp, grid, ginp, zeroed, ggrid, full);
     if (full == count) return;
     const int64_t rest = count - full;
-    float grid_buf[2 * kW], ggrid_buf[2 * kW], gout_buf[kW * kPixelPathMaxChannels];
-    fill_n(grid_buf, 2 * kW, NAN);
+    float grid_buf[kDims * kW], ggrid_buf[kDims * kW], gout_buf[kW * kPixelPathMaxChannels];
+    fill_n(grid_buf, kDims * kW, NAN);
     fill_n(gout_buf, kW * s.c, 0.0f);
-    copy_n(grid + 2 * full, 2 * rest, grid_buf);
+    copy_n(grid + kDims * full, kDims * rest, grid_buf);
     copy_n(gout + full * s.c, rest * s.c, gout_buf);
     K::backward_full(s, gout_buf, inp, grid_buf, ginp, zeroed,
                      ggrid ? ggrid_buf : nullptr, kW);
-    if (ggrid) copy_n(ggrid_buf, 2 * rest, ggrid + 2 * full);
+    if (ggrid) copy_n(ggrid_buf, kDims * rest, ggrid + kDims * full);
   }
 };
 

@@ -1,11 +1,19 @@
 // NOTE [threaded volume sampler]
 //
-// Work is split into output rows (one (n, z, y) line of Wo points). Each
-// point's in-bounds corners are gathered once (volume_coords.h: the same
-// positions and weights as the reference), then each corner is applied to
-// all C channels in a loop the compiler vectorises; the per-channel order of
-// operations is the reference's, so the forward and grad_grid equal it bit
-// for bit.
+// Where the dispatch has them (AVX2/AVX-512, C <= kPixelPathMaxChannels,
+// zeros or border padding; the backward trilinear only), the vector rows of
+// volume_sampler_simd.inl run spans of consecutive output points of one item
+// that cross row ends (a computed grid, affine or flow, is filled into a
+// buffer of kChunk points first), as grid_sampler.cc does for 2-D; forward
+// tasks are whole output rows of one item, up to kSpanPoints points.
+//
+// Elsewhere work is split into output rows (one (n, z, y) line of Wo
+// points). Each point's in-bounds corners are gathered once (volume_coords.h:
+// the same positions and weights as the reference), then each corner is
+// applied to all C channels in a loop the compiler vectorises; the
+// per-channel order of operations is the reference's, so the forward and
+// grad_grid equal it bit for bit (the vector rows' too), and grad_input's
+// scatter adds the same products in the same order on both paths.
 //
 // grad_input is a scatter-add, made deterministic as the 2-D sampler's is
 // (grid_sampler.cc): each item's rows are split into `blocks` blocks chosen
@@ -22,6 +30,7 @@
 #include "affine_coords.h"
 #include "flow_coords.h"
 #include "flow_warp.h"
+#include "grid_sampler_rows.h"
 #include "volume_coords.h"
 #include "volume_sampler.h"
 
@@ -32,6 +41,10 @@ using coord::TrilinearCell;
 
 // Tasks per backward call to aim for when the batch alone is too small.
 constexpr int64_t kTargetTasks = 8;
+// Output points per forward task of the vector rows, and per row-kernel call
+// from a computed (affine or flow) grid.
+constexpr int64_t kSpanPoints = 2048;
+constexpr int64_t kChunk = 256;
 // Upper bound of the backward's scratch (partial grad_input) memory.
 constexpr int64_t kScratchBytes = int64_t{256} << 20;
 // Elements per task when the partial sums are added.
@@ -93,10 +106,9 @@ void forward_point(const VolumeShape& s, const SamplerOptions& o, const float* i
   }
 }
 
-// The depth planes [begin, end) of a scratch slice zeroed so far.
-struct ZeroedPlanes {
-  int64_t begin = 0, end = 0;
-};
+// The depth planes [begin, end) of a scratch slice zeroed so far (the row
+// kernels' ZeroedRows, whose rows are planes here).
+using ZeroedPlanes = ZeroedRows;
 
 // Zeroes planes [lo, hi) of `slice` that are not yet, keeping one range.
 void cover(const VolumeShape& s, float* slice, ZeroedPlanes* z, int64_t lo, int64_t hi) {
@@ -176,6 +188,7 @@ void backward_point(const VolumeShape& s, const SamplerOptions& o, const float* 
 // Where output point p (of all N * Do * Ho * Wo) finds its grid point, and
 // where its grid gradient goes: a stored grid [N or 1,Do,Ho,Wo,3] ...
 struct StoredVolumeGrid {
+  static constexpr int64_t kPoints = INT64_MAX;  // a span's points are contiguous
   const float* grid;
   float* grad_grid;  // null: not wanted here (or summed by shared_grid_grad)
   int64_t points_per_item;
@@ -190,6 +203,7 @@ struct StoredVolumeGrid {
 // ... or a displacement field [N,Do,Ho,Wo,3] (flow_warp.h), the grid point
 // computed on the fly, the gradient scaled into grad_flow.
 struct VolumeFlow {
+  static constexpr int64_t kPoints = kChunk;
   const float* flow;
   float* grad_flow;
   VolumeShape s;
@@ -214,6 +228,7 @@ struct VolumeFlow {
 // base coordinates; its gradient goes to row_partials [N*Do*Ho,12] (null: not
 // wanted), in affine_grid_3d_backward's order within each row.
 struct AffineVolumeGrid {
+  static constexpr int64_t kPoints = kChunk;
   const float* theta;
   double* row_partials;
   VolumeShape s;
@@ -308,10 +323,35 @@ void shared_grid_grad(const VolumeShape& s, const SamplerOptions& o,
   }
 }
 
+// The grid points of output points [p, p + n) of one item (n <= kPoints):
+// a stored grid's own, else computed into buf.
+template <class Source>
+const float* span_points(const Source& src, int64_t p, int64_t n, float* buf) {
+  if constexpr (Source::kPoints == INT64_MAX) return src.point(p, buf);
+  for (int64_t j = 0; j < n; ++j) src.point(p + j, buf + 3 * j);
+  return buf;
+}
+
 template <class Source>
 void forward_impl(const VolumeShape& s, const SamplerOptions& o, const float* input,
                   const Source& src, float* output) {
   const int64_t rows = rows_per_item(s), total = s.n * rows;
+  if (const VolumeForwardRow row = select_volume_rows(o, s).forward) {
+    const int64_t step = std::max<int64_t>(1, kSpanPoints / std::max<int64_t>(s.wo, 1));
+    const int64_t per_item = (rows + step - 1) / step;
+#pragma omp parallel for num_threads(threads(s)) schedule(static)
+    for (int64_t t = 0; t < s.n * per_item; ++t) {
+      float buf[3 * kChunk];
+      const int64_t n = t / per_item, r0 = n * rows + t % per_item * step;
+      const int64_t end = std::min(n * rows + rows, r0 + step) * s.wo;
+      for (int64_t p = r0 * s.wo, count; p < end; p += count) {
+        count = std::min(Source::kPoints, end - p);
+        row(s, input + n * item_size(s), span_points(src, p, count, buf), output + p * s.c,
+            count);
+      }
+    }
+    return;
+  }
 #pragma omp parallel for num_threads(threads(s)) schedule(static)
   for (int64_t r = 0; r < total; ++r) {
     float buf[3];
@@ -328,9 +368,22 @@ template <class Source>
 void backward_impl(const VolumeShape& s, const SamplerOptions& o, const float* grad_output,
                    const float* input, const Source& src, float* grad_input, float* slices) {
   const int64_t rows = rows_per_item(s), item = item_size(s);
+  const VolumeBackwardRow row = select_volume_rows(o, s).backward;
   // Rows [r0, r1) of item n.
   auto run_rows = [&](int64_t n, int64_t r0, int64_t r1, float* ginp, ZeroedPlanes* z) {
-    float buf[3], gbuf[3];
+    float buf[3 * kChunk], gbuf[3 * kChunk];
+    if (row) {
+      const int64_t end = (n * rows + r1) * s.wo;
+      for (int64_t p = (n * rows + r0) * s.wo, count; p < end; p += count) {
+        count = std::min(Source::kPoints, end - p);
+        float* gg = src.grad_target(p, gbuf);
+        row(s, grad_output + p * s.c, input + n * item, span_points(src, p, count, buf), ginp, z,
+            gg, count);
+        if (gg)
+          for (int64_t j = 0; j < count; ++j) src.take_grad(p + j, gg + 3 * j);
+      }
+      return;
+    }
     for (int64_t r = n * rows + r0; r < n * rows + r1; ++r)
       for (int64_t x = 0; x < s.wo; ++x) {
         const int64_t p = r * s.wo + x;

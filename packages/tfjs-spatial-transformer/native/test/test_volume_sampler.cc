@@ -1,6 +1,6 @@
-// The volume sampler and the 3-D affine grid: threaded vs reference (forward
-// and grad_grid bit for bit, grad_input within rounding and the same bits for
-// 1-4 threads), hand-computed values, central finite differences of both
+// The volume sampler and the 3-D affine grid: threaded vs reference on every
+// ISA the CPU has (forward and grad_grid bit for bit, grad_input within
+// rounding and the same bits for every ISA and 1-4 threads), hand-computed values, central finite differences of both
 // gradients, one grid for the whole batch, hostile coordinates, zero sizes.
 #include <cmath>
 #include <random>
@@ -70,9 +70,11 @@ void check_against_ref(const VolumeShape& s, const SamplerOptions& o, std::mt199
   expect_finite(name + " ref grad_grid", gg_ref);
 
   std::vector<float> gin_first;
+  for (Isa isa : all_values<Isa>()) {
+  if (!set_isa(isa)) continue;
   for (int threads : {1, 2, 3, 4}) {
     set_num_threads(threads);
-    const std::string at = name + " threads=" + std::to_string(threads);
+    const std::string at = name + " isa=" + name_of(isa) + " threads=" + std::to_string(threads);
     auto out = nan_filled(output_count(s));
     grid_sample_3d_forward(s, o, input.data(), grid.data(), out.data());
     expect_same(at + " output", out, out_ref);
@@ -82,7 +84,7 @@ void check_against_ref(const VolumeShape& s, const SamplerOptions& o, std::mt199
     expect_same(at + " grad_grid", gg, gg_ref);
     expect_near(at + " grad_input", gin, gin_ref, scatter_tolerance(gin_ref));
     if (gin_first.empty()) gin_first = gin;
-    else expect_same(at + " grad_input vs 1 thread", gin, gin_first);
+    else expect_same(at + " grad_input vs the first run", gin, gin_first);
     // Each gradient alone gives the same bits as both together.
     auto gg_only = nan_filled(grid_count(s)), gin_only = nan_filled(input_count(s));
     with_scratch(grid_sample_3d_backward_scratch(s, false), grid_sample_3d_backward, s, o,
@@ -92,6 +94,8 @@ void check_against_ref(const VolumeShape& s, const SamplerOptions& o, std::mt199
                  gout.data(), input.data(), grid.data(), gin_only.data(), nullptr);
     expect_same(at + " grad_input alone", gin_only, gin);
   }
+  }
+  set_isa(best_isa());
   set_num_threads(0);
 }
 
@@ -245,9 +249,11 @@ void check_affine_sample(const VolumeShape& s, const SamplerOptions& o, std::mt1
   with_scratch(ref_bytes, affine_sample_3d_backward_ref, s, o, gout.data(), input.data(), theta.data(),
                gin_ref.data(), gt_ref.data());
   std::vector<float> gin_first, gt_first;
+  for (Isa isa : all_values<Isa>()) {
+  if (!set_isa(isa)) continue;
   for (int threads : {1, 2, 3, 4}) {
     set_num_threads(threads);
-    const std::string at = name + " threads=" + std::to_string(threads);
+    const std::string at = name + " isa=" + name_of(isa) + " threads=" + std::to_string(threads);
     auto out = nan_filled(output_count(s)), gin = nan_filled(input_count(s)),
          gt = nan_filled(grid_batch(s) * 12);
     with_scratch(affine_sample_3d_forward_scratch(s), affine_sample_3d_forward, s, o, input.data(),
@@ -261,14 +267,16 @@ void check_affine_sample(const VolumeShape& s, const SamplerOptions& o, std::mt1
       gin_first = gin;
       gt_first = gt;
     } else {
-      expect_same(at + " grad_input vs 1 thread", gin, gin_first);
-      expect_same(at + " grad_theta vs 1 thread", gt, gt_first);
+      expect_same(at + " grad_input vs the first run", gin, gin_first);
+      expect_same(at + " grad_theta vs the first run", gt, gt_first);
     }
     auto gt_only = nan_filled(grid_batch(s) * 12);
     with_scratch(affine_sample_3d_backward_scratch(s, false, true), affine_sample_3d_backward, s, o,
                  gout.data(), input.data(), theta.data(), nullptr, gt_only.data());
     expect_same(at + " grad_theta alone", gt_only, gt);
   }
+  }
+  set_isa(best_isa());
   set_num_threads(0);
 }
 
@@ -319,6 +327,13 @@ int main() {
       {1, 5, 6, 7, 16, 4, 5, 6},      // C = 16, N = 1: several blocks
       {3, 4, 3, 2, 5, 3, 3, 3, true}, // one grid for the batch
       {2, 24, 20, 18, 2, 20, 18, 16}, // past the parallel threshold
+      // The vector rows (C <= 4): spans of 7, 8, 16, 33 and 2430 points (two
+      // tasks per item), around the vector widths 8 and 16, with tails.
+      {1, 4, 5, 6, 4, 1, 1, 7},
+      {1, 4, 5, 6, 1, 1, 1, 8},
+      {1, 4, 5, 6, 2, 1, 2, 8},
+      {2, 4, 5, 6, 3, 1, 3, 11},
+      {1, 7, 6, 5, 1, 9, 9, 30},
   };
   for (const VolumeShape& s : shapes)
     for (auto mode : {Interpolation::Bilinear, Interpolation::Nearest})
