@@ -104,6 +104,13 @@ inline bool hostile_value(const Draw& d, float* v) {
   }
 }
 
+// A fill or extrapolation value: mostly finite; 1 in 16 NaN, 1 in 16 +Inf.
+inline float fill_value(uint8_t v) {
+  if (v % 16 == 0) return std::nanf("");
+  if (v % 16 == 1) return std::numeric_limits<float>::infinity();
+  return float(int(v) - 128) / 32.0f;
+}
+
 // A position along an axis of `size` pixels, in pixels: hostile, or a pixel
 // centre in [-2, size + 1], or halfway between two, or a float neighbour of
 // either (points just inside and just outside), or uniform around the axis.

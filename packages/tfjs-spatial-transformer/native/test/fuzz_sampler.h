@@ -37,6 +37,7 @@
 #include "fuzz_planar.h"
 #include "fuzz_transform.h"
 #include "fuzz_volume.h"
+#include "fuzz_warps.h"
 
 namespace stn_fuzz {
 
@@ -54,6 +55,8 @@ inline const std::vector<Kernel>& kernels() {
       {"affineSample3d", affine_sample_3d_case},
       {"flowWarp3d", flow_warp_3d_case},
       {"transform", image_transform_case},
+      {"rotateWithOffset", rotate_with_offset_case},
+      {"cropAndResize", crop_and_resize_case},
   };
   return table;
 }
