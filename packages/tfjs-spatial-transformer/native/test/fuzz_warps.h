@@ -5,9 +5,9 @@
 //
 // Rotations: cos and sin of quarter and half turns exactly, of k pi / 2 as
 // Math.cos gives them (a hair off), of any or huge angles, dyadic pairs,
-// NaN, +-Inf, huge; centres anywhere, on quarter pixels (with those turns,
-// sources exactly on the ties k + 0.5, -0.5 among them), far outside; a fill
-// value per channel, NaN and Inf too. Crops: box edges on pixels, halfway,
+// NaN, +-Inf, huge; centres anywhere, on quarter pixels, far outside, and in
+// half the cases where a pixel's source is a tie (-0.5, k + 0.5) or a
+// pixel, exactly for the turns; a fill value per channel, NaN and Inf too. Crops: box edges on pixels, halfway,
 // next to them, partly and wholly outside, flipped, degenerate, the whole
 // image, NaN, +-Inf, huge; dyadic boxes on images and crops of 2^j + 1
 // pixels (exact ties for 'nearest', exact lerps); crop sides of 1; box
@@ -48,32 +48,33 @@ inline bool hostile_double(const Draw& d, double* v) {
 }
 constexpr uint8_t kHostileDoubles = 25;
 
-// cos and sin: a quarter or half turn exactly; Math.cos, Math.sin of k pi/2
-// (cos(pi/2) = 6.1e-17: sources a hair off the ties); of any angle, or a
-// huge one; a dyadic pair (no rotation, but the kernel takes any pair: every
-// product is exact, so quarter-pixel centres give exact ties); or each of
-// the two hostile.
+// cos and sin: a quarter or half turn exactly (1 case in 4); Math.cos,
+// Math.sin of k pi/2 (cos(pi/2) = 6.1e-17: sources a hair off the ties); a
+// dyadic pair (no rotation, but the kernel takes any pair: every product is
+// exact, so quarter-pixel centres give exact ties); each of the two
+// hostile; of a huge angle, or of any.
 inline void angle_values(Bytes& b, std::mt19937_64& rng, double* cos, double* sin) {
   const double pi = 3.141592653589793;  // Math.PI
   const Draw d = draw(b, rng);
   const uint32_t p = d.payload;
   double angle;
   switch (d.sel % 8) {
-    case 0: {
+    case 0:
+    case 1: {
       static const double turns[4][2] = {{1, 0}, {0, 1}, {-1, 0}, {0, -1}};
       *cos = turns[p % 4][0];
       *sin = turns[p % 4][1];
       return;
     }
-    case 1: angle = double(int(p % 9) - 4) * pi / 2; break;
-    case 2: {
+    case 2: angle = double(int(p % 9) - 4) * pi / 2; break;
+    case 3: {
       static const double dyadic[] = {0, 0.25, 0.5, 0.75, 1, -0.25, -0.5, -0.75, -1, -0.0};
       *cos = dyadic[p % 10];
       *sin = dyadic[p / 10 % 10];
       return;
     }
-    case 3: angle = double(p) * 1e20; break;
-    case 4: {
+    case 4: angle = double(p) * 1e20; break;
+    case 5: {
       for (double* v : {cos, sin}) {
         const Draw e = draw(b, rng);
         hostile_double({uint8_t(e.sel % kHostileDoubles), e.payload}, v);
@@ -87,17 +88,43 @@ inline void angle_values(Bytes& b, std::mt19937_64& rng, double* cos, double* si
 }
 
 // A centre coordinate (tfjs's W * center_x or H * center_y) for an axis of
-// `size` pixels: hostile; a quarter pixel in [-2, size + 2]; size * u for u
+// `size` pixels: hostile; a quarter pixel in [-1, size + 1]; size * u for u
 // in [0, 1], as tfjs computes it; or far outside (2^20 to 2^52, where
 // x - cx is inexact).
 inline double centre_value(Bytes& b, std::mt19937_64& rng, int64_t size) {
   const Draw d = draw(b, rng);
   double v;
   if (hostile_double(d, &v)) return v;
-  if (d.sel < 128) return double(int64_t(d.payload % uint32_t(4 * size + 17)) - 8) / 4;
+  if (d.sel < 128) return double(int64_t(d.payload % uint32_t(4 * size + 9)) - 4) / 4;
   if (d.sel < 224) return double(size) * (double(d.payload) / 4294967295.0);
   return (d.payload & 1 ? 1 : -1) *
          std::ldexp(1 + double(d.payload >> 1 & 0xff) / 256, 20 + int(d.payload >> 9) % 33);
+}
+
+// Moves the centre so that a random output pixel (x0, y0) reads source
+// (tx, ty), each a tie (-0.5, k + 0.5, or W - 0.5, which rounds outside)
+// or a pixel: exact for quarter and half turns (the centre is then a
+// quarter pixel), a near tie for other angles. The identity has no such
+// centre (det = 0): left as drawn.
+inline void centre_on_tie(std::mt19937_64& rng, const RotateShape& s, Rotation* r) {
+  const double a = 1 - r->cos, b = r->sin, det = a * a + b * b;
+  if (!(det > 0 && std::isfinite(det)) || s.h == 0 || s.w == 0) return;
+  auto target = [&rng](int64_t size) {
+    const uint64_t v = rng();
+    const double k = double(v / 4 % uint64_t(size));
+    switch (v % 4) {
+      case 0: return -0.5;
+      case 1: return double(size) - 0.5;
+      case 2: return k + 0.5;
+      default: return k;
+    }
+  };
+  const double x0 = double(rng() % uint64_t(s.w)), y0 = double(rng() % uint64_t(s.h));
+  const double tx = target(s.w), ty = target(s.h);
+  // tx = (x0 - cx) cos - (y0 - cy) sin + cx, ty likewise, solved for (cx, cy).
+  const double r1 = tx - x0 * r->cos + y0 * r->sin, r2 = ty - x0 * r->sin - y0 * r->cos;
+  r->cx = (a * r1 - b * r2) / det;
+  r->cy = (b * r1 + a * r2) / det;
 }
 
 inline std::string describe(const RotateShape& s, const Rotation& r) {
@@ -140,6 +167,7 @@ inline Case rotate_with_offset_case(Bytes& b, int64_t max_elements) {
   angle_values(b, rng, &r.cos, &r.sin);
   r.cx = centre_value(b, rng, s.w);
   r.cy = centre_value(b, rng, s.h);
+  if (b.u8() % 2) centre_on_tie(rng, s, &r);
   // One exact-size block, as the addon's fill argument.
   auto fill = std::make_shared<Buffer>(s.c);
   for (int64_t i = 0; i < s.c; ++i) (*fill)[i] = fill_value(b.u8());
