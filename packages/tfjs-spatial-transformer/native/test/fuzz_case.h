@@ -203,8 +203,8 @@ inline void fill_values(Buffer* input, Buffer* grad_output, uint8_t kind, std::m
 }
 
 // A kernel's results, pre-filled with NaN (a value a kernel forgot to write
-// shows). grad_transform is the gradient of the grid, theta, flow or
-// transforms.
+// shows). grad_transform is the gradient of the grid, theta, flow,
+// transforms or boxes (empty for a rotation, which has none).
 struct Results {
   Buffer output, grad_input, grad_transform;
   Results(int64_t outputs, int64_t inputs, int64_t transforms)
