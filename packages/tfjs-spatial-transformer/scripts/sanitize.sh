@@ -4,7 +4,7 @@
 #
 #   1. build/native-asan (the default compiler, g++): ctest runs the kernel
 #      tests, the >2^32-index test, the deterministic fuzzer
-#      (STN_FUZZ_ITERATIONS cases, default 4000: about 570 per kernel) and
+#      (STN_FUZZ_ITERATIONS cases, default 4000: about 440 per kernel) and
 #      the ISA symbol check.
 #   2. build/native-fuzz (clang, -fsanitize=fuzzer): the ISA symbol check
 #      (its only ctest: clang's sanitizer builds are where ISA code leaked

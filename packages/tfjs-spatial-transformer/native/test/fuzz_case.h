@@ -104,6 +104,13 @@ inline bool hostile_value(const Draw& d, float* v) {
   }
 }
 
+// A fill or extrapolation value: mostly finite; 1 in 16 NaN, 1 in 16 +Inf.
+inline float fill_value(uint8_t v) {
+  if (v % 16 == 0) return std::nanf("");
+  if (v % 16 == 1) return std::numeric_limits<float>::infinity();
+  return float(int(v) - 128) / 32.0f;
+}
+
 // A position along an axis of `size` pixels, in pixels: hostile, or a pixel
 // centre in [-2, size + 1], or halfway between two, or a float neighbour of
 // either (points just inside and just outside), or uniform around the axis.
@@ -196,8 +203,8 @@ inline void fill_values(Buffer* input, Buffer* grad_output, uint8_t kind, std::m
 }
 
 // A kernel's results, pre-filled with NaN (a value a kernel forgot to write
-// shows). grad_transform is the gradient of the grid, theta, flow or
-// transforms.
+// shows). grad_transform is the gradient of the grid, theta, flow,
+// transforms or boxes (empty for a rotation, which has none).
 struct Results {
   Buffer output, grad_input, grad_transform;
   Results(int64_t outputs, int64_t inputs, int64_t transforms)

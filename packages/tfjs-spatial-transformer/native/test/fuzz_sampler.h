@@ -2,13 +2,14 @@
 //
 // One fuzz case = one byte string. Its first byte picks a kernel from
 // kernels() below; that kernel's decoder turns the rest into a case (shape,
-// options, input, the transform -- grid, theta, flow or projective
-// transforms -- and grad_output), with hostile coordinates: NaN, +-Inf,
-// huge values, exact pixel centres, cell edges and ties, their float
-// neighbours, points just outside and far outside. check_case()
-// (fuzz_case.h) calls the scalar reference and every fast path (the
-// threaded kernels under each ISA the dispatch can force on this CPU: base,
-// avx2, avx512) at 1-4 threads, as the front doors do (kernel_calls.h):
+// options, input, the transform -- grid, theta, flow, projective
+// transforms, a rotation or crop boxes -- and grad_output), with hostile
+// coordinates: NaN, +-Inf, huge values, exact pixel centres, cell edges and
+// ties, their float neighbours, points just outside and far outside.
+// check_case() (fuzz_case.h) calls the scalar reference and every fast path
+// (the threaded kernels under each ISA the dispatch can force on this CPU:
+// base, avx2, avx512) at 1-4 threads, as the front doors do
+// (kernel_calls.h):
 //   - forward: the reference bit for bit (NaNs compared as NaN);
 //   - each gradient: bit for bit, or within the bound the kernel documents
 //     (Bounds, computed per case by its decoder: the rounding of another
@@ -37,6 +38,7 @@
 #include "fuzz_planar.h"
 #include "fuzz_transform.h"
 #include "fuzz_volume.h"
+#include "fuzz_warps.h"
 
 namespace stn_fuzz {
 
@@ -54,6 +56,8 @@ inline const std::vector<Kernel>& kernels() {
       {"affineSample3d", affine_sample_3d_case},
       {"flowWarp3d", flow_warp_3d_case},
       {"transform", image_transform_case},
+      {"rotateWithOffset", rotate_with_offset_case},
+      {"cropAndResize", crop_and_resize_case},
   };
   return table;
 }

@@ -54,13 +54,6 @@ inline float transform_value(Bytes& b, std::mt19937_64& rng, int k, int64_t size
   }
 }
 
-// fill_value: mostly finite; 1 in 16 NaN, 1 in 16 +Inf.
-inline float fill_value(uint8_t v) {
-  if (v % 16 == 0) return std::nanf("");
-  if (v % 16 == 1) return std::numeric_limits<float>::infinity();
-  return float(int(v) - 128) / 32.0f;
-}
-
 // grad_transforms' bound: both paths add the same double terms (one pixel's
 // 8 products of dL/dx', dL/dy' with x, y, 1, through 1/k and the source
 // point), the reference in one running sum, the kernel per output row and

@@ -144,10 +144,34 @@ void check_known_values() {
   expect_value("d/dy1 is 0 at the last row", gb[0], 0);
 }
 
+// The header's rule for a box index outside [0, N) (callers reject it
+// first): extrapolation_value, no gradient; a valid box beside it is
+// unaffected. Reference and threaded alike.
+template <class K>
+void check_index_outside(const char* kernels) {
+  const CropShape s{2, 3, 4, 1, 5, 2, 2};
+  std::vector<float> image(24), boxes, dy(20, 1.0f);
+  for (int i = 0; i < 24; ++i) image[i] = float(i);
+  for (int b = 0; b < 5; ++b) boxes.insert(boxes.end(), {0, 0, 1, 1});
+  const int32_t box_ind[5] = {-1, 2, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max(), 1};
+  const CropOptions o{Interpolation::Bilinear, -7};
+  std::vector<float> out = nan_filled(20), gi = nan_filled(24), gb = nan_filled(20);
+  call_crop_and_resize_forward<K>(s, o, image.data(), boxes.data(), box_ind, out.data());
+  call_crop_and_resize_backward<K>(s, o, dy.data(), image.data(), boxes.data(), box_ind, gi.data(), gb.data());
+  const std::string at = std::string(kernels) + " box index outside [0, N): ";
+  for (int i = 0; i < 16; ++i) expect_value(at + "extrapolation_value", out[i], -7);
+  expect_value(at + "the valid box's corner", out[19], 23);  // image 1's pixel (2, 3)
+  for (int i = 0; i < 12; ++i) expect_value(at + "no grad_image in image 0", gi[i], 0);
+  expect_value(at + "the valid box's grad_image", gi[23], 1);
+  for (int i = 0; i < 16; ++i) expect_value(at + "no grad_boxes", gb[i], 0);
+}
+
 }  // namespace
 
 int main() {
   check_known_values();
+  check_index_outside<ReferenceKernels>("reference");
+  check_index_outside<FastKernels>("threaded");
   for (int kind = 0; kind < 7; ++kind) {
     check_against_reference(3, 5, 6, 1, 7, 4, 7, kind);   // more boxes than images
     check_against_reference(4, 6, 4, 3, 2, 7, 5, kind);   // fewer
