@@ -52,6 +52,7 @@
 #include "flow_warp.h"
 #include "grid_sampler.h"
 #include "grid_sampler_rows.h"
+#include "spans.h"
 
 namespace stn {
 namespace {
@@ -62,12 +63,6 @@ constexpr int64_t kTargetTasks = 8;
 constexpr int64_t kScratchBytes = int64_t{256} << 20;
 // Elements per task when the partial sums are added.
 constexpr int64_t kReduceChunk = int64_t{1} << 14;
-// Grid points computed (or gradients gathered) at a time on the stack.
-constexpr int64_t kChunk = 256;
-// Output points a row kernel gets per call from a stored grid: whole output
-// rows of one item, consecutive in memory, so that narrow images do not pay
-// a vector tail per row.
-constexpr int64_t kSpanPoints = 2048;
 
 // Lays out a kernel's scratch: the *_scratch functions run it on no memory
 // to total the bytes, the kernels on the caller's memory to get pointers.
@@ -227,21 +222,12 @@ struct BaseCoords {
   }
 };
 
-// Output rows per task: whole rows of one item, up to kSpanPoints points.
-int64_t rows_per_span(const SamplerShape& s) {
-  return std::max<int64_t>(1, kSpanPoints / std::max<int64_t>(s.wo, 1));
-}
-
 // Runs the row kernel `call(p, count)` over output rows [y0, y1) of item
 // `item`, in calls of at most Source::kPoints consecutive points (flat point
 // p), across row ends: narrow images pay no vector tail per row.
 template <class Source, class Call>
 void for_spans(const SamplerShape& s, int64_t item, int64_t y0, int64_t y1, Call call) {
-  const int64_t end = (item * s.ho + y1) * s.wo;
-  for (int64_t p = (item * s.ho + y0) * s.wo, count; p < end; p += count) {
-    count = std::min(Source::kPoints, end - p);
-    call(p, count);
-  }
+  for_point_spans((item * s.ho + y0) * s.wo, (item * s.ho + y1) * s.wo, Source::kPoints, call);
 }
 
 template <class Source>
@@ -250,7 +236,7 @@ void forward_impl(const SamplerShape& s, const SamplerOptions& o,
   const ForwardRow row = select_rows(o, s).forward;
   const int64_t item = s.h * s.w * s.c;
   // Tasks: spans of rows of one item.
-  const int64_t step = rows_per_span(s);
+  const int64_t step = rows_per_span(s.wo);
   const int64_t per_item = (s.ho + step - 1) / step;
   const int64_t tasks = s.n * per_item;
   const int nt = threads_for(s.n * s.ho * s.wo * std::max<int64_t>(s.c, 1));
@@ -285,7 +271,7 @@ void backward_impl(const SamplerShape& s, const SamplerOptions& o,
   };
 
   if (!grad_input) {
-    const int64_t step = rows_per_span(s);
+    const int64_t step = rows_per_span(s.wo);
     const int64_t per_item = (s.ho + step - 1) / step;
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (int64_t t = 0; t < s.n * per_item; ++t) {

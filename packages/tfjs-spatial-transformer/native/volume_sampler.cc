@@ -31,6 +31,7 @@
 #include "flow_coords.h"
 #include "flow_warp.h"
 #include "grid_sampler_rows.h"
+#include "spans.h"
 #include "volume_coords.h"
 #include "volume_sampler.h"
 
@@ -41,10 +42,6 @@ using coord::TrilinearCell;
 
 // Tasks per backward call to aim for when the batch alone is too small.
 constexpr int64_t kTargetTasks = 8;
-// Output points per forward task of the vector rows, and per row-kernel call
-// from a computed (affine or flow) grid.
-constexpr int64_t kSpanPoints = 2048;
-constexpr int64_t kChunk = 256;
 // Upper bound of the backward's scratch (partial grad_input) memory.
 constexpr int64_t kScratchBytes = int64_t{256} << 20;
 // Elements per task when the partial sums are added.
@@ -337,18 +334,16 @@ void forward_impl(const VolumeShape& s, const SamplerOptions& o, const float* in
                   const Source& src, float* output) {
   const int64_t rows = rows_per_item(s), total = s.n * rows;
   if (const VolumeForwardRow row = select_volume_rows(o, s).forward) {
-    const int64_t step = std::max<int64_t>(1, kSpanPoints / std::max<int64_t>(s.wo, 1));
+    const int64_t step = rows_per_span(s.wo);
     const int64_t per_item = (rows + step - 1) / step;
 #pragma omp parallel for num_threads(threads(s)) schedule(static)
     for (int64_t t = 0; t < s.n * per_item; ++t) {
       float buf[3 * kChunk];
       const int64_t n = t / per_item, r0 = n * rows + t % per_item * step;
-      const int64_t end = std::min(n * rows + rows, r0 + step) * s.wo;
-      for (int64_t p = r0 * s.wo, count; p < end; p += count) {
-        count = std::min(Source::kPoints, end - p);
-        row(s, input + n * item_size(s), span_points(src, p, count, buf), output + p * s.c,
-            count);
-      }
+      for_point_spans(r0 * s.wo, std::min(n * rows + rows, r0 + step) * s.wo, Source::kPoints,
+                      [&](int64_t p, int64_t count) {
+        row(s, input + n * item_size(s), span_points(src, p, count, buf), output + p * s.c, count);
+      });
     }
     return;
   }
@@ -373,15 +368,14 @@ void backward_impl(const VolumeShape& s, const SamplerOptions& o, const float* g
   auto run_rows = [&](int64_t n, int64_t r0, int64_t r1, float* ginp, ZeroedPlanes* z) {
     float buf[3 * kChunk], gbuf[3 * kChunk];
     if (row) {
-      const int64_t end = (n * rows + r1) * s.wo;
-      for (int64_t p = (n * rows + r0) * s.wo, count; p < end; p += count) {
-        count = std::min(Source::kPoints, end - p);
+      for_point_spans((n * rows + r0) * s.wo, (n * rows + r1) * s.wo, Source::kPoints,
+                      [&](int64_t p, int64_t count) {
         float* gg = src.grad_target(p, gbuf);
         row(s, grad_output + p * s.c, input + n * item, span_points(src, p, count, buf), ginp, z,
             gg, count);
         if (gg)
           for (int64_t j = 0; j < count; ++j) src.take_grad(p + j, gg + 3 * j);
-      }
+      });
       return;
     }
     for (int64_t r = n * rows + r0; r < n * rows + r1; ++r)
