@@ -83,4 +83,14 @@ VolumeRowKernels select_volume_rows(const SamplerOptions& o, const VolumeShape& 
   }
 }
 
+TransformForwardRow select_transform_row(const TransformShape& s, const TransformOptions& o) {
+  switch (get_isa()) {
+#if defined(__x86_64__) || defined(_M_X64)
+    case Isa::Avx512: return avx512::select_transform_row(s, o);
+    case Isa::Avx2: return avx2::select_transform_row(s, o);
+#endif
+    default: return base::select_transform_row(s, o);
+  }
+}
+
 }  // namespace stn

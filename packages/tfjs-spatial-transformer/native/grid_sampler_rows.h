@@ -1,6 +1,7 @@
 // Internal interface between the threaded drivers (grid_sampler.cc,
-// volume_sampler.cc), the per-ISA row kernels (grid_sampler_simd.inl and
-// volume_sampler_simd.inl, built once per ISA) and the dispatcher
+// volume_sampler.cc, image_transform.cc), the per-ISA row kernels
+// (grid_sampler_simd.inl, volume_sampler_simd.inl and
+// image_transform_simd.inl, built once per ISA) and the dispatcher
 // (dispatch.cc). Not part of the public API.
 // Declarations and plain data only: the ISA units include this file, so no
 // function is defined here (see "Linkage" in grid_sampler_simd.inl's NOTE).
@@ -9,6 +10,7 @@
 #include <cstdint>
 
 #include "grid_sampler.h"
+#include "image_transform.h"
 #include "volume_sampler.h"
 
 namespace stn {
@@ -83,5 +85,27 @@ VolumeRowKernels select_volume_rows(const SamplerOptions& o, const VolumeShape& 
 
 // The volume rows of the active ISA (dispatch.cc).
 VolumeRowKernels select_volume_rows(const SamplerOptions& o, const VolumeShape& s);
+
+// The projective image transform's forward (tfjs's Transform): output row y
+// of one batch item, [Wo,C], from its image img [H,W,C] and its 8 transform
+// parameters t, equal to the reference bit for bit.
+using TransformForwardRow = void (*)(const TransformShape& s, const TransformOptions& o,
+                                     const float* img, const float* t, int64_t y, float* out);
+
+// The vector rows of each ISA (image_transform_simd.inl); null where none
+// applies (the base ISA, sizes past int32 pixel coordinates): the caller
+// then runs its pixel-by-pixel row.
+namespace base {
+TransformForwardRow select_transform_row(const TransformShape& s, const TransformOptions& o);
+}
+namespace avx2 {
+TransformForwardRow select_transform_row(const TransformShape& s, const TransformOptions& o);
+}
+namespace avx512 {
+TransformForwardRow select_transform_row(const TransformShape& s, const TransformOptions& o);
+}
+
+// The transform row of the active ISA (dispatch.cc).
+TransformForwardRow select_transform_row(const TransformShape& s, const TransformOptions& o);
 
 }  // namespace stn

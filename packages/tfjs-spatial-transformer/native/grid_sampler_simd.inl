@@ -416,6 +416,7 @@ struct V {
   static F add(F a, F b) { return _mm512_add_ps(a, b); }
   static F sub(F a, F b) { return _mm512_sub_ps(a, b); }
   static F mul(F a, F b) { return _mm512_mul_ps(a, b); }
+  static F div(F a, F b) { return _mm512_div_ps(a, b); }
   static F max(F a, F b) { return _mm512_max_ps(a, b); }  // a > b ? a : b
   static F min(F a, F b) { return _mm512_min_ps(a, b); }  // a < b ? a : b
   static F floor(F a) {
@@ -433,6 +434,8 @@ struct V {
     return _mm512_cmp_ps_mask(_mm512_abs_ps(a), set1(INFINITY), _CMP_LT_OQ);
   }
   static I to_int(F a) { return _mm512_cvttps_epi32(a); }
+  static F to_float(I a) { return _mm512_cvtepi32_ps(a); }
+  static int bits(M m) { return m; }
   static I addi(I a, I b) { return _mm512_add_epi32(a, b); }
   static I muli(I a, I b) { return _mm512_mullo_epi32(a, b); }
   static F gather(M m, const float* base, I idx) {
@@ -497,6 +500,7 @@ struct V {
   static F add(F a, F b) { return _mm256_add_ps(a, b); }
   static F sub(F a, F b) { return _mm256_sub_ps(a, b); }
   static F mul(F a, F b) { return _mm256_mul_ps(a, b); }
+  static F div(F a, F b) { return _mm256_div_ps(a, b); }
   static F max(F a, F b) { return _mm256_max_ps(a, b); }  // a > b ? a : b
   static F min(F a, F b) { return _mm256_min_ps(a, b); }  // a < b ? a : b
   static F floor(F a) {
@@ -515,6 +519,8 @@ struct V {
     return _mm256_cmp_ps(abs, set1(INFINITY), _CMP_LT_OQ);
   }
   static I to_int(F a) { return _mm256_cvttps_epi32(a); }
+  static F to_float(I a) { return _mm256_cvtepi32_ps(a); }
+  static int bits(M m) { return _mm256_movemask_ps(m); }
   static I addi(I a, I b) { return _mm256_add_epi32(a, b); }
   static I muli(I a, I b) { return _mm256_mullo_epi32(a, b); }
   static F gather(M m, const float* base, I idx) {

@@ -1,7 +1,8 @@
 // Threaded projective image transform: the reference's per-pixel rules
 // (image_transform_coords.h), computed once per output pixel and reused
 // across its contiguous NHWC channels, output rows split over OpenMP
-// threads.
+// threads. The forward's rows are the active ISA's vector rows
+// (image_transform_simd.inl) where it has them, else pixel by pixel here.
 //
 // Bitwise: the forward equals the reference bit for bit, and so does
 // grad_images (each batch item's scatter runs in the reference's pixel
@@ -13,6 +14,7 @@
 
 #include <algorithm>
 
+#include "grid_sampler_rows.h"
 #include "image_transform.h"
 #include "image_transform_coords.h"
 
@@ -23,61 +25,20 @@ using transform_coord::TransformPoint;
 
 namespace {
 
-// Output pixels ahead of the current one whose source the forward prefetches.
-constexpr int64_t kAhead = 16;
-
 const float* transform_of(const TransformShape& s, const float* transforms, int64_t n) {
   return transforms + (s.shared ? 0 : n * kTransformParams);
 }
 
-// Output row y of item n.
-void forward_row(const TransformShape& s, const TransformOptions& o, const float* images,
-                 const float* transforms, int64_t n, int64_t y, float* out) {
-  const float* t = transform_of(s, transforms, n);
-  const float* img = images + n * s.h * s.w * s.c;
-  const float f = o.fill_value;
-  const int64_t c_count = s.c;
-  // The source moves by about (a0, b0) per output pixel: prefetch the two
-  // input rows kAhead pixels on (rotated rows defeat the hardware prefetcher,
-  // and the loads' latency was most of the time). A hint only.
-  const float ahead_x = static_cast<float>(kAhead) * t[0], ahead_y = static_cast<float>(kAhead) * t[3];
-  for (int64_t x = 0; x < s.wo; ++x, out += c_count) {
+// Output row y of item n, pixel by pixel (no vector rows for this ISA).
+void forward_row(const TransformShape& s, const TransformOptions& o, const float* img,
+                 const float* t, int64_t y, float* out) {
+  const int64_t distance = transform_coord::prefetch_distance(s, t), row_bytes = s.w * s.c * 4;
+  for (int64_t x = 0; x < s.wo; ++x, out += s.c) {
     TransformPoint p;
-    if (!transform_coord::transform_point(t, x, y, s, o, &p)) {
-      std::fill(out, out + c_count, f);
-      continue;
-    }
-    const float px = p.x + ahead_x, py = p.y + ahead_y;
-    if (px >= 0.0f && px < static_cast<float>(s.w) && py >= 0.0f && py < static_cast<float>(s.h - 1)) {
-      const float* at = img + (static_cast<int64_t>(py) * s.w + static_cast<int64_t>(px)) * c_count;
-      __builtin_prefetch(at);
-      __builtin_prefetch(at + s.w * c_count);
-    }
-    if (o.interpolation == Interpolation::Nearest) {
-      if (!transform_coord::inside(s, p.y0, p.x0)) {
-        std::fill(out, out + c_count, f);
-      } else {
-        const float* src = img + (p.y0 * s.w + p.x0) * c_count;
-        std::copy(src, src + c_count, out);
-      }
-      continue;
-    }
-    const int64_t x1 = p.x0 + 1, y1 = p.y0 + 1;
-    if (p.x0 >= 0 && p.y0 >= 0 && x1 < s.w && y1 < s.h) {  // the usual case: all four inside
-      const float* r0 = img + (p.y0 * s.w + p.x0) * c_count;
-      const float* r1 = r0 + s.w * c_count;
-      for (int64_t c = 0; c < c_count; ++c) {
-        const float v0 = p.wx0 * r0[c] + p.wx1 * r0[c + c_count];
-        const float v1 = p.wx0 * r1[c] + p.wx1 * r1[c + c_count];
-        out[c] = p.wy0 * v0 + p.wy1 * v1;
-      }
-      continue;
-    }
-    for (int64_t c = 0; c < c_count; ++c) {
-      const float v0 = p.wx0 * read(img, s, p.y0, p.x0, c, f) + p.wx1 * read(img, s, p.y0, x1, c, f);
-      const float v1 = p.wx0 * read(img, s, y1, p.x0, c, f) + p.wx1 * read(img, s, y1, x1, c, f);
-      out[c] = p.wy0 * v0 + p.wy1 * v1;
-    }
+    const bool ok = transform_coord::transform_point(t, x, y, s, o, &p);
+    if (ok && transform_coord::inside(s, p.y0, p.x0))
+      transform_coord::prefetch_ahead(img + (p.y0 * s.w + p.x0) * s.c, distance, row_bytes);
+    transform_coord::sample_point(s, o, img, ok, p, out);
   }
 }
 
@@ -129,9 +90,19 @@ void image_transform_forward(const TransformShape& s, const TransformOptions& o,
                              float* output) {
   const int64_t rows = s.n * s.ho;
   const int nt = threads_for(rows * s.wo * std::max<int64_t>(s.c, 1));
+  const TransformForwardRow vector_row = select_transform_row(s, o);
 #pragma omp parallel for num_threads(nt) schedule(static)
-  for (int64_t r = 0; r < rows; ++r)
-    forward_row(s, o, images, transforms, r / s.ho, r % s.ho, output + r * s.wo * s.c);
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t n = r / s.ho;
+    const float* img = images + n * s.h * s.w * s.c;
+    const float* t = transform_of(s, transforms, n);
+    float* out = output + r * s.wo * s.c;
+    if (vector_row) {
+      vector_row(s, o, img, t, r % s.ho, out);
+    } else {
+      forward_row(s, o, img, t, r % s.ho, out);
+    }
+  }
 }
 
 size_t image_transform_backward_scratch(const TransformShape& s, bool grad_transforms) {

@@ -140,7 +140,9 @@ struct TransformPoint {
   float x, y;          // mapped: in [0, W - 1] x [0, H - 1] but for 'constant'
 
   int64_t x0, y0;      // bilinear: floor; nearest: the rounded pixel
-  float wx0, wx1, wy0, wy1;  // bilinear: x_ceil - x, x - x_floor, ...
+  // bilinear: x_ceil - x, x - x_floor, ...; 0 under 'nearest', which never
+  // reads them (GCC cannot see that through the run-time interpolation).
+  float wx0 = 0, wx1 = 0, wy0 = 0, wy1 = 0;
 };
 
 // False when the pixel is fill_value (k == 0, or the map says so).
@@ -185,6 +187,68 @@ inline float read(const float* img, const TransformShape& s, int64_t y, int64_t 
 
 inline bool inside(const TransformShape& s, int64_t y, int64_t x) {
   return y >= 0 && y < s.h && x >= 0 && x < s.w;
+}
+
+// The C channels of one output pixel whose source point is p (ok: what
+// transform_point returned; false gives fill_value): the reference's values,
+// with the four corners read directly when all are inside the image. The
+// threaded kernel's scalar path and the vector rows' other lanes.
+inline void sample_point(const TransformShape& s, const TransformOptions& o, const float* img,
+                         bool ok, const TransformPoint& p, float* out) {
+  const int64_t nc = s.c;
+  const float f = o.fill_value;
+  if (!ok || (o.interpolation == Interpolation::Nearest && !inside(s, p.y0, p.x0))) {
+    for (int64_t c = 0; c < nc; ++c) out[c] = f;
+    return;
+  }
+  if (o.interpolation == Interpolation::Nearest) {
+    const float* src = img + (p.y0 * s.w + p.x0) * nc;
+    for (int64_t c = 0; c < nc; ++c) out[c] = src[c];
+    return;
+  }
+  const int64_t x1 = p.x0 + 1, y1 = p.y0 + 1;
+  if (p.x0 >= 0 && p.y0 >= 0 && x1 < s.w && y1 < s.h) {  // the usual case: all four inside
+    const float* r0 = img + (p.y0 * s.w + p.x0) * nc;
+    const float* r1 = r0 + s.w * nc;
+    for (int64_t c = 0; c < nc; ++c) {
+      const float v0 = p.wx0 * r0[c] + p.wx1 * r0[c + nc];
+      const float v1 = p.wx0 * r1[c] + p.wx1 * r1[c + nc];
+      out[c] = p.wy0 * v0 + p.wy1 * v1;
+    }
+    return;
+  }
+  for (int64_t c = 0; c < nc; ++c) {
+    const float v0 = p.wx0 * read(img, s, p.y0, p.x0, c, f) + p.wx1 * read(img, s, p.y0, x1, c, f);
+    const float v1 = p.wx0 * read(img, s, y1, p.x0, c, f) + p.wx1 * read(img, s, y1, x1, c, f);
+    out[c] = p.wy0 * v0 + p.wy1 * v1;
+  }
+}
+
+// The forward rows (image_transform.cc, image_transform_simd.inl) prefetch,
+// for each pixel they read, the two input rows that the pixel kPrefetchRows
+// output rows below will read: one output row down moves the source by
+// (a1, b1). The hardware prefetcher follows neither a rotated row nor that
+// step, and with the image out of cache the loads' latency was most of the
+// time (a rotated [8,224,224,3] batch, AMD EPYC Zen 4, caches flushed:
+// 6.0 ms without prefetching, 3.8 ms 16 pixels ahead along the row, 1.9 ms
+// 4 rows below, the same as with the image in cache).
+constexpr float kPrefetchRows = 4;
+
+// The byte distance from a pixel's first tap to that pixel's (0 where the
+// step is not finite or beyond any image).
+inline int64_t prefetch_distance(const TransformShape& s, const float* t) {
+  const auto pixels = [](float step) {
+    const float v = kPrefetchRows * step;
+    return v == v && __builtin_fabsf(v) < 65536.0f ? static_cast<int64_t>(v) : int64_t{0};
+  };
+  return (pixels(t[4]) * s.w + pixels(t[1])) * s.c * static_cast<int64_t>(sizeof(float));
+}
+
+// A hint only: integer arithmetic, so no pointer is formed outside the image.
+inline void prefetch_ahead(const float* tap, int64_t distance, int64_t row_bytes) {
+  const uintptr_t at = reinterpret_cast<uintptr_t>(tap) + static_cast<uintptr_t>(distance);
+  __builtin_prefetch(reinterpret_cast<const void*>(at));
+  __builtin_prefetch(reinterpret_cast<const void*>(at + static_cast<uintptr_t>(row_bytes)));
 }
 
 // Adds the gradient of one pixel with respect to its source point (gx, gy

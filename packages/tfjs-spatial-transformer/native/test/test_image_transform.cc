@@ -1,7 +1,8 @@
 // The projective image transform (tfjs's Transform): the threaded kernel
 // against the scalar reference (forward and grad_images bit for bit,
 // grad_transforms to double rounding), for every interpolation x fill mode,
-// shared and per-image transforms, C = 1, 3 and 5, at 1 and 2 threads, on
+// shared and per-image transforms, C = 1 to 5, on every ISA the CPU has (the
+// vector rows: rows of several vectors and a tail) at 1 and 2 threads, on
 // transforms that reach every branch: affine and projective, k = 0, NaN,
 // +-Inf, huge finite values and points far outside; outputs pre-filled with
 // NaN. Hand-computed values pin TensorFlow's rules (the wrap and reflect
@@ -26,6 +27,7 @@ namespace {
 int cases = 0;
 
 const Interpolation kInterpolations[] = {Interpolation::Bilinear, Interpolation::Nearest};
+constexpr int kKinds = 10;  // of transforms_for
 
 std::vector<float> transforms_for(std::mt19937& rng, int64_t count, int64_t h, int64_t w, int kind) {
   std::uniform_real_distribution<float> u(-1, 1);
@@ -33,14 +35,19 @@ std::vector<float> transforms_for(std::mt19937& rng, int64_t count, int64_t h, i
   std::vector<float> t;
   for (int64_t i = 0; i < count; ++i) {
     std::vector<float> row;
-    switch ((kind + i) % 7) {
+    switch ((kind + i) % kKinds) {
       case 0: row = {1 + 0.2f * u(rng), 0.3f * u(rng), w * u(rng), 0.3f * u(rng), 1 + 0.2f * u(rng), h * u(rng), 0, 0}; break;
       case 1: row = {1 + u(rng), u(rng), 3 * w * u(rng), u(rng), 1 + u(rng), 3 * h * u(rng), 0.2f * u(rng), 0.2f * u(rng)}; break;
       case 2: row = {0.9f, 0.1f, 0.3f, 0.2f, 1.1f, -0.1f, -0.5f, 0}; break;  // k = 0 at x = 2
       case 3: row = {1, 0, nan, 0, 1, 0, 0, 0}; break;
       case 4: row = {inf, 0, 0, 0, -inf, 0, 0, inf}; break;
       case 5: row = {3e38f, -3e38f, 1e30f, 1e20f, 1, -1e25f, 1e-30f, 0}; break;
-      default: row = {40, 0, -1e9f, 0, -40, 7e8f, 0, 0}; break;  // far outside, every period
+      case 6: row = {40, 0, -1e9f, 0, -40, 7e8f, 0, 0}; break;  // far outside, every period
+      // Mostly inside the image (the vector rows' lanes): near the identity,
+      // shifts of half a pixel (nearest's ties) and a mild perspective.
+      case 7: row = {1, 0, 0.5f, 0, 1, -0.5f, 0, 0}; break;
+      case 8: row = {0.97f, 0.05f * u(rng), 0.5f + u(rng), -0.04f, 0.9f, 0.3f, 0.002f * u(rng), -0.001f}; break;
+      default: row = {-1, 0, float(w - 1), 0, 1, 0.25f * u(rng), 0, 0}; break;  // a mirror
     }
     t.insert(t.end(), row.begin(), row.end());
   }
@@ -73,19 +80,23 @@ void check_against_reference(int64_t n, int64_t h, int64_t w, int64_t c, int64_t
           fail(name + ": the reference left a NaN (finite inputs and fill give finite outputs)");
           break;
         }
-      for (int threads : {1, 2}) {
-        set_num_threads(threads);
-        std::vector<float> out(dy.size(), nan), gi(images.size(), nan), gt(transforms.size(), nan);
-        call_image_transform_forward<FastKernels>(s, o, images.data(), transforms.data(), out.data());
-        call_image_transform_backward<FastKernels>(s, o, dy.data(), images.data(), transforms.data(), gi.data(),
-                                                   gt.data());
-        const std::string at = name + " " + std::to_string(threads) + "t";
-        expect_same(at + " output", out, ref_out);
-        expect_same(at + " grad_images", gi, ref_gi);
-        std::vector<double> tol(gt.size());
-        for (size_t i = 0; i < tol.size(); ++i) tol[i] = 1e-6 * (1 + std::fabs(double(ref_gt[i])));
-        expect_near(at + " grad_transforms", gt, ref_gt, tol);
+      for (Isa isa : all_values<Isa>()) {
+        if (!set_isa(isa)) continue;
+        for (int threads : {1, 2}) {
+          set_num_threads(threads);
+          std::vector<float> out(dy.size(), nan), gi(images.size(), nan), gt(transforms.size(), nan);
+          call_image_transform_forward<FastKernels>(s, o, images.data(), transforms.data(), out.data());
+          call_image_transform_backward<FastKernels>(s, o, dy.data(), images.data(), transforms.data(),
+                                                     gi.data(), gt.data());
+          const std::string at = name + " isa=" + name_of(isa) + " " + std::to_string(threads) + "t";
+          expect_same(at + " output", out, ref_out);
+          expect_same(at + " grad_images", gi, ref_gi);
+          std::vector<double> tol(gt.size());
+          for (size_t i = 0; i < tol.size(); ++i) tol[i] = 1e-6 * (1 + std::fabs(double(ref_gt[i])));
+          expect_near(at + " grad_transforms", gt, ref_gt, tol);
+        }
       }
+      set_isa(best_isa());
       set_num_threads(0);
     }
   }
@@ -127,10 +138,14 @@ void check_known_values() {
 
 int main() {
   check_known_values();
-  for (int kind = 0; kind < 7; ++kind) {
+  for (int kind = 0; kind < kKinds; ++kind) {
     check_against_reference(3, 5, 6, 1, 4, 7, false, kind);
     check_against_reference(2, 6, 4, 3, 7, 5, true, kind);
     check_against_reference(1, 4, 5, 5, 3, 3, false, kind);
+    // Rows of several vectors and a tail, for each specialised channel count
+    // and the general one.
+    for (int64_t c : {1, 2, 3, 4})
+      check_against_reference(2, 11, 29, c, 5, 2 * 16 + 7, kind % 2 == 1, kind);
   }
   // An empty batch still defines grad_transforms (zeros).
   const TransformShape empty{0, 3, 3, 1, 2, 2, true};
