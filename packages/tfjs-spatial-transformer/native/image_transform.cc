@@ -32,12 +32,13 @@ const float* transform_of(const TransformShape& s, const float* transforms, int6
 // Output row y of item n, pixel by pixel (no vector rows for this ISA).
 void forward_row(const TransformShape& s, const TransformOptions& o, const float* img,
                  const float* t, int64_t y, float* out) {
-  const int64_t distance = transform_coord::prefetch_distance(s, t), row_bytes = s.w * s.c * 4;
+  const int64_t distance = transform_coord::prefetch_distance(s, t);
+  const int64_t next_row = o.interpolation == Interpolation::Bilinear ? s.w * s.c * 4 : 0;
   for (int64_t x = 0; x < s.wo; ++x, out += s.c) {
     TransformPoint p;
     const bool ok = transform_coord::transform_point(t, x, y, s, o, &p);
     if (ok && transform_coord::inside(s, p.y0, p.x0))
-      transform_coord::prefetch_ahead(img + (p.y0 * s.w + p.x0) * s.c, distance, row_bytes);
+      prefetch::ahead(img + (p.y0 * s.w + p.x0) * s.c, distance, next_row);
     transform_coord::sample_point(s, o, img, ok, p, out);
   }
 }

@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "image_transform.h"
+#include "prefetch.h"
 
 namespace stn::transform_coord {
 namespace {
@@ -224,31 +225,10 @@ inline void sample_point(const TransformShape& s, const TransformOptions& o, con
   }
 }
 
-// The forward rows (image_transform.cc, image_transform_simd.inl) prefetch,
-// for each pixel they read, the two input rows that the pixel kPrefetchRows
-// output rows below will read: one output row down moves the source by
-// (a1, b1). The hardware prefetcher follows neither a rotated row nor that
-// step, and with the image out of cache the loads' latency was most of the
-// time (a rotated [8,224,224,3] batch, AMD EPYC Zen 4, caches flushed:
-// 6.0 ms without prefetching, 3.8 ms 16 pixels ahead along the row, 1.9 ms
-// 4 rows below, the same as with the image in cache).
-constexpr float kPrefetchRows = 4;
-
-// The byte distance from a pixel's first tap to that pixel's (0 where the
-// step is not finite or beyond any image).
+// The forward rows' prefetch distance (prefetch.h): one output row down
+// moves the source by (a1, b1).
 inline int64_t prefetch_distance(const TransformShape& s, const float* t) {
-  const auto pixels = [](float step) {
-    const float v = kPrefetchRows * step;
-    return v == v && __builtin_fabsf(v) < 65536.0f ? static_cast<int64_t>(v) : int64_t{0};
-  };
-  return (pixels(t[4]) * s.w + pixels(t[1])) * s.c * static_cast<int64_t>(sizeof(float));
-}
-
-// A hint only: integer arithmetic, so no pointer is formed outside the image.
-inline void prefetch_ahead(const float* tap, int64_t distance, int64_t row_bytes) {
-  const uintptr_t at = reinterpret_cast<uintptr_t>(tap) + static_cast<uintptr_t>(distance);
-  __builtin_prefetch(reinterpret_cast<const void*>(at));
-  __builtin_prefetch(reinterpret_cast<const void*>(at + static_cast<uintptr_t>(row_bytes)));
+  return prefetch::rows_ahead(t[1], t[4], s.w, s.c);
 }
 
 // Adds the gradient of one pixel with respect to its source point (gx, gy

@@ -90,7 +90,7 @@ void transform_row(const TransformShape& s, const TransformOptions& o, const flo
         }
         const float* r0 = img + (static_cast<int64_t>(y0[j]) * s.w + x0[j]) * nc;
         const float* r1 = r0 + s.w * nc;
-        transform_coord::prefetch_ahead(r0, distance, row_bytes);
+        prefetch::ahead(r0, distance, row_bytes);
         for (int64_t c = 0; c < nc; ++c) {
           const float v0 = wx0[j] * r0[c] + wx1[j] * r0[c + nc];
           const float v1 = wx0[j] * r1[c] + wx1[j] * r1[c + nc];
@@ -111,7 +111,7 @@ void transform_row(const TransformShape& s, const TransformOptions& o, const flo
           continue;
         }
         const float* src = img + (static_cast<int64_t>(y0[j]) * s.w + x0[j]) * nc;
-        transform_coord::prefetch_ahead(src, distance, row_bytes);
+        prefetch::ahead(src, distance, 0);
         for (int64_t c = 0; c < nc; ++c) px[c] = src[c];
       }
     }

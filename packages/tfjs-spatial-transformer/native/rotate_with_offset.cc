@@ -1,6 +1,7 @@
 // Threaded RotateWithOffset: the reference's per-pixel rule
 // (rotate_with_offset_coords.h), computed once per output pixel and reused
-// across its contiguous NHWC channels.
+// across its contiguous NHWC channels; the forward prefetches rows ahead
+// (prefetch.h).
 //
 // Bitwise: the forward (output rows split over OpenMP threads) equals the
 // reference bit for bit, and so does grad_images: each batch item's scatter
@@ -11,6 +12,7 @@
 #include <algorithm>
 
 #include "grid_sampler.h"  // threads_for
+#include "prefetch.h"
 #include "rotate_with_offset.h"
 #include "rotate_with_offset_coords.h"
 
@@ -20,6 +22,8 @@ void rotate_with_offset_forward(const RotateShape& s, const Rotation& r, const f
                                 const float* images, float* output) {
   const int64_t rows = s.n * s.h, c_count = s.c;
   const int nt = threads_for(rows * s.w * std::max<int64_t>(c_count, 1));
+  // One output row down moves the source by (-sin, cos).
+  const int64_t distance = prefetch::rows_ahead(-r.sin, r.cos, s.w, c_count);
 #pragma omp parallel for num_threads(nt) schedule(static)
   for (int64_t row = 0; row < rows; ++row) {
     const int64_t n = row / s.h, y = row % s.h;
@@ -27,9 +31,11 @@ void rotate_with_offset_forward(const RotateShape& s, const Rotation& r, const f
     float* out = output + row * s.w * c_count;
     for (int64_t x = 0; x < s.w; ++x, out += c_count) {
       int64_t sx = 0, sy = 0;
-      const float* src = rotate_coord::source_pixel(s, r, x, y, &sx, &sy)
-                             ? img + (sy * s.w + sx) * c_count
-                             : fill;
+      const float* src = fill;
+      if (rotate_coord::source_pixel(s, r, x, y, &sx, &sy)) {
+        src = img + (sy * s.w + sx) * c_count;
+        prefetch::ahead(src, distance, 0);
+      }
       for (int64_t c = 0; c < c_count; ++c) out[c] = src[c];  // a few channels: no memmove call
     }
   }
