@@ -171,6 +171,21 @@ struct FlowGridSource {
     const float* f = flow + p * 2;
     for_row_pieces(p, n, wo, [&](int64_t r, int64_t x0, int64_t j0, int64_t count) {
       const int64_t i = r % ho;
+      if (w > 1 && h > 1 && wo <= INT32_MAX) {
+        // The same operations with the column an int32 (its float is the
+        // same), so that the loop vectorises: x86 has no packed int64 to
+        // float conversion before AVX-512, and the divisions were half the
+        // fused forward's instructions.
+        const float fi = static_cast<float>(i), dw = static_cast<float>(w - 1), dh = static_cast<float>(h - 1);
+        const int32_t x = static_cast<int32_t>(x0), pieces = static_cast<int32_t>(count);
+        float* out = buf + 2 * j0;
+        const float* d = f + 2 * j0;
+        for (int32_t j = 0; j < pieces; ++j) {
+          out[2 * j] = flow_grid_coord(static_cast<float>(x + j), d[2 * j], dw);
+          out[2 * j + 1] = flow_grid_coord(fi, d[2 * j + 1], dh);
+        }
+        return;
+      }
       for (int64_t j = j0; j < j0 + count; ++j) {
         buf[2 * j] = flow_grid_coord(x0 + j - j0, f[2 * j], w);
         buf[2 * j + 1] = flow_grid_coord(i, f[2 * j + 1], h);

@@ -1,16 +1,16 @@
 // NOTE [threaded volume sampler]
 //
-// Where the dispatch has them (AVX2/AVX-512, C <= kPixelPathMaxChannels,
-// zeros or border padding; the backward trilinear only), the vector rows of
-// volume_sampler_simd.inl run spans of consecutive output points of one item
-// that cross row ends (a computed grid, affine or flow, is filled into a
-// buffer of kChunk points first), as grid_sampler.cc does for 2-D; forward
-// tasks are whole output rows of one item, up to kSpanPoints points.
+// Work goes in spans of consecutive output points of one item that cross row
+// ends (spans.h), as grid_sampler.cc does for 2-D; a computed grid (affine or
+// flow) is filled into a buffer of kChunk points first, its indices stepped
+// point to point (PointIndex). Forward tasks are whole output rows of one
+// item, up to kSpanPoints points. Where the dispatch has them (AVX2/AVX-512,
+// C <= kPixelPathMaxChannels, zeros or border padding; the backward trilinear
+// only), the vector rows of volume_sampler_simd.inl take a span at a time.
 //
-// Elsewhere work is split into output rows (one (n, z, y) line of Wo
-// points). Each point's in-bounds corners are gathered once (volume_coords.h:
-// the same positions and weights as the reference), then each corner is
-// applied to all C channels in a loop the compiler vectorises; the
+// Elsewhere each point's in-bounds corners are gathered once
+// (volume_coords.h: the same positions and weights as the reference), then
+// each corner is applied to all C channels in a loop the compiler vectorises; the
 // per-channel order of operations is the reference's, so the forward and
 // grad_grid equal it bit for bit (the vector rows' too), and grad_input's
 // scatter adds the same products in the same order on both paths.
@@ -182,42 +182,60 @@ void backward_point(const VolumeShape& s, const SamplerOptions& o, const float* 
   for (int a = 0; a < 3; ++a) gg[a] = mult[a] * gi[a];
 }
 
-// Where output point p (of all N * Do * Ho * Wo) finds its grid point, and
-// where its grid gradient goes: a stored grid [N or 1,Do,Ho,Wo,3] ...
+// The (x, y, z) output indices of consecutive flat output points of one
+// item, stepped without a division per point (the divisions were most of a
+// computed grid point's cost).
+struct PointIndex {
+  int64_t j, i, k;
+  PointIndex(const VolumeShape& s, int64_t p)
+      : j(p % s.wo), i(p / s.wo % s.ho), k(p / (s.wo * s.ho) % s.od) {}
+  void next(const VolumeShape& s) {
+    if (++j < s.wo) return;
+    j = 0;
+    if (++i < s.ho) return;
+    i = 0;
+    ++k;
+  }
+};
+
+// Where output points [p, p + n) (of all N * Do * Ho * Wo; a span of one
+// item, n <= kPoints) find their grid points, and where their grid
+// gradients go: a stored grid [N or 1,Do,Ho,Wo,3] ...
 struct StoredVolumeGrid {
   static constexpr int64_t kPoints = INT64_MAX;  // a span's points are contiguous
   const float* grid;
   float* grad_grid;  // null: not wanted here (or summed by shared_grid_grad)
   int64_t points_per_item;
   bool shared;
-  const float* point(int64_t p, float*) const {
+  const float* points(int64_t p, int64_t, float*) const {
     return grid + (shared ? p % points_per_item : p) * 3;
   }
   float* grad_target(int64_t p, float*) const { return grad_grid ? grad_grid + p * 3 : nullptr; }
-  void take_grad(int64_t, const float*) const {}
+  void take_grads(int64_t, int64_t, const float*) const {}
 };
 
-// ... or a displacement field [N,Do,Ho,Wo,3] (flow_warp.h), the grid point
-// computed on the fly, the gradient scaled into grad_flow.
+// ... or a displacement field [N,Do,Ho,Wo,3] (flow_warp.h), the grid points
+// computed on the fly into buf, the gradient scaled into grad_flow.
 struct VolumeFlow {
   static constexpr int64_t kPoints = kChunk;
   const float* flow;
   float* grad_flow;
   VolumeShape s;
-  const float* point(int64_t p, float* buf) const {
-    const int64_t j = p % s.wo, i = p / s.wo % s.ho, k = p / (s.wo * s.ho) % s.od;
+  const float* points(int64_t p, int64_t n, float* buf) const {
     const float* f = flow + p * 3;
-    buf[0] = flow_grid_coord(j, f[0], s.w);
-    buf[1] = flow_grid_coord(i, f[1], s.h);
-    buf[2] = flow_grid_coord(k, f[2], s.d);
+    PointIndex at(s, p);
+    for (int64_t q = 0; q < n; ++q, at.next(s)) {
+      buf[3 * q] = flow_grid_coord(at.j, f[3 * q], s.w);
+      buf[3 * q + 1] = flow_grid_coord(at.i, f[3 * q + 1], s.h);
+      buf[3 * q + 2] = flow_grid_coord(at.k, f[3 * q + 2], s.d);
+    }
     return buf;
   }
   float* grad_target(int64_t, float* buf) const { return grad_flow ? buf : nullptr; }
-  void take_grad(int64_t p, const float* g) const {
+  void take_grads(int64_t p, int64_t n, const float* g) const {
     if (!grad_flow) return;
-    grad_flow[p * 3] = g[0] * flow_grid_scale(s.w);
-    grad_flow[p * 3 + 1] = g[1] * flow_grid_scale(s.h);
-    grad_flow[p * 3 + 2] = g[2] * flow_grid_scale(s.d);
+    const float scale[3] = {flow_grid_scale(s.w), flow_grid_scale(s.h), flow_grid_scale(s.d)};
+    for (int64_t e = 0; e < 3 * n; ++e) grad_flow[p * 3 + e] = g[e] * scale[e % 3];
   }
 };
 
@@ -232,23 +250,28 @@ struct AffineVolumeGrid {
   const float* xs;  // affine_base_coord(j, wo), j < wo; likewise ys, zs
   const float* ys;
   const float* zs;
-  const float* point(int64_t p, float* buf) const {
-    const int64_t r = p / s.wo, n = r / (s.od * s.ho);
-    affine_point_3d(theta + (s.shared ? 0 : 12 * n), xs[p % s.wo], ys[r % s.ho], zs[r / s.ho % s.od],
-                    buf);
+  const float* points(int64_t p, int64_t n, float* buf) const {
+    const float* t = theta + (s.shared ? 0 : 12 * (p / (s.od * s.ho * s.wo)));
+    PointIndex at(s, p);
+    for (int64_t q = 0; q < n; ++q, at.next(s)) affine_point_3d(t, xs[at.j], ys[at.i], zs[at.k], buf + 3 * q);
     return buf;
   }
   float* grad_target(int64_t, float* buf) const { return row_partials ? buf : nullptr; }
-  void take_grad(int64_t p, const float* g) const {
-    const int64_t r = p / s.wo;
-    double* acc = row_partials + 12 * r;
-    const double x = xs[p % s.wo], y = ys[r % s.ho], z = zs[r / s.ho % s.od];
-    for (int a = 0; a < 3; ++a) {
-      const double ga = g[a];
-      acc[4 * a] += ga * x;
-      acc[4 * a + 1] += ga * y;
-      acc[4 * a + 2] += ga * z;
-      acc[4 * a + 3] += ga;
+  void take_grads(int64_t p, int64_t n, const float* g) const {
+    if (!row_partials) return;
+    double* acc = row_partials + 12 * (p / s.wo);
+    PointIndex at(s, p);
+    for (int64_t q = 0; q < n; ++q, g += 3) {
+      const double x = xs[at.j], y = ys[at.i], z = zs[at.k];
+      for (int a = 0; a < 3; ++a) {
+        const double ga = g[a];
+        acc[4 * a] += ga * x;
+        acc[4 * a + 1] += ga * y;
+        acc[4 * a + 2] += ga * z;
+        acc[4 * a + 3] += ga;
+      }
+      at.next(s);
+      if (at.j == 0) acc += 12;  // the next output row
     }
   }
 };
@@ -320,40 +343,27 @@ void shared_grid_grad(const VolumeShape& s, const SamplerOptions& o,
   }
 }
 
-// The grid points of output points [p, p + n) of one item (n <= kPoints):
-// a stored grid's own, else computed into buf.
-template <class Source>
-const float* span_points(const Source& src, int64_t p, int64_t n, float* buf) {
-  if constexpr (Source::kPoints == INT64_MAX) return src.point(p, buf);
-  for (int64_t j = 0; j < n; ++j) src.point(p + j, buf + 3 * j);
-  return buf;
-}
-
 template <class Source>
 void forward_impl(const VolumeShape& s, const SamplerOptions& o, const float* input,
                   const Source& src, float* output) {
-  const int64_t rows = rows_per_item(s), total = s.n * rows;
-  if (const VolumeForwardRow row = select_volume_rows(o, s).forward) {
-    const int64_t step = rows_per_span(s.wo);
-    const int64_t per_item = (rows + step - 1) / step;
+  const int64_t rows = rows_per_item(s);
+  const VolumeForwardRow row = select_volume_rows(o, s).forward;
+  const int64_t step = rows_per_span(s.wo);
+  const int64_t per_item = (rows + step - 1) / step;
 #pragma omp parallel for num_threads(threads(s)) schedule(static)
-    for (int64_t t = 0; t < s.n * per_item; ++t) {
-      float buf[3 * kChunk];
-      const int64_t n = t / per_item, r0 = n * rows + t % per_item * step;
-      for_point_spans(r0 * s.wo, std::min(n * rows + rows, r0 + step) * s.wo, Source::kPoints,
-                      [&](int64_t p, int64_t count) {
-        row(s, input + n * item_size(s), span_points(src, p, count, buf), output + p * s.c, count);
-      });
-    }
-    return;
-  }
-#pragma omp parallel for num_threads(threads(s)) schedule(static)
-  for (int64_t r = 0; r < total; ++r) {
-    float buf[3];
-    for (int64_t x = 0; x < s.wo; ++x) {
-      const int64_t p = r * s.wo + x;
-      forward_point(s, o, input + r / rows * item_size(s), src.point(p, buf), output + p * s.c);
-    }
+  for (int64_t t = 0; t < s.n * per_item; ++t) {
+    float buf[3 * kChunk];
+    const int64_t n = t / per_item, r0 = n * rows + t % per_item * step;
+    const float* inp = input + n * item_size(s);
+    for_point_spans(r0 * s.wo, std::min(n * rows + rows, r0 + step) * s.wo, Source::kPoints,
+                    [&](int64_t p, int64_t count) {
+      const float* points = src.points(p, count, buf);
+      if (row) {
+        row(s, inp, points, output + p * s.c, count);
+        return;
+      }
+      for (int64_t q = 0; q < count; ++q) forward_point(s, o, inp, points + 3 * q, output + (p + q) * s.c);
+    });
   }
 }
 
@@ -367,25 +377,20 @@ void backward_impl(const VolumeShape& s, const SamplerOptions& o, const float* g
   // Rows [r0, r1) of item n.
   auto run_rows = [&](int64_t n, int64_t r0, int64_t r1, float* ginp, ZeroedPlanes* z) {
     float buf[3 * kChunk], gbuf[3 * kChunk];
-    if (row) {
-      for_point_spans((n * rows + r0) * s.wo, (n * rows + r1) * s.wo, Source::kPoints,
-                      [&](int64_t p, int64_t count) {
-        float* gg = src.grad_target(p, gbuf);
-        row(s, grad_output + p * s.c, input + n * item, span_points(src, p, count, buf), ginp, z,
-            gg, count);
-        if (gg)
-          for (int64_t j = 0; j < count; ++j) src.take_grad(p + j, gg + 3 * j);
-      });
-      return;
-    }
-    for (int64_t r = n * rows + r0; r < n * rows + r1; ++r)
-      for (int64_t x = 0; x < s.wo; ++x) {
-        const int64_t p = r * s.wo + x;
-        float* gg = src.grad_target(p, gbuf);
-        backward_point(s, o, input + n * item, src.point(p, buf), grad_output + p * s.c, ginp, z,
-                       gg);
-        if (gg) src.take_grad(p, gg);
+    const float* inp = input + n * item;
+    for_point_spans((n * rows + r0) * s.wo, (n * rows + r1) * s.wo, Source::kPoints,
+                    [&](int64_t p, int64_t count) {
+      const float* points = src.points(p, count, buf);
+      float* gg = src.grad_target(p, gbuf);
+      if (row) {
+        row(s, grad_output + p * s.c, inp, points, ginp, z, gg, count);
+      } else {
+        for (int64_t q = 0; q < count; ++q)
+          backward_point(s, o, inp, points + 3 * q, grad_output + (p + q) * s.c, ginp, z,
+                         gg ? gg + 3 * q : nullptr);
       }
+      if (gg) src.take_grads(p, count, gg);
+    });
   };
 
   if (!grad_input) {
