@@ -52,13 +52,12 @@
 
 #include "coordinates.h"
 #include "grid_sampler_rows.h"
+#include "lanes.h"
 
 #if defined(STN_ISA_AVX2) || defined(STN_ISA_AVX512)
 #include <immintrin.h>
 #endif
 
-// Lanes16 values are passed between inline functions only: no ABI concern.
-#pragma GCC diagnostic ignored "-Wpsabi"
 #if defined(STN_ISA_AVX512) && defined(__GNUC__) && !defined(__clang__)
 // GCC 12's AVX-512 intrinsics start from _mm512_undefined_*(): false positives.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -70,6 +69,7 @@ namespace STN_ISA {
 namespace {
 
 using coord::in_bounds;
+using lanes::dot;
 
 // std::fill_n and std::copy_n for floats, with internal linkage (see
 // "Linkage" in the NOTE).
@@ -156,30 +156,6 @@ inline void blend(const Taps& t, const float* inp, float* out, int64_t nc) {
         out[c] = (((0.0f + p0[c] * w0) + p1[c] * w1) + p2[c] * w2) + p3[c] * w3;
       return;
   }
-}
-
-// 16 float lanes, loaded from unaligned memory; GCC lowers the arithmetic to
-// the file's vector width (1 zmm, 2 ymm or 4 xmm), lane by lane.
-typedef float Lanes16 __attribute__((vector_size(64)));
-
-inline Lanes16 load16(const float* p) {
-  Lanes16 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-// Σ_c a[c]·b[c]: 16 lanes, a fixed pairwise reduction, then the tail in order.
-inline float dot(const float* a, const float* b, int64_t n) {
-  Lanes16 acc = {};
-  int64_t c = 0;
-  for (; c + 16 <= n; c += 16) acc += load16(a + c) * load16(b + c);
-  float lanes[16];
-  std::memcpy(lanes, &acc, sizeof lanes);
-  for (int width = 8; width >= 1; width /= 2)
-    for (int j = 0; j < width; ++j) lanes[j] += lanes[j + width];
-  float sum = lanes[0];
-  for (; c < n; ++c) sum += a[c] * b[c];
-  return sum;
 }
 
 template <Interpolation kMode, Padding kPadding, bool kAlign>

@@ -10,10 +10,13 @@
 //
 // Elsewhere each point's in-bounds corners are gathered once
 // (volume_coords.h: the same positions and weights as the reference), then
-// each corner is applied to all C channels in a loop the compiler vectorises; the
-// per-channel order of operations is the reference's, so the forward and
-// grad_grid equal it bit for bit (the vector rows' too), and grad_input's
-// scatter adds the same products in the same order on both paths.
+// each corner is applied to all C channels in a loop the compiler
+// vectorises; the per-channel order of operations is the reference's, so
+// the forward equals it bit for bit (the vector rows' too), and grad_input's
+// scatter adds the same products in the same order on both paths. grad_grid
+// equals it bit for bit up to kPixelPathMaxChannels channels; beyond, each
+// corner's channels are summed first (lanes.h's dot, the same bits on every
+// ISA), as the 2-D channel rows do: within rounding of the reference.
 //
 // grad_input is a scatter-add, made deterministic as the 2-D sampler's is
 // (grid_sampler.cc): each item's rows are split into `blocks` blocks chosen
@@ -31,6 +34,7 @@
 #include "flow_coords.h"
 #include "flow_warp.h"
 #include "grid_sampler_rows.h"
+#include "lanes.h"
 #include "spans.h"
 #include "volume_coords.h"
 #include "volume_sampler.h"
@@ -161,7 +165,8 @@ void backward_point(const VolumeShape& s, const SamplerOptions& o, const float* 
         for (int64_t c = 0; c < s.c; ++c) dst[c] += w * gout[c];
       }
     }
-    if (gg) {
+    if (gg && s.c <= kPixelPathMaxChannels) {
+      // The reference's terms and order, channel by channel.
       for (int64_t c = 0; c < s.c; ++c) {
         const float go = gout[c];
         for (int i = 0; i < t.count; ++i) {
@@ -174,6 +179,19 @@ void backward_point(const VolumeShape& s, const SamplerOptions& o, const float* 
           gi[1] = (k >> 1 & 1) ? gi[1] + gy : gi[1] - gy;
           gi[2] = (k >> 2) ? gi[2] + gz : gi[2] - gz;
         }
+      }
+    } else if (gg) {
+      // More channels: each corner's dot product over them first (lanes.h),
+      // as the 2-D channel rows do.
+      for (int i = 0; i < t.count; ++i) {
+        const int k = t.corner[i];
+        const float d = lanes::dot(inp + t.offset[i], gout, s.c);
+        const float gx = cell.part(k, 1) * cell.part(k, 2) * d;
+        const float gy = cell.part(k, 0) * cell.part(k, 2) * d;
+        const float gz = cell.part(k, 0) * cell.part(k, 1) * d;
+        gi[0] = (k & 1) ? gi[0] + gx : gi[0] - gx;
+        gi[1] = (k >> 1 & 1) ? gi[1] + gy : gi[1] - gy;
+        gi[2] = (k >> 2) ? gi[2] + gz : gi[2] - gz;
       }
     }
   }

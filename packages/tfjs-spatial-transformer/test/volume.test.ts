@@ -96,7 +96,7 @@ describe.each(BACKEND_NAMES)('volumes on %s', (backend) => {
     const mode = native.Interpolation[options.mode];
     const padding = native.Padding[options.paddingMode];
 
-    test.each(SHAPES.map((s, i) => [s, i]))('forward and grid gradient equal the scalar reference bit for bit on %j', (shape, seed) => {
+    test.each(SHAPES.map((s, i) => [s, i]))('forward bit for bit, grid gradient bit for bit up to 4 channels on %j', (shape, seed) => {
       const [n, d, h, w, c, od, ho, wo] = shape as VolumeShape;
       const random = rng(40 + Number(seed));
       const input = randomArray(random, n * d * h * w * c);
@@ -112,7 +112,9 @@ describe.each(BACKEND_NAMES)('volumes on %s', (backend) => {
       const sample = (a: tf.Tensor, b: tf.Tensor) => gridSample3d(a, b, options);
       expectBitwise(sample(x, g).dataSync() as Float32Array, want, 'output');
       const [dx, dg] = tf.grads(sample)([x, g], tf.tensor(dy, [n, od, ho, wo, c]));
-      expectBitwise(dg.dataSync() as Float32Array, wantGrid, 'grid gradient');
+      // Above 4 channels the kernel sums each corner's channels in fixed vector lanes first (as in 2-D).
+      if (c <= 4) expectBitwise(dg.dataSync() as Float32Array, wantGrid, 'grid gradient');
+      else expectClose(dg.dataSync(), wantGrid, {rtol: 1e-5, atol: 5e-7 * c}, 'grid gradient');
       expectClose(dx.dataSync(), wantInput, {rtol: 1e-5, atol: 1e-6}, 'input gradient');
     });
 

@@ -11,12 +11,17 @@
 #include "../volume_coords.h"
 #include "../volume_sampler.h"
 #include "fuzz_case.h"
+#include "volume_bounds.h"
 
 namespace stn_fuzz {
 
 using stn::Interpolation;
 using stn::Padding;
 using stn::VolumeShape;
+using stn_test::volume_grad_grid_bound;
+using stn_test::volume_grad_grid_gamma;
+using stn_test::volume_grad_grid_magnitude;
+using stn_test::volume_grad_input_bound;
 
 inline int64_t input_count(const VolumeShape& s) { return s.n * s.d * s.h * s.w * s.c; }
 inline int64_t grid_count(const VolumeShape& s) {
@@ -94,84 +99,6 @@ inline stn::SamplerOptions volume_options(uint8_t opt) {
   return o;
 }
 
-// The in-bounds corners of grid point g: each one's item offset, weight and
-// |d weight / d (x, y, z)| before the multipliers `mult`; false when the
-// point samples nothing.
-struct VoxelTap {
-  int64_t offset;
-  double weight, d[3];
-};
-inline bool voxel_taps(const VolumeShape& s, const stn::SamplerOptions& o, const float* g,
-                       std::vector<VoxelTap>* taps, float mult[3]) {
-  taps->clear();
-  float pos[3];
-  if (!stn::coord::volume_source_set_grad(s, o, g, pos, mult)) return false;
-  if (o.mode == Interpolation::Nearest) {
-    int64_t offset;
-    if (stn::coord::nearest_voxel(s, pos[0], pos[1], pos[2], &offset))
-      taps->push_back({offset, 1, {0, 0, 0}});
-    return true;
-  }
-  stn::coord::TrilinearCell cell;
-  if (!stn::coord::trilinear_cell(s, pos[0], pos[1], pos[2], &cell)) return true;
-  for (int k = 0; k < 8; ++k) {
-    if (!cell.in_bounds(k, s)) continue;
-    const double p[3] = {cell.part(k, 0), cell.part(k, 1), cell.part(k, 2)};
-    taps->push_back({cell.offset(k, s), p[0] * p[1] * p[2],
-                     {std::fabs(p[1] * p[2]), std::fabs(p[0] * p[2]), std::fabs(p[0] * p[1])}});
-  }
-  return true;
-}
-
-// grad_input's rounding bound per element, as sampler_bounds.h's
-// grad_input_bound: 2 (m - 1) u sum |w * dy| over its m terms.
-inline std::vector<double> volume_grad_input_bound(const VolumeShape& s,
-                                                   const stn::SamplerOptions& o, const float* grid,
-                                                   const float* grad_output) {
-  const size_t count = size_t(input_count(s));
-  std::vector<double> mag(count, 0.0), terms(count, 0.0);
-  std::vector<VoxelTap> taps;
-  const int64_t points = s.od * s.ho * s.wo;
-  for (int64_t p = 0; p < s.n * points; ++p) {
-    float mult[3];
-    if (!voxel_taps(s, o, grid + 3 * (s.shared ? p % points : p), &taps, mult)) continue;
-    const int64_t item = (p / points) * s.d * s.h * s.w * s.c;
-    for (const VoxelTap& t : taps)
-      for (int64_t c = 0; c < s.c; ++c) {
-        const size_t i = size_t(item + t.offset + c);
-        mag[i] += std::fabs(t.weight * grad_output[p * s.c + c]);
-        terms[i] += 1;
-      }
-  }
-  const double u = std::ldexp(1.0, -24);
-  for (size_t i = 0; i < count; ++i) mag[i] = 2.02 * (terms[i] > 1 ? terms[i] - 1 : 0) * u * mag[i];
-  return mag;
-}
-
-// |mult| * sum over corners and channels of |d weight * v * dy| per grad_grid
-// entry [N or 1,Do,Ho,Wo,3] (a shared grid's summed over the batch).
-inline std::vector<double> volume_grad_grid_magnitude(const VolumeShape& s,
-                                                      const stn::SamplerOptions& o,
-                                                      const float* input, const float* grid,
-                                                      const float* grad_output) {
-  std::vector<double> mag(size_t(grid_count(s)), 0.0);
-  std::vector<VoxelTap> taps;
-  const int64_t points = s.od * s.ho * s.wo;
-  for (int64_t p = 0; p < s.n * points; ++p) {
-    const int64_t gp = s.shared ? p % points : p;
-    float mult[3];
-    if (!voxel_taps(s, o, grid + 3 * gp, &taps, mult)) continue;
-    const float* inp = input + (p / points) * s.d * s.h * s.w * s.c;
-    for (const VoxelTap& t : taps) {
-      double dot = 0;
-      for (int64_t c = 0; c < s.c; ++c)
-        dot += std::fabs(double(inp[t.offset + c]) * grad_output[p * s.c + c]);
-      for (int a = 0; a < 3; ++a) mag[size_t(3 * gp + a)] += std::fabs(mult[a]) * t.d[a] * dot;
-    }
-  }
-  return mag;
-}
-
 inline Case grid_sample_3d_case(Bytes& b, int64_t max_elements) {
   VolumeShape s = volume_shape(b, max_elements);
   const uint8_t opt = b.u8();
@@ -201,10 +128,15 @@ inline Case grid_sample_3d_case(Bytes& b, int64_t max_elements) {
     stn::call_grid_sample_3d_backward<decltype(k)>(s, o, c.grad_output.data(), c.input.data(),
                                                    c.transform.data(), gi, gg);
   });
-  // grad_grid: bit for bit (any C); grad_input: another summation order.
+  // grad_grid: bit for bit up to kPixelPathMaxChannels channels, beyond
+  // within volume_grad_grid_bound (per-corner dot products); grad_input:
+  // another summation order.
   c.bounds = [s, o](const Case& c, const Results&) {
     Bounds b;
     b.grad_input = volume_grad_input_bound(s, o, c.transform.data(), c.grad_output.data());
+    if (s.c > stn::kPixelPathMaxChannels)
+      b.grad_transform = volume_grad_grid_bound(s, o, c.input.data(), c.transform.data(),
+                                                c.grad_output.data());
     return b;
   };
   return c;
@@ -242,8 +174,12 @@ inline Case affine_sample_3d_case(Bytes& b, int64_t max_elements) {
     const std::vector<double> mag =
         volume_grad_grid_magnitude(s, o, c.input.data(), grid.data(), c.grad_output.data());
     const int64_t points = s.od * s.ho * s.wo;
+    // The double sums of the grid gradients, a shared theta's float sum over
+    // the batch, and beyond kPixelPathMaxChannels channels the per-point
+    // regrouping (volume_grad_grid_gamma).
     const double gamma = 2.02 * double(points) * std::ldexp(1.0, -53) +
-                         (s.shared ? 2.02 * double(s.n) * std::ldexp(1.0, -24) : 0.0);
+                         (s.shared ? 2.02 * double(s.n) * std::ldexp(1.0, -24) : 0.0) +
+                         (s.c > stn::kPixelPathMaxChannels ? volume_grad_grid_gamma(s) : 0.0);
     b.grad_transform.assign(size_t(c.transform.size()), 0.0);
     for (int64_t t = 0; t < stn::grid_batch(s); ++t)
       for (int64_t p = 0; p < points; ++p) {
@@ -303,16 +239,10 @@ inline Case flow_warp_3d_case(Bytes& b, int64_t max_elements) {
     Bounds b;
     b.grad_input = volume_grad_input_bound(s, o, grid.data(), c.grad_output.data());
     if (s.c <= stn::kPixelPathMaxChannels) return b;
-    const std::vector<double> mag =
-        volume_grad_grid_magnitude(s, o, c.input.data(), grid.data(), c.grad_output.data());
-    const double gamma = 2.02 * (8.0 * double(s.c) + 8.0) * std::ldexp(1.0, -24);
-    b.grad_transform.resize(mag.size());
-    for (size_t i = 0; i < mag.size(); ++i)
-      b.grad_transform[i] =
-          mag[i] > double(std::numeric_limits<float>::max()) || !std::isfinite(mag[i])
-              ? HUGE_VAL
-              : gamma * mag[i] * std::fabs(stn::flow_grid_scale(sizes[i % 3])) +
-                    two_ulps(ref.grad_transform[int64_t(i)]);
+    b.grad_transform = volume_grad_grid_bound(s, o, c.input.data(), grid.data(), c.grad_output.data());
+    for (size_t i = 0; i < b.grad_transform.size(); ++i)
+      b.grad_transform[i] = b.grad_transform[i] * std::fabs(stn::flow_grid_scale(sizes[i % 3])) +
+                            two_ulps(ref.grad_transform[int64_t(i)]);
     return b;
   };
   return c;
