@@ -186,38 +186,49 @@ struct VolumeRows {
   // grad_input += weight * gout at each in-bounds corner: scalar, lane by
   // lane in point order and, within a point, the corners in the reference's
   // order (lanes may share voxels), with the scalar path's products, order
-  // and zeroed planes (z0 and z0 + 1, clipped to the volume).
+  // and zeroed planes (z0 and z0 + 1, clipped to the volume). A lane whose
+  // 8 corners are all inside (the usual case) adds at fixed steps from its
+  // low corner, testing no masks.
   static void scatter(const VolumeShape& s, const VecTrilinear& cell, const float* go_px,
                       float* ginp, ZeroedRows* zeroed) {
     const int64_t nc = s.c, plane = s.h * s.w * nc;
-    alignas(64) int32_t offset[8][kW], mask[8][kW], z0[kW];
+    const int64_t step[8] = {0,          nc,          s.w * nc,          s.w * nc + nc,
+                             plane,      plane + nc,  plane + s.w * nc,  plane + s.w * nc + nc};
+    alignas(64) int32_t offset[kW], z0[kW];
     alignas(64) float weight[8][kW];
+    int mask[8], inside = ~0, any = 0;
     // One channel: the products weight * gout of every lane at once.
     const V::F go = nc == 1 ? V::load(go_px) : V::zero();
     for (int k = 0; k < 8; ++k) {
-      V::store_int(offset[k], cell.offset[k]);
-      V::store_mask(cell.mask[k], mask[k]);
       V::store(weight[k], nc == 1 ? V::mul(cell.weight(k), go) : cell.weight(k));
+      mask[k] = V::bits(cell.mask[k]);
+      inside &= mask[k];
+      any |= mask[k];
     }
+    V::store_int(offset, cell.offset[0]);  // the low corner's, which may lie outside
     V::store_int(z0, cell.z0);
     for (int j = 0; j < kW; ++j) {
-      int any = 0;
-      for (int k = 0; k < 8; ++k) any |= mask[k][j];
-      if (!any) continue;
+      if (!(any >> j & 1)) continue;
       if (zeroed) {
         const int64_t lo = z0[j] > 0 ? z0[j] : 0, hi = z0[j] + 1 < s.d ? z0[j] + 1 : s.d - 1;
         if (zeroed->begin == zeroed->end || lo < zeroed->begin || hi >= zeroed->end)
           cover(zeroed, ginp, plane, lo, hi);
       }
+      const int64_t low = offset[j];
+      const bool all_inside = inside >> j & 1;
+      if (nc == 1 && all_inside) {
+        for (int k = 0; k < 8; ++k) ginp[low + step[k]] += weight[k][j];
+        continue;
+      }
       if (nc == 1) {
         for (int k = 0; k < 8; ++k)
-          if (mask[k][j]) ginp[offset[k][j]] += weight[k][j];
+          if (mask[k] >> j & 1) ginp[low + step[k]] += weight[k][j];
         continue;
       }
       const float* g = go_px + j * nc;
       for (int k = 0; k < 8; ++k) {
-        if (!mask[k][j]) continue;
-        float* dst = ginp + offset[k][j];
+        if (!all_inside && !(mask[k] >> j & 1)) continue;
+        float* dst = ginp + (low + step[k]);
         const float w = weight[k][j];
         for (int64_t c = 0; c < nc; ++c) dst[c] += w * g[c];
       }
