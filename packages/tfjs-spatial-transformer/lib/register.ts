@@ -10,8 +10,7 @@ import {affineGridGradConfig} from './gradients/AffineGrid_grad';
 import {affineSample3dGradConfig, affineSampleGradConfig} from './gradients/AffineSample_grad';
 import {cropAndResizeGradConfig} from './gradients/CropAndResize_grad';
 import {flowWarpGradConfigs as flowWarpGradients} from './gradients/FlowWarp_grad';
-import {gridSample3dGradConfig} from './gradients/GridSample3d_grad';
-import {gridSampleGradConfig} from './gradients/GridSample_grad';
+import {gridSample3dGradConfig, gridSampleGradConfig} from './gradients/GridSample_grad';
 import {rotateWithOffsetGradConfig} from './gradients/RotateWithOffset_grad';
 import {transformGradConfig} from './gradients/Transform_grad';
 import {affineGridConfigs} from './kernels/AffineGrid';
@@ -19,16 +18,12 @@ import {affineGrid3dConfigs} from './kernels/AffineGrid3d';
 import {affineGrid3dGradConfigs} from './kernels/AffineGrid3dGrad';
 import {affineGridGradConfigs} from './kernels/AffineGridGrad';
 import {affineSampleConfigs} from './kernels/AffineSample';
-import {affineSample3dConfigs} from './kernels/AffineSample3d';
-import {affineSample3dGradConfigs} from './kernels/AffineSample3dGrad';
 import {affineSampleGradConfigs} from './kernels/AffineSampleGrad';
 import {cropAndResizeConfigs} from './kernels/CropAndResize';
 import {cropAndResizeGradConfigs} from './kernels/CropAndResizeGrad';
 import {flowWarpConfigs} from './kernels/FlowWarp';
 import {flowWarpGradConfigs} from './kernels/FlowWarpGrad';
 import {gridSampleConfigs} from './kernels/GridSample';
-import {gridSample3dConfigs} from './kernels/GridSample3d';
-import {gridSample3dGradConfigs} from './kernels/GridSample3dGrad';
 import {gridSampleGradConfigs} from './kernels/GridSampleGrad';
 import {CropAndResize, RotateWithOffset, Transform} from './kernel_names';
 import {rotateWithOffsetConfigs} from './kernels/RotateWithOffset';
@@ -39,8 +34,7 @@ import {transformGradConfigs} from './kernels/TransformGrad';
 const kernels = [
   ...gridSampleConfigs, ...gridSampleGradConfigs, ...affineGridConfigs, ...affineGridGradConfigs,
   ...affineSampleConfigs, ...affineSampleGradConfigs, ...transformConfigs, ...transformGradConfigs,
-  ...gridSample3dConfigs, ...gridSample3dGradConfigs, ...affineGrid3dConfigs, ...affineGrid3dGradConfigs,
-  ...affineSample3dConfigs, ...affineSample3dGradConfigs, ...flowWarpConfigs, ...flowWarpGradConfigs,
+  ...affineGrid3dConfigs, ...affineGrid3dGradConfigs, ...flowWarpConfigs, ...flowWarpGradConfigs,
   ...rotateWithOffsetConfigs, ...rotateWithOffsetGradConfigs,
   ...cropAndResizeConfigs, ...cropAndResizeGradConfigs,
 ];

@@ -1,23 +1,25 @@
+// The fused affine sampler's backward, 2-D (AffineSampleGrad) and volumes
+// (AffineSample3dGrad): the same kernel code for both ranks, the native
+// entry chosen by the input's rank.
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 
 import {readFloat32, sizeOf, uninitialisedFloat32, writeFloat32} from '../backend_io';
-import {AffineSampleGrad, AffineSampleGradAttrs} from '../kernel_names';
-import {native, SamplerShape} from '../native';
-import {boolAttr, kernelConfigs, requestedGradients, samplerAttrs, TensorflowOpCall} from './configs';
+import {AffineSample3dGrad, AffineSampleGrad, AffineSampleGradAttrs} from '../kernel_names';
+import {native} from '../native';
+import {boolAttr, kernelConfigs, requestedGradients, samplerAttrs, samplerShape, TensorflowOpCall} from './configs';
 
 /** One native backward pass; outputs the requested gradients in the order [dInput, dTheta]. */
 const jsKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {dy, input, theta} = inputs as {dy: TensorInfo, input: TensorInfo, theta: TensorInfo};
-  const {mode, paddingMode, alignCorners, size: [, ho, wo], computeInputGrad, computeThetaGrad} =
+  const {mode, paddingMode, alignCorners, size, computeInputGrad, computeThetaGrad} =
       attrs as AffineSampleGradAttrs;
-  const [n, h, w, c] = input.shape;
   const gradInput = computeInputGrad ? uninitialisedFloat32(sizeOf(input.shape)) : null;
   const gradTheta = computeThetaGrad ? uninitialisedFloat32(sizeOf(theta.shape)) : null;
-  native.affineSampleBackward(
-      readFloat32(backend, dy, 'dy'), readFloat32(backend, input, 'input'),
+  const run = input.shape.length === 5 ? native.affineSample3dBackward : native.affineSampleBackward;
+  (run as (...args: unknown[]) => void)(readFloat32(backend, dy, 'dy'), readFloat32(backend, input, 'input'),
       readFloat32(backend, theta, 'theta'), gradInput, gradTheta,
-      [n, h, w, c, ho, wo, theta.shape[0]] as SamplerShape, native.Interpolation[mode], native.Padding[paddingMode],
-      alignCorners);
+      samplerShape(input, size.slice(1, -1), theta.shape[0]), native.Interpolation[mode],
+      native.Padding[paddingMode], alignCorners);
   const outputs: TensorInfo[] = [];
   if (gradInput !== null) outputs.push(writeFloat32(backend, gradInput, input.shape));
   if (gradTheta !== null) outputs.push(writeFloat32(backend, gradTheta, theta.shape));
@@ -33,4 +35,5 @@ const opCall: TensorflowOpCall = (op, backend, {dy, input, theta}, attrs) => {
       [a.computeInputGrad, a.computeThetaGrad]);
 };
 
-export const affineSampleGradConfigs = kernelConfigs(AffineSampleGrad, jsKernel, opCall);
+export const affineSampleGradConfigs = [...kernelConfigs(AffineSampleGrad, jsKernel, opCall),
+  ...kernelConfigs(AffineSample3dGrad, jsKernel, opCall)];

@@ -55,6 +55,15 @@ export function samplerAttrs(backend: TensorflowBackend, attrs: GridSampleAttrs)
   ];
 }
 
+/**
+ * A sampler's native shape: the input's dims, the output's spatial dims
+ * (the grid's, or the requested size's), then the grid's or theta's batch
+ * size (N, or 1 for one shared by the batch).
+ */
+export function samplerShape(input: TensorInfo, spatial: readonly number[], batch: number): number[] {
+  return [...input.shape, ...spatial, batch];
+}
+
 const INT32_MAX = 2 ** 31 - 1;
 
 /**
