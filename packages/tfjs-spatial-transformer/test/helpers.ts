@@ -1,4 +1,6 @@
 // Shared test utilities: backends, a seeded RNG, grids placed away from kinks, comparisons.
+import * as fs from 'fs';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-node';
 import {expect, vi} from 'vitest';
 
@@ -7,6 +9,7 @@ import seedrandom from 'seedrandom';
 import {native} from '../lib/native';
 import {tensorflowOpName} from '../lib/tensorflow_ops';
 import {INTERPOLATION_MODES, PADDING_MODES} from '../lib/vocabulary';
+import type {PaddingMode} from '../lib/vocabulary';
 
 export const BACKEND_NAMES = ['tensorflow', 'cpu'] as const;
 export const MODES = INTERPOLATION_MODES;
@@ -138,4 +141,35 @@ export function spyNativeKernel(fn: NativeKernel, kernelName: string):
     count: () => calls().length,
     gradients: (i) => [flag(i, /^compute_input_grad$/), flag(i, /^compute_(grid|theta)_grad$/)],
   };
+}
+
+/** A sampler fixture of PyTorch's F.grid_sample (2-D or 5-D) from scripts/make_fixtures.py. */
+export interface GridSampleFixture<Mode extends string> {
+  mode: Mode;
+  paddingMode: PaddingMode;
+  alignCorners: boolean;
+  inputShape: number[];
+  gridShape: number[];
+  input: number[];
+  grid: number[];
+  gradOutput: number[];
+  output: number[];
+  gradInput: number[];
+  gradGrid: number[];
+}
+
+/** An F.affine_grid fixture (2-D or 3-D). */
+export interface AffineGridFixture {
+  alignCorners: boolean;
+  size: number[];
+  theta: number[];
+  grid: number[];
+  gradGrid: number[];
+  gradTheta: number[];
+}
+
+/** The cases of test/fixtures/<name>. */
+export function loadFixtures<T>(name: string): T[] {
+  const file = path.join(__dirname, 'fixtures', name);
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as {cases: T[]}).cases;
 }

@@ -1,44 +1,15 @@
 // Against PyTorch: fixtures written by scripts/make_fixtures.py from torch's CPU
 // F.grid_sample / F.affine_grid (torch is a fixture tool, not a test dependency).
-import * as fs from 'fs';
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-node';
 import {beforeAll, describe, expect, test} from 'vitest';
 
 import {affineGrid, gridSample} from '../lib';
-import type {InterpolationMode, PaddingMode} from '../lib';
-import {BACKEND_NAMES, expectClose, SAMPLER_CASES, useBackend} from './helpers';
+import type {InterpolationMode} from '../lib';
+import {AffineGridFixture, BACKEND_NAMES, expectClose, GridSampleFixture, loadFixtures, SAMPLER_CASES,
+  useBackend} from './helpers';
 
-interface GridSampleCase {
-  mode: InterpolationMode;
-  paddingMode: PaddingMode;
-  alignCorners: boolean;
-  inputShape: number[];
-  gridShape: number[];
-  input: number[];
-  grid: number[];
-  gradOutput: number[];
-  output: number[];
-  gradInput: number[];
-  gradGrid: number[];
-}
-
-interface AffineGridCase {
-  alignCorners: boolean;
-  size: number[];
-  theta: number[];
-  grid: number[];
-  gradGrid: number[];
-  gradTheta: number[];
-}
-
-function load<T>(name: string): T[] {
-  const file = path.join(__dirname, 'fixtures', name);
-  return (JSON.parse(fs.readFileSync(file, 'utf8')) as {cases: T[]}).cases;
-}
-
-const gridSampleCases = load<GridSampleCase>('grid_sample.json');
-const affineGridCases = load<AffineGridCase>('affine_grid.json');
+const gridSampleCases = loadFixtures<GridSampleFixture<InterpolationMode>>('grid_sample.json');
+const affineGridCases = loadFixtures<AffineGridFixture>('affine_grid.json');
 
 const label = (c: {inputShape?: number[], size?: number[]}, i: number) =>
     `case ${i} ${JSON.stringify(c.inputShape ?? c.size)}`;

@@ -2,46 +2,17 @@
 // against PyTorch's 5-D F.grid_sample / F.affine_grid (fixtures from
 // scripts/make_fixtures.py), against the native scalar reference, one grid
 // for the whole batch, and the argument checks.
-import * as fs from 'fs';
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-node';
 import {afterEach, beforeAll, describe, expect, test, vi} from 'vitest';
 
 import {affineGrid3d, affineSample3d, gridSample3d, GridSample3dGrad, VOLUME_INTERPOLATION_MODES} from '../lib';
-import type {PaddingMode, VolumeInterpolationMode} from '../lib';
+import type {VolumeInterpolationMode} from '../lib';
 import {native, VolumeShape} from '../lib/native';
-import {ALIGNS, BACKEND_NAMES, expectBitwise, expectClose, PADDINGS, randomArray, rng,
-  spyNativeKernel, useBackend} from './helpers';
+import {AffineGridFixture, ALIGNS, BACKEND_NAMES, expectBitwise, expectClose, GridSampleFixture, loadFixtures,
+  PADDINGS, randomArray, rng, spyNativeKernel, useBackend} from './helpers';
 
-interface VolumeCase {
-  mode: VolumeInterpolationMode;
-  paddingMode: PaddingMode;
-  alignCorners: boolean;
-  inputShape: number[];
-  gridShape: number[];
-  input: number[];
-  grid: number[];
-  gradOutput: number[];
-  output: number[];
-  gradInput: number[];
-  gradGrid: number[];
-}
-
-interface AffineGrid3dCase {
-  alignCorners: boolean;
-  size: number[];
-  theta: number[];
-  grid: number[];
-  gradGrid: number[];
-  gradTheta: number[];
-}
-
-function load<T>(name: string): T[] {
-  const file = path.join(__dirname, 'fixtures', name);
-  return (JSON.parse(fs.readFileSync(file, 'utf8')) as {cases: T[]}).cases;
-}
-const volumeCases = load<VolumeCase>('volume_grid_sample.json');
-const affineCases = load<AffineGrid3dCase>('affine_grid_3d.json');
+const volumeCases = loadFixtures<GridSampleFixture<VolumeInterpolationMode>>('volume_grid_sample.json');
+const affineCases = loadFixtures<AffineGridFixture>('affine_grid_3d.json');
 
 /** Every volume mode × padding × alignCorners. */
 const VOLUME_CASES = VOLUME_INTERPOLATION_MODES.flatMap((mode) => PADDINGS.flatMap((paddingMode) =>
