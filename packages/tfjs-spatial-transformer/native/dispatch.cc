@@ -63,33 +63,13 @@ bool set_isa(Isa isa) {
 
 Isa get_isa() { return active().load(); }
 
-RowKernels select_rows(const SamplerOptions& o, const SamplerShape& s) {
+const IsaKernels& isa_kernels() {
   switch (get_isa()) {
 #if defined(__x86_64__) || defined(_M_X64)
-    case Isa::Avx512: return avx512::select_rows(o, s);
-    case Isa::Avx2: return avx2::select_rows(o, s);
+    case Isa::Avx512: return avx512::kKernels;
+    case Isa::Avx2: return avx2::kKernels;
 #endif
-    default: return base::select_rows(o, s);
-  }
-}
-
-VolumeRowKernels select_volume_rows(const SamplerOptions& o, const VolumeShape& s) {
-  switch (get_isa()) {
-#if defined(__x86_64__) || defined(_M_X64)
-    case Isa::Avx512: return avx512::select_volume_rows(o, s);
-    case Isa::Avx2: return avx2::select_volume_rows(o, s);
-#endif
-    default: return base::select_volume_rows(o, s);
-  }
-}
-
-TransformForwardRow select_transform_row(const TransformShape& s, const TransformOptions& o) {
-  switch (get_isa()) {
-#if defined(__x86_64__) || defined(_M_X64)
-    case Isa::Avx512: return avx512::select_transform_row(s, o);
-    case Isa::Avx2: return avx2::select_transform_row(s, o);
-#endif
-    default: return base::select_transform_row(s, o);
+    default: return base::kKernels;
   }
 }
 

@@ -5,3 +5,4 @@
 #include "grid_sampler_simd.inl"
 #include "volume_sampler_simd.inl"
 #include "image_transform_simd.inl"
+#include "isa_kernels.inl"

@@ -42,20 +42,6 @@ struct RowKernels {
 // NOTE in grid_sampler_simd.inl). The same for every ISA.
 constexpr int64_t kPixelPathMaxChannels = 4;
 
-// The row kernels of each ISA for the given options and shape.
-namespace base {
-RowKernels select_rows(const SamplerOptions& o, const SamplerShape& s);
-}
-namespace avx2 {
-RowKernels select_rows(const SamplerOptions& o, const SamplerShape& s);
-}
-namespace avx512 {
-RowKernels select_rows(const SamplerOptions& o, const SamplerShape& s);
-}
-
-// The row kernels of the active ISA (dispatch.cc).
-RowKernels select_rows(const SamplerOptions& o, const SamplerShape& s);
-
 // The volume rows: as the 2-D rows, over `count` consecutive output points
 // of one batch item with grid points [count,3]; in the backward, `zeroed`
 // counts depth planes (of H * W * C elements) rather than rows.
@@ -69,22 +55,6 @@ struct VolumeRowKernels {
   VolumeBackwardRow backward;
 };
 
-// The vector volume rows of each ISA (volume_sampler_simd.inl). Each is null
-// where none applies (the base ISA, reflection padding, C outside
-// [1, kPixelPathMaxChannels], sizes past int32 offsets; the backward also
-// for nearest): the caller then uses its scalar path.
-namespace base {
-VolumeRowKernels select_volume_rows(const SamplerOptions& o, const VolumeShape& s);
-}
-namespace avx2 {
-VolumeRowKernels select_volume_rows(const SamplerOptions& o, const VolumeShape& s);
-}
-namespace avx512 {
-VolumeRowKernels select_volume_rows(const SamplerOptions& o, const VolumeShape& s);
-}
-
-// The volume rows of the active ISA (dispatch.cc).
-VolumeRowKernels select_volume_rows(const SamplerOptions& o, const VolumeShape& s);
 
 // The projective image transform's forward (tfjs's Transform): output row y
 // of one batch item, [Wo,C], from its image img [H,W,C] and its 8 transform
@@ -92,20 +62,33 @@ VolumeRowKernels select_volume_rows(const SamplerOptions& o, const VolumeShape& 
 using TransformForwardRow = void (*)(const TransformShape& s, const TransformOptions& o,
                                      const float* img, const float* t, int64_t y, float* out);
 
-// The vector rows of each ISA (image_transform_simd.inl); null where none
-// applies (the base ISA, sizes past int32 pixel coordinates): the caller
-// then runs its pixel-by-pixel row.
+// What one ISA's units provide (grid_sampler_{base,avx2,avx512}.cc, each
+// built from the three .inl files with its own flags):
+// - rows: the 2-D row kernels for the given options and shape
+//   (grid_sampler_simd.inl);
+// - volume_rows: the vector volume rows (volume_sampler_simd.inl), each null
+//   where none applies (the base ISA, reflection padding, C outside
+//   [1, kPixelPathMaxChannels], sizes past int32 offsets; the backward also
+//   for nearest): the caller then uses its scalar path;
+// - transform_row: the projective transform's vector forward row
+//   (image_transform_simd.inl), null where none applies (the base ISA, sizes
+//   past 2^24): the caller then runs its pixel-by-pixel row.
+struct IsaKernels {
+  RowKernels (*rows)(const SamplerOptions& o, const SamplerShape& s);
+  VolumeRowKernels (*volume_rows)(const SamplerOptions& o, const VolumeShape& s);
+  TransformForwardRow (*transform_row)(const TransformShape& s, const TransformOptions& o);
+};
 namespace base {
-TransformForwardRow select_transform_row(const TransformShape& s, const TransformOptions& o);
+extern const IsaKernels kKernels;
 }
 namespace avx2 {
-TransformForwardRow select_transform_row(const TransformShape& s, const TransformOptions& o);
+extern const IsaKernels kKernels;
 }
 namespace avx512 {
-TransformForwardRow select_transform_row(const TransformShape& s, const TransformOptions& o);
+extern const IsaKernels kKernels;
 }
 
-// The transform row of the active ISA (dispatch.cc).
-TransformForwardRow select_transform_row(const TransformShape& s, const TransformOptions& o);
+// The active ISA's (dispatch.cc).
+const IsaKernels& isa_kernels();
 
 }  // namespace stn

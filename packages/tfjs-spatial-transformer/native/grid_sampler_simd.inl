@@ -35,7 +35,8 @@
 // bit on every output.
 //
 // Linkage: everything here is in an unnamed namespace but select_rows, which
-// is in the ISA's own namespace (stn::base, stn::avx2, stn::avx512). An
+// is in the ISA's own namespace (stn::base, stn::avx2, stn::avx512), as are
+// the other .inl files' select functions and isa_kernels.inl's table. An
 // external-linkage inline function used here (ours or the library's:
 // std::fill, std::min, std::floor(float), ...) that the compiler emits out of
 // line (at -O0, under clang's sanitizers, ...) is a weak symbol built with

@@ -91,7 +91,7 @@ void image_transform_forward(const TransformShape& s, const TransformOptions& o,
                              float* output) {
   const int64_t rows = s.n * s.ho;
   const int nt = threads_for(rows * s.wo * std::max<int64_t>(s.c, 1));
-  const TransformForwardRow vector_row = select_transform_row(s, o);
+  const TransformForwardRow vector_row = isa_kernels().transform_row(s, o);
 #pragma omp parallel for num_threads(nt) schedule(static)
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t n = r / s.ho;
