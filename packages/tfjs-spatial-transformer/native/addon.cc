@@ -4,12 +4,14 @@
 // argument, what was expected and what was received.
 #include <napi.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "grid_sampler.h"
@@ -174,6 +176,7 @@ class Args {
   }
 
   size_t view_count() const { return views_.size(); }
+  Napi::Env env() const { return env_; }
 
  private:
   struct View {
@@ -196,6 +199,17 @@ int64_t element_count(const Args& args, const std::vector<int64_t>& dims,
     throw args.range_error(name + " shape " + stn::shape_string(dims) +
                            " is too large");
   return count;
+}
+
+// A tensor argument's expected dims and element count (checked to fit).
+struct Tensor {
+  std::vector<int64_t> dims;
+  int64_t count;
+};
+
+Tensor tensor(const Args& args, std::vector<int64_t> dims, const std::string& name) {
+  const int64_t count = element_count(args, dims, name);
+  return {std::move(dims), count};
 }
 
 // The values of enum E (vocabulary.h) for messages: "0 (bilinear) or 1
@@ -231,11 +245,42 @@ Napi::Object vocabulary_object(Napi::Env env) {
   return object;
 }
 
+// The samplers' calls (gridSample, affineSample, flowWarp, 2-D and
+// volumes): a second input (the grid, theta or flow) beside the input.
+// name(input, second, output, ...):
+template <class Run>
+Napi::Value pair_forward(Args& args, const Tensor& input, const std::string& second_name,
+                         const Tensor& second, const Tensor& output, Run run) {
+  const float* in = args.floats(0, "input", input.count, input.dims);
+  const float* sec = args.floats(1, second_name, second.count, second.dims);
+  const size_t outputs = args.view_count();
+  float* out = args.floats(2, "output", output.count, output.dims);
+  args.check_outputs_disjoint(outputs);
+  run(in, sec, out);
+  return args.env().Undefined();
+}
+
+// name(gradOutput, input, second, gradInput | null, gradSecond | null, ...):
+template <class Run>
+Napi::Value pair_backward(Args& args, const Tensor& input, const std::string& second_name,
+                          const Tensor& second, const Tensor& output, Run run) {
+  const std::string grad_second =
+      "grad" + std::string(1, static_cast<char>(std::toupper(second_name[0]))) + second_name.substr(1);
+  const float* grad_output = args.floats(0, "gradOutput", output.count, output.dims);
+  const float* in = args.floats(1, "input", input.count, input.dims);
+  const float* sec = args.floats(2, second_name, second.count, second.dims);
+  const size_t outputs = args.view_count();
+  float* grad_input = args.floats(3, "gradInput", input.count, input.dims, true);
+  float* grad_sec = args.floats(4, grad_second, second.count, second.dims, true);
+  args.check_outputs_disjoint(outputs);
+  run(grad_output, in, sec, grad_input, grad_sec);
+  return args.env().Undefined();
+}
+
 struct SamplerArgs {
   stn::SamplerShape shape;
   stn::SamplerOptions options;
-  std::vector<int64_t> input_dims, grid_dims, output_dims, theta_dims;
-  int64_t input_count, grid_count, output_count, theta_count;
+  Tensor input, grid, output, theta;
 };
 
 // shape: [n, h, w, c, ho, wo] or [n, h, w, c, ho, wo, gridN], gridN the
@@ -249,14 +294,10 @@ SamplerArgs sampler_args(const Args& args, size_t shape_at, size_t mode_at) {
     throw args.range_error("shape[6] (the grid's batch size) must be N (" + std::to_string(n) +
                            ") or 1 but got " + std::to_string(grid_n));
   a.shape = {n, sh[1], sh[2], sh[3], sh[4], sh[5], grid_n != n};
-  a.input_dims = stn::input_dims(a.shape);
-  a.grid_dims = stn::grid_dims(a.shape);
-  a.output_dims = stn::output_dims(a.shape);
-  a.theta_dims = stn::theta_dims(grid_n);
-  a.input_count = element_count(args, a.input_dims, "input");
-  a.grid_count = element_count(args, a.grid_dims, "grid");
-  a.output_count = element_count(args, a.output_dims, "output");
-  a.theta_count = element_count(args, a.theta_dims, "theta");
+  a.input = tensor(args, stn::input_dims(a.shape), "input");
+  a.grid = tensor(args, stn::grid_dims(a.shape), "grid");
+  a.output = tensor(args, stn::output_dims(a.shape), "output");
+  a.theta = tensor(args, stn::theta_dims(grid_n), "theta");
   a.options.mode = enum_arg<stn::Interpolation>(args, mode_at);
   a.options.padding = enum_arg<stn::Padding>(args, mode_at + 1);
   a.options.align_corners = args.boolean(mode_at + 2, "alignCorners");
@@ -268,13 +309,9 @@ template <class K>
 Napi::Value GridSampleForward(const Napi::CallbackInfo& info) {
   Args args(info, "gridSampleForward", 7);
   const SamplerArgs a = sampler_args(args, 3, 4);
-  const float* input = args.floats(0, "input", a.input_count, a.input_dims);
-  const float* grid = args.floats(1, "grid", a.grid_count, a.grid_dims);
-  const size_t outputs = args.view_count();
-  float* output = args.floats(2, "output", a.output_count, a.output_dims);
-  args.check_outputs_disjoint(outputs);
-  stn::call_grid_sample_forward<K>(a.shape, a.options, input, grid, output);
-  return info.Env().Undefined();
+  return pair_forward(args, a.input, "grid", a.grid, a.output, [&](auto... tensors) {
+    stn::call_grid_sample_forward<K>(a.shape, a.options, tensors...);
+  });
 }
 
 // gridSampleBackward(gradOutput, input, grid, gradInput | null,
@@ -283,18 +320,9 @@ template <class K>
 Napi::Value GridSampleBackward(const Napi::CallbackInfo& info) {
   Args args(info, "gridSampleBackward", 9);
   const SamplerArgs a = sampler_args(args, 5, 6);
-  const float* grad_output =
-      args.floats(0, "gradOutput", a.output_count, a.output_dims);
-  const float* input = args.floats(1, "input", a.input_count, a.input_dims);
-  const float* grid = args.floats(2, "grid", a.grid_count, a.grid_dims);
-  const size_t outputs = args.view_count();
-  float* grad_input =
-      args.floats(3, "gradInput", a.input_count, a.input_dims, true);
-  float* grad_grid = args.floats(4, "gradGrid", a.grid_count, a.grid_dims, true);
-  args.check_outputs_disjoint(outputs);
-  stn::call_grid_sample_backward<K>(a.shape, a.options, grad_output, input, grid, grad_input,
-                                    grad_grid);
-  return info.Env().Undefined();
+  return pair_backward(args, a.input, "grid", a.grid, a.output, [&](auto... tensors) {
+    stn::call_grid_sample_backward<K>(a.shape, a.options, tensors...);
+  });
 }
 
 // affineGridForward(theta, grid, n, ho, wo, alignCorners)
@@ -340,13 +368,9 @@ template <class K>
 Napi::Value AffineSampleForward(const Napi::CallbackInfo& info) {
   Args args(info, "affineSampleForward", 7);
   const SamplerArgs a = sampler_args(args, 3, 4);
-  const float* input = args.floats(0, "input", a.input_count, a.input_dims);
-  const float* theta = args.floats(1, "theta", a.theta_count, a.theta_dims);
-  const size_t outputs = args.view_count();
-  float* output = args.floats(2, "output", a.output_count, a.output_dims);
-  args.check_outputs_disjoint(outputs);
-  stn::call_affine_sample_forward<K>(a.shape, a.options, input, theta, output);
-  return info.Env().Undefined();
+  return pair_forward(args, a.input, "theta", a.theta, a.output, [&](auto... tensors) {
+    stn::call_affine_sample_forward<K>(a.shape, a.options, tensors...);
+  });
 }
 
 // affineSampleBackward(gradOutput, input, theta, gradInput | null,
@@ -355,26 +379,15 @@ template <class K>
 Napi::Value AffineSampleBackward(const Napi::CallbackInfo& info) {
   Args args(info, "affineSampleBackward", 9);
   const SamplerArgs a = sampler_args(args, 5, 6);
-  const float* grad_output =
-      args.floats(0, "gradOutput", a.output_count, a.output_dims);
-  const float* input = args.floats(1, "input", a.input_count, a.input_dims);
-  const float* theta = args.floats(2, "theta", a.theta_count, a.theta_dims);
-  const size_t outputs = args.view_count();
-  float* grad_input =
-      args.floats(3, "gradInput", a.input_count, a.input_dims, true);
-  float* grad_theta =
-      args.floats(4, "gradTheta", a.theta_count, a.theta_dims, true);
-  args.check_outputs_disjoint(outputs);
-  stn::call_affine_sample_backward<K>(a.shape, a.options, grad_output, input, theta, grad_input,
-                                      grad_theta);
-  return info.Env().Undefined();
+  return pair_backward(args, a.input, "theta", a.theta, a.output, [&](auto... tensors) {
+    stn::call_affine_sample_backward<K>(a.shape, a.options, tensors...);
+  });
 }
 
 struct VolumeArgs {
   stn::VolumeShape shape;
   stn::SamplerOptions options;
-  std::vector<int64_t> input_dims, grid_dims, output_dims;
-  int64_t input_count, grid_count, output_count;
+  Tensor input, grid, output, theta;
 };
 
 // shape: [n, d, h, w, c, od, ho, wo] or with gridN appended (N or 1), as
@@ -387,12 +400,10 @@ VolumeArgs volume_args(const Args& args, size_t shape_at, size_t mode_at) {
     throw args.range_error("shape[8] (the grid's batch size) must be N (" + std::to_string(n) +
                            ") or 1 but got " + std::to_string(grid_n));
   a.shape = {n, sh[1], sh[2], sh[3], sh[4], sh[5], sh[6], sh[7], grid_n != n};
-  a.input_dims = stn::input_dims(a.shape);
-  a.grid_dims = stn::grid_dims(a.shape);
-  a.output_dims = stn::output_dims(a.shape);
-  a.input_count = element_count(args, a.input_dims, "input");
-  a.grid_count = element_count(args, a.grid_dims, "grid");
-  a.output_count = element_count(args, a.output_dims, "output");
+  a.input = tensor(args, stn::input_dims(a.shape), "input");
+  a.grid = tensor(args, stn::grid_dims(a.shape), "grid");
+  a.output = tensor(args, stn::output_dims(a.shape), "output");
+  a.theta = tensor(args, stn::theta_3d_dims(grid_n), "theta");
   a.options.mode = enum_arg<stn::Interpolation>(args, mode_at);
   if (!stn::volume_mode_supported(a.options.mode))
     throw args.range_error(std::string("mode must be 0 (bilinear) or 1 (nearest) for volumes but got ") +
@@ -408,13 +419,9 @@ template <class K>
 Napi::Value GridSample3dForward(const Napi::CallbackInfo& info) {
   Args args(info, "gridSample3dForward", 7);
   const VolumeArgs a = volume_args(args, 3, 4);
-  const float* input = args.floats(0, "input", a.input_count, a.input_dims);
-  const float* grid = args.floats(1, "grid", a.grid_count, a.grid_dims);
-  const size_t outputs = args.view_count();
-  float* output = args.floats(2, "output", a.output_count, a.output_dims);
-  args.check_outputs_disjoint(outputs);
-  stn::call_grid_sample_3d_forward<K>(a.shape, a.options, input, grid, output);
-  return info.Env().Undefined();
+  return pair_forward(args, a.input, "grid", a.grid, a.output, [&](auto... tensors) {
+    stn::call_grid_sample_3d_forward<K>(a.shape, a.options, tensors...);
+  });
 }
 
 // gridSample3dBackward(gradOutput, input, grid, gradInput | null,
@@ -423,16 +430,9 @@ template <class K>
 Napi::Value GridSample3dBackward(const Napi::CallbackInfo& info) {
   Args args(info, "gridSample3dBackward", 9);
   const VolumeArgs a = volume_args(args, 5, 6);
-  const float* grad_output = args.floats(0, "gradOutput", a.output_count, a.output_dims);
-  const float* input = args.floats(1, "input", a.input_count, a.input_dims);
-  const float* grid = args.floats(2, "grid", a.grid_count, a.grid_dims);
-  const size_t outputs = args.view_count();
-  float* grad_input = args.floats(3, "gradInput", a.input_count, a.input_dims, true);
-  float* grad_grid = args.floats(4, "gradGrid", a.grid_count, a.grid_dims, true);
-  args.check_outputs_disjoint(outputs);
-  stn::call_grid_sample_3d_backward<K>(a.shape, a.options, grad_output, input, grid,
-                                       grad_input, grad_grid);
-  return info.Env().Undefined();
+  return pair_backward(args, a.input, "grid", a.grid, a.output, [&](auto... tensors) {
+    stn::call_grid_sample_3d_backward<K>(a.shape, a.options, tensors...);
+  });
 }
 
 // affineSample3dForward(input, theta, output, shape, mode, padding, alignCorners)
@@ -440,14 +440,9 @@ template <class K>
 Napi::Value AffineSample3dForward(const Napi::CallbackInfo& info) {
   Args args(info, "affineSample3dForward", 7);
   const VolumeArgs a = volume_args(args, 3, 4);
-  const std::vector<int64_t> theta_dims = stn::theta_3d_dims(stn::grid_batch(a.shape));
-  const float* input = args.floats(0, "input", a.input_count, a.input_dims);
-  const float* theta = args.floats(1, "theta", element_count(args, theta_dims, "theta"), theta_dims);
-  const size_t outputs = args.view_count();
-  float* output = args.floats(2, "output", a.output_count, a.output_dims);
-  args.check_outputs_disjoint(outputs);
-  stn::call_affine_sample_3d_forward<K>(a.shape, a.options, input, theta, output);
-  return info.Env().Undefined();
+  return pair_forward(args, a.input, "theta", a.theta, a.output, [&](auto... tensors) {
+    stn::call_affine_sample_3d_forward<K>(a.shape, a.options, tensors...);
+  });
 }
 
 // affineSample3dBackward(gradOutput, input, theta, gradInput | null,
@@ -456,18 +451,9 @@ template <class K>
 Napi::Value AffineSample3dBackward(const Napi::CallbackInfo& info) {
   Args args(info, "affineSample3dBackward", 9);
   const VolumeArgs a = volume_args(args, 5, 6);
-  const std::vector<int64_t> theta_dims = stn::theta_3d_dims(stn::grid_batch(a.shape));
-  const int64_t theta_count = element_count(args, theta_dims, "theta");
-  const float* grad_output = args.floats(0, "gradOutput", a.output_count, a.output_dims);
-  const float* input = args.floats(1, "input", a.input_count, a.input_dims);
-  const float* theta = args.floats(2, "theta", theta_count, theta_dims);
-  const size_t outputs = args.view_count();
-  float* grad_input = args.floats(3, "gradInput", a.input_count, a.input_dims, true);
-  float* grad_theta = args.floats(4, "gradTheta", theta_count, theta_dims, true);
-  args.check_outputs_disjoint(outputs);
-  stn::call_affine_sample_3d_backward<K>(a.shape, a.options, grad_output, input, theta,
-                                         grad_input, grad_theta);
-  return info.Env().Undefined();
+  return pair_backward(args, a.input, "theta", a.theta, a.output, [&](auto... tensors) {
+    stn::call_affine_sample_3d_backward<K>(a.shape, a.options, tensors...);
+  });
 }
 
 // affineGrid3dForward(theta, grid, n, od, ho, wo, alignCorners)
@@ -513,8 +499,7 @@ template <class Shape>
 struct FlowArgs {
   Shape shape;
   stn::SamplerOptions options;
-  std::vector<int64_t> input_dims, flow_dims, output_dims;
-  int64_t input_count, flow_count, output_count;
+  Tensor input, flow, output;
 };
 
 template <class Shape>
@@ -524,12 +509,9 @@ FlowArgs<Shape> flow_args(const Args& args, size_t shape_at, size_t mode_at) {
   FlowArgs<Shape> a;
   if constexpr (kVolume) a.shape = {sh[0], sh[1], sh[2], sh[3], sh[4], sh[5], sh[6], sh[7], false};
   else a.shape = {sh[0], sh[1], sh[2], sh[3], sh[4], sh[5], false};
-  a.input_dims = stn::input_dims(a.shape);
-  a.flow_dims = stn::grid_dims(a.shape);
-  a.output_dims = stn::output_dims(a.shape);
-  a.input_count = element_count(args, a.input_dims, "input");
-  a.flow_count = element_count(args, a.flow_dims, "flow");
-  a.output_count = element_count(args, a.output_dims, "output");
+  a.input = tensor(args, stn::input_dims(a.shape), "input");
+  a.flow = tensor(args, stn::grid_dims(a.shape), "flow");
+  a.output = tensor(args, stn::output_dims(a.shape), "output");
   a.options.mode = enum_arg<stn::Interpolation>(args, mode_at);
   if (kVolume && !stn::volume_mode_supported(a.options.mode))
     throw args.range_error(std::string("mode must be 0 (bilinear) or 1 (nearest) for volumes but got ") +
@@ -546,13 +528,9 @@ template <class K, class Shape>
 Napi::Value FlowWarpForward(const Napi::CallbackInfo& info) {
   Args args(info, std::is_same_v<Shape, stn::VolumeShape> ? "flowWarp3dForward" : "flowWarpForward", 6);
   const FlowArgs<Shape> a = flow_args<Shape>(args, 3, 4);
-  const float* input = args.floats(0, "input", a.input_count, a.input_dims);
-  const float* flow = args.floats(1, "flow", a.flow_count, a.flow_dims);
-  const size_t outputs = args.view_count();
-  float* output = args.floats(2, "output", a.output_count, a.output_dims);
-  args.check_outputs_disjoint(outputs);
-  stn::call_flow_warp_forward<K>(a.shape, a.options, input, flow, output);
-  return info.Env().Undefined();
+  return pair_forward(args, a.input, "flow", a.flow, a.output, [&](auto... tensors) {
+    stn::call_flow_warp_forward<K>(a.shape, a.options, tensors...);
+  });
 }
 
 // flowWarpBackward(gradOutput, input, flow, gradInput | null, gradFlow | null,
@@ -561,16 +539,9 @@ template <class K, class Shape>
 Napi::Value FlowWarpBackward(const Napi::CallbackInfo& info) {
   Args args(info, std::is_same_v<Shape, stn::VolumeShape> ? "flowWarp3dBackward" : "flowWarpBackward", 8);
   const FlowArgs<Shape> a = flow_args<Shape>(args, 5, 6);
-  const float* grad_output = args.floats(0, "gradOutput", a.output_count, a.output_dims);
-  const float* input = args.floats(1, "input", a.input_count, a.input_dims);
-  const float* flow = args.floats(2, "flow", a.flow_count, a.flow_dims);
-  const size_t outputs = args.view_count();
-  float* grad_input = args.floats(3, "gradInput", a.input_count, a.input_dims, true);
-  float* grad_flow = args.floats(4, "gradFlow", a.flow_count, a.flow_dims, true);
-  args.check_outputs_disjoint(outputs);
-  stn::call_flow_warp_backward<K>(a.shape, a.options, grad_output, input, flow, grad_input,
-                                  grad_flow);
-  return info.Env().Undefined();
+  return pair_backward(args, a.input, "flow", a.flow, a.output, [&](auto... tensors) {
+    stn::call_flow_warp_backward<K>(a.shape, a.options, tensors...);
+  });
 }
 
 struct TransformArgs {
