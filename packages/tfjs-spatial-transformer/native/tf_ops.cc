@@ -361,6 +361,15 @@ void require_dims(Call& c, const char* name, const std::vector<int64_t>& actual,
            why + ") but has shape " + shape_string(actual));
 }
 
+// A two-gradient op's output `index`: a tensor of `dims` when requested, else
+// an empty one and null (the kernel skips that gradient).
+float* requested_output(Call& c, bool requested, int index, const char* name,
+                        const std::vector<int64_t>& dims) {
+  if (requested) return c.output(index, name, dims);
+  c.empty_output(index, name);
+  return nullptr;
+}
+
 // GridSample(input [N,H,W,C], grid [N or 1,Ho,Wo,2]) -> output [N,Ho,Wo,C]
 void grid_sample(Call& c, const Attrs& a) {
   const auto input = c.floats(0, "input", 4, "[N,H,W,C]");
@@ -381,12 +390,8 @@ void grid_sample_grad(Call& c, const Attrs& a) {
       checked_sampler_shape(c, input.dims, grid.dims[1], grid.dims[2], grid.dims[0]);
   require_dims(c, "grid", grid.dims, grid_dims(s), "input's N or 1, (x, y) last");
   require_dims(c, "dy", dy.dims, output_dims(s), "the forward's output");
-  float* grad_input = nullptr;
-  float* grad_grid = nullptr;
-  if (a.first_grad) grad_input = c.output(0, "grad_input", input_dims(s));
-  else c.empty_output(0, "grad_input");
-  if (a.second_grad) grad_grid = c.output(1, "grad_grid", grid_dims(s));
-  else c.empty_output(1, "grad_grid");
+  float* grad_input = requested_output(c, a.first_grad, 0, "grad_input", input_dims(s));
+  float* grad_grid = requested_output(c, a.second_grad, 1, "grad_grid", grid_dims(s));
   call_grid_sample_backward<FastKernels>(s, a.options, dy.data, input.data, grid.data,
                                          grad_input, grad_grid);
 }
@@ -432,12 +437,8 @@ void affine_sample_grad(Call& c, const Attrs& a) {
       checked_sampler_shape(c, input.dims, dy.dims[1], dy.dims[2], theta.dims[0]);
   require_dims(c, "theta", theta.dims, theta_dims(grid_batch(s)), "input's N or 1");
   require_dims(c, "dy", dy.dims, output_dims(s), "input's N and C");
-  float* grad_input = nullptr;
-  float* grad_theta = nullptr;
-  if (a.first_grad) grad_input = c.output(0, "grad_input", input_dims(s));
-  else c.empty_output(0, "grad_input");
-  if (a.second_grad) grad_theta = c.output(1, "grad_theta", theta_dims(grid_batch(s)));
-  else c.empty_output(1, "grad_theta");
+  float* grad_input = requested_output(c, a.first_grad, 0, "grad_input", input_dims(s));
+  float* grad_theta = requested_output(c, a.second_grad, 1, "grad_theta", theta_dims(grid_batch(s)));
   call_affine_sample_backward<FastKernels>(s, a.options, dy.data, input.data, theta.data,
                                            grad_input, grad_theta);
 }
@@ -473,12 +474,8 @@ void grid_sample_3d_grad(Call& c, const Attrs& a) {
   const auto grid = c.floats(2, "grid", 5, "[N,Do,Ho,Wo,3]");
   const VolumeShape s = checked_volume_shape(c, a, input.dims, grid.dims);
   require_dims(c, "dy", dy.dims, output_dims(s), "the forward's output");
-  float* grad_input = nullptr;
-  float* grad_grid = nullptr;
-  if (a.first_grad) grad_input = c.output(0, "grad_input", input_dims(s));
-  else c.empty_output(0, "grad_input");
-  if (a.second_grad) grad_grid = c.output(1, "grad_grid", grid_dims(s));
-  else c.empty_output(1, "grad_grid");
+  float* grad_input = requested_output(c, a.first_grad, 0, "grad_input", input_dims(s));
+  float* grad_grid = requested_output(c, a.second_grad, 1, "grad_grid", grid_dims(s));
   call_grid_sample_3d_backward<FastKernels>(s, a.options, dy.data, input.data, grid.data,
                                             grad_input, grad_grid);
 }
@@ -528,12 +525,8 @@ void affine_sample_3d_grad(Call& c, const Attrs& a) {
       checked_volume_shape(c, a, input.dims, {gn == 1 ? 1 : input.dims[0], dy.dims[1], dy.dims[2], dy.dims[3], 3});
   require_dims(c, "theta", theta.dims, theta_3d_dims(grid_batch(s)), "input's N or 1");
   require_dims(c, "dy", dy.dims, output_dims(s), "input's N and C");
-  float* grad_input = nullptr;
-  float* grad_theta = nullptr;
-  if (a.first_grad) grad_input = c.output(0, "grad_input", input_dims(s));
-  else c.empty_output(0, "grad_input");
-  if (a.second_grad) grad_theta = c.output(1, "grad_theta", theta_3d_dims(grid_batch(s)));
-  else c.empty_output(1, "grad_theta");
+  float* grad_input = requested_output(c, a.first_grad, 0, "grad_input", input_dims(s));
+  float* grad_theta = requested_output(c, a.second_grad, 1, "grad_theta", theta_3d_dims(grid_batch(s)));
   call_affine_sample_3d_backward<FastKernels>(s, a.options, dy.data, input.data, theta.data,
                                               grad_input, grad_theta);
 }
@@ -558,12 +551,8 @@ void flow_warp_grad(Call& c, const Attrs& a) {
       checked_sampler_shape(c, input.dims, flow.dims[1], flow.dims[2], input.dims[0]);
   require_dims(c, "flow", flow.dims, grid_dims(s), "input's N, (dx, dy) last");
   require_dims(c, "dy", dy.dims, output_dims(s), "the forward's output");
-  float* grad_input = nullptr;
-  float* grad_flow = nullptr;
-  if (a.first_grad) grad_input = c.output(0, "grad_input", input_dims(s));
-  else c.empty_output(0, "grad_input");
-  if (a.second_grad) grad_flow = c.output(1, "grad_flow", grid_dims(s));
-  else c.empty_output(1, "grad_flow");
+  float* grad_input = requested_output(c, a.first_grad, 0, "grad_input", input_dims(s));
+  float* grad_flow = requested_output(c, a.second_grad, 1, "grad_flow", grid_dims(s));
   call_flow_warp_backward<FastKernels>(s, a.options, dy.data, input.data, flow.data, grad_input,
                                        grad_flow);
 }
@@ -598,12 +587,8 @@ void flow_warp_3d_grad(Call& c, const Attrs& a) {
   const auto flow = c.floats(2, "flow", 5, "[N,Do,Ho,Wo,3]");
   const VolumeShape s = checked_flow_volume(c, a, input.dims, flow.dims);
   require_dims(c, "dy", dy.dims, output_dims(s), "the forward's output");
-  float* grad_input = nullptr;
-  float* grad_flow = nullptr;
-  if (a.first_grad) grad_input = c.output(0, "grad_input", input_dims(s));
-  else c.empty_output(0, "grad_input");
-  if (a.second_grad) grad_flow = c.output(1, "grad_flow", grid_dims(s));
-  else c.empty_output(1, "grad_flow");
+  float* grad_input = requested_output(c, a.first_grad, 0, "grad_input", input_dims(s));
+  float* grad_flow = requested_output(c, a.second_grad, 1, "grad_flow", grid_dims(s));
   call_flow_warp_backward<FastKernels>(s, a.options, dy.data, input.data, flow.data, grad_input,
                                        grad_flow);
 }
@@ -648,12 +633,8 @@ void image_transform_grad(Call& c, const Attrs& a) {
   const TransformOptions o = transform_options(c, a, c.scalar(3, "fill_value"));
   const TransformShape s = checked_transform_shape(c, images.dims, transforms.dims, dy.dims[1], dy.dims[2]);
   require_dims(c, "dy", dy.dims, transform_output_dims(s), "images' N and C");
-  float* grad_images = nullptr;
-  float* grad_transforms = nullptr;
-  if (a.first_grad) grad_images = c.output(0, "grad_images", transform_images_dims(s));
-  else c.empty_output(0, "grad_images");
-  if (a.second_grad) grad_transforms = c.output(1, "grad_transforms", transform_params_dims(s));
-  else c.empty_output(1, "grad_transforms");
+  float* grad_images = requested_output(c, a.first_grad, 0, "grad_images", transform_images_dims(s));
+  float* grad_transforms = requested_output(c, a.second_grad, 1, "grad_transforms", transform_params_dims(s));
   call_image_transform_backward<FastKernels>(s, o, dy.data, images.data, transforms.data,
                                              grad_images, grad_transforms);
 }
