@@ -21,13 +21,10 @@
 namespace stn {
 
 using transform_coord::read;
+using transform_coord::transform_of;
 using transform_coord::TransformPoint;
 
 namespace {
-
-const float* transform_of(const TransformShape& s, const float* transforms, int64_t n) {
-  return transforms + (s.shared ? 0 : n * kTransformParams);
-}
 
 // Output row y of item n, pixel by pixel (no vector rows for this ISA).
 void forward_row(const TransformShape& s, const TransformOptions& o, const float* img,

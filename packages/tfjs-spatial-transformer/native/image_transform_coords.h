@@ -132,6 +132,11 @@ inline bool map_axis(float c, int64_t len, FillMode mode, float* out, float* slo
   }
 }
 
+// Item n's 8 transform parameters (the shared row for every item).
+inline const float* transform_of(const TransformShape& s, const float* transforms, int64_t n) {
+  return transforms + (s.shared ? 0 : n * kTransformParams);
+}
+
 // One output pixel's source: the projection, the mapped point, and what
 // the interpolation reads.
 struct TransformPoint {

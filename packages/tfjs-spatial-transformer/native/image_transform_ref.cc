@@ -11,13 +11,10 @@
 namespace stn {
 
 using transform_coord::read;
+using transform_coord::transform_of;
 using transform_coord::TransformPoint;
 
 namespace {
-
-const float* transform_of(const TransformShape& s, const float* transforms, int64_t n) {
-  return transforms + (s.shared ? 0 : n * kTransformParams);
-}
 
 // The value of element (n, y, x, c), as TF's generator computes it.
 float element(const TransformShape& s, const TransformOptions& o, const float* images,
