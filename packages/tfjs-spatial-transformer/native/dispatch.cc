@@ -63,13 +63,13 @@ bool set_isa(Isa isa) {
 
 Isa get_isa() { return active().load(); }
 
-const IsaKernels& isa_kernels() {
+IsaKernels isa_kernels() {
   switch (get_isa()) {
 #if defined(__x86_64__) || defined(_M_X64)
-    case Isa::Avx512: return avx512::kKernels;
-    case Isa::Avx2: return avx2::kKernels;
+    case Isa::Avx512: return avx512::kernels();
+    case Isa::Avx2: return avx2::kernels();
 #endif
-    default: return base::kKernels;
+    default: return base::kernels();
   }
 }
 

@@ -79,16 +79,16 @@ struct IsaKernels {
   TransformForwardRow (*transform_row)(const TransformShape& s, const TransformOptions& o);
 };
 namespace base {
-extern const IsaKernels kKernels;
+IsaKernels kernels();
 }
 namespace avx2 {
-extern const IsaKernels kKernels;
+IsaKernels kernels();
 }
 namespace avx512 {
-extern const IsaKernels kKernels;
+IsaKernels kernels();
 }
 
 // The active ISA's (dispatch.cc).
-const IsaKernels& isa_kernels();
+IsaKernels isa_kernels();
 
 }  // namespace stn
