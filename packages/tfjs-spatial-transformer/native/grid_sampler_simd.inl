@@ -710,9 +710,10 @@ struct Corner {
 // grad_input += weight * gout at kCorners corners of kWidth pixels (lane j:
 // offset[j] + corner[k].step, where mask[k] has j): scalar, lane by lane in
 // pixel order and within a pixel in corner order (lanes may share pixels),
-// as the channel rows add, so grad_input is bitwise theirs. kOneChannel:
-// C == 1, the products weight * gout of every lane at once.
-template <int kCorners, bool kOneChannel>
+// as the channel rows add, so grad_input is bitwise theirs. kC = C (1 to
+// kPixelPathMaxChannels): loops the compiler unrolls; with one channel, the
+// products weight * gout of every lane at once.
+template <int kCorners, int kC>
 inline void scatter_lanes(const SamplerShape& s, const V::M* mask, V::I offset,
                           const Corner* corner, const float* go_px, float* ginp,
                           ZeroedRows* zeroed) {
@@ -724,27 +725,26 @@ inline void scatter_lanes(const SamplerShape& s, const V::M* mask, V::I offset,
     every &= bits[k];
   }
   if (!lanes) return;
-  const int64_t nc = kOneChannel ? 1 : s.c;
   if (zeroed) {
     V::I at[kCorners];
     for (int k = 0; k < kCorners; ++k) at[k] = V::addi(offset, V::set1i(corner[k].step));
-    cover_lanes(zeroed, ginp, s.w * nc, kCorners, mask, at);
+    cover_lanes(zeroed, ginp, s.w * kC, kCorners, mask, at);
   }
   alignas(64) int32_t off[kW];
   alignas(64) float w[kCorners][kW];
   int32_t step[kCorners];
   V::store_int(off, offset);
   for (int k = 0; k < kCorners; ++k) {
-    V::store(w[k], kOneChannel ? V::mul(corner[k].weight, V::load(go_px)) : corner[k].weight);
+    V::store(w[k], kC == 1 ? V::mul(corner[k].weight, V::load(go_px)) : corner[k].weight);
     step[k] = corner[k].step;
   }
   auto add = [&](int j, int k) {
     float* dst = ginp + off[j] + step[k];
-    if (kOneChannel) {
+    if (kC == 1) {
       dst[0] += w[k][j];
     } else {
-      const float* go = go_px + j * nc;
-      for (int64_t c = 0; c < nc; ++c) dst[c] += w[k][j] * go[c];
+      const float* go = go_px + j * kC;
+      for (int c = 0; c < kC; ++c) dst[c] += w[k][j] * go[c];
     }
   };
   if (every == kAll) {  // the usual case: no tests per lane
@@ -763,10 +763,13 @@ template <int kCorners>
 inline void scatter_lanes(const SamplerShape& s, const V::M* mask, V::I offset,
                           const Corner* corner, const float* go_px, float* ginp,
                           ZeroedRows* zeroed) {
-  if (s.c == 1)
-    scatter_lanes<kCorners, true>(s, mask, offset, corner, go_px, ginp, zeroed);
-  else
-    scatter_lanes<kCorners, false>(s, mask, offset, corner, go_px, ginp, zeroed);
+  static_assert(kPixelPathMaxChannels == 4, "one scatter_lanes per channel count");
+  switch (s.c) {
+    case 1: return scatter_lanes<kCorners, 1>(s, mask, offset, corner, go_px, ginp, zeroed);
+    case 2: return scatter_lanes<kCorners, 2>(s, mask, offset, corner, go_px, ginp, zeroed);
+    case 3: return scatter_lanes<kCorners, 3>(s, mask, offset, corner, go_px, ginp, zeroed);
+    default: return scatter_lanes<kCorners, 4>(s, mask, offset, corner, go_px, ginp, zeroed);
+  }
 }
 
 // Writes channel c of kWidth pixels (lanes) to out (stride C); Shape is
