@@ -26,7 +26,7 @@
 //   float operations in its order; corners are read with masked gathers
 //   (out-of-bounds corners read nothing, as the reference skips them).
 //   grad_input's scatter stays scalar (lanes may hit the same pixel), in
-//   pixel order. Row tails (fewer pixels than a vector) use channel rows.
+//   pixel order (scatter_lanes: bilinear's and nearest's). Row tails (fewer pixels than a vector) use channel rows.
 //
 // Bitwise: forward equals the reference bit for bit on every path. grad_grid
 // equals it bit for bit when C <= kPixelPathMaxChannels; above, it differs by
@@ -701,22 +701,25 @@ inline void cover_lanes(ZeroedRows* z, float* slice, int64_t row_size, int n, co
 }
 
 // A corner of the bilinear cells of kWidth pixels (or the nearest pixel):
-// its element offset from the cell's, and its weights.
+// its element offset from the cell's, and its weight in each lane.
 struct Corner {
   int32_t step;
   V::F weight;
 };
 
-// grad_input += weight * gout at kCorners corners of kWidth pixels (lane j:
-// offset[j] + corner[k].step, where mask[k] has j): scalar, lane by lane in
-// pixel order and within a pixel in corner order (lanes may share pixels),
-// as the channel rows add, so grad_input is bitwise theirs. kC = C (1 to
-// kPixelPathMaxChannels): loops the compiler unrolls; with one channel, the
-// products weight * gout of every lane at once.
+// grad_input += weight * gout at the 4 corners of kWidth bilinear cells, or
+// += gout at kWidth nearest pixels (kCorners = 1: the weight is not read),
+// lane j's corner k at offset[j] + corner[k].step where mask[k] has lane j:
+// scalar, lane by lane in pixel order and within a pixel in corner order
+// (lanes may share pixels), as the channel rows add, so grad_input is
+// bitwise theirs. kC = C (1 to kPixelPathMaxChannels): loops the compiler
+// unrolls; with one channel, the products weight * gout of every lane at
+// once. Inlined: a call would spill the caller's vector registers.
 template <int kCorners, int kC>
-inline void scatter_lanes(const SamplerShape& s, const V::M* mask, V::I offset,
-                          const Corner* corner, const float* go_px, float* ginp,
-                          ZeroedRows* zeroed) {
+__attribute__((always_inline)) inline void scatter_lanes(const SamplerShape& s, const V::M* mask,
+                                                        V::I offset, const Corner* corner,
+                                                        const float* go_px, float* ginp,
+                                                        ZeroedRows* zeroed) {
   constexpr int kW = V::kWidth, kAll = (1 << kW) - 1;
   int bits[kCorners], lanes = 0, every = kAll;
   for (int k = 0; k < kCorners; ++k) {
@@ -734,9 +737,15 @@ inline void scatter_lanes(const SamplerShape& s, const V::M* mask, V::I offset,
   alignas(64) float w[kCorners][kW];
   int32_t step[kCorners];
   V::store_int(off, offset);
+  constexpr bool kWeighted = kCorners > 1;
   for (int k = 0; k < kCorners; ++k) {
-    V::store(w[k], kC == 1 ? V::mul(corner[k].weight, V::load(go_px)) : corner[k].weight);
     step[k] = corner[k].step;
+    if (kC == 1) {
+      const V::F go = V::load(go_px);
+      V::store(w[k], kWeighted ? V::mul(corner[k].weight, go) : go);
+    } else if (kWeighted) {
+      V::store(w[k], corner[k].weight);
+    }
   }
   auto add = [&](int j, int k) {
     float* dst = ginp + off[j] + step[k];
@@ -744,7 +753,7 @@ inline void scatter_lanes(const SamplerShape& s, const V::M* mask, V::I offset,
       dst[0] += w[k][j];
     } else {
       const float* go = go_px + j * kC;
-      for (int c = 0; c < kC; ++c) dst[c] += w[k][j] * go[c];
+      for (int c = 0; c < kC; ++c) dst[c] += kWeighted ? w[k][j] * go[c] : go[c];
     }
   };
   if (every == kAll) {  // the usual case: no tests per lane
@@ -760,9 +769,10 @@ inline void scatter_lanes(const SamplerShape& s, const V::M* mask, V::I offset,
 }
 
 template <int kCorners>
-inline void scatter_lanes(const SamplerShape& s, const V::M* mask, V::I offset,
-                          const Corner* corner, const float* go_px, float* ginp,
-                          ZeroedRows* zeroed) {
+__attribute__((always_inline)) inline void scatter_lanes(const SamplerShape& s, const V::M* mask,
+                                                        V::I offset, const Corner* corner,
+                                                        const float* go_px, float* ginp,
+                                                        ZeroedRows* zeroed) {
   static_assert(kPixelPathMaxChannels == 4, "one scatter_lanes per channel count");
   switch (s.c) {
     case 1: return scatter_lanes<kCorners, 1>(s, mask, offset, corner, go_px, ginp, zeroed);
@@ -866,9 +876,21 @@ struct PixelRows {
     }
   }
 
+  // With and without grad_input: two loops, so that the grid-only one
+  // carries none of the scatter's code (register pressure).
   static void backward_full(const SamplerShape& s, const float* gout,
                             const float* inp, const float* grid, float* ginp,
                             ZeroedRows* zeroed, float* ggrid, int64_t count) {
+    if (ginp)
+      backward_vectors<true>(s, gout, inp, grid, ginp, zeroed, ggrid, count);
+    else
+      backward_vectors<false>(s, gout, inp, grid, nullptr, nullptr, ggrid, count);
+  }
+
+  template <bool kInput>
+  static void backward_vectors(const SamplerShape& s, const float* gout,
+                               const float* inp, const float* grid, float* ginp,
+                               ZeroedRows* zeroed, float* ggrid, int64_t count) {
     const int64_t nc = s.c;
     const V::I gout_index = V::muli(V::lane_index(), V::set1i(int32_t(nc)));
     for (int64_t x = 0; x + kW <= count; x += kW) {
@@ -880,10 +902,10 @@ struct PixelRows {
       const V::M finite = V::mand(fin_x, fin_y);
       const float* go_px = gout + x * nc;
       if constexpr (kMode == Interpolation::Nearest) {
-        if (ginp) {
+        if constexpr (kInput) {
           V::M in;
           const V::I off = vec_nearest(s, ix, iy, finite, &in);
-          const Corner pixel{0, V::set1(1.0f)};  // gout * 1 == gout
+          const Corner pixel{0, V::zero()};
           scatter_lanes<1>(s, &in, off, &pixel, go_px, ginp, zeroed);
         }
         if (ggrid) V::interleave(ggrid + 2 * x, V::zero(), V::zero());
@@ -892,7 +914,7 @@ struct PixelRows {
       VecCell b;
       vec_cell(s, ix, iy, finite, &b);
       const int32_t row_size = int32_t(s.w * nc);
-      if (ginp) {
+      if constexpr (kInput) {
         const Corner corners[4] = {{0, V::mul(b.dx1, b.dy1)},
                                    {int32_t(nc), V::mul(b.dx0, b.dy1)},
                                    {row_size, V::mul(b.dx1, b.dy0)},
