@@ -642,8 +642,10 @@ struct VecCell {
   V::F dx0, dx1, dy0, dy1;
 };
 
-inline void vec_cell(const SamplerShape& s, V::F ix, V::F iy, V::M finite,
-                     VecCell* cell) {
+// Inlined: its callers' loops would spill their vector registers around a
+// call (GCC stopped inlining it when the backward got more instances).
+__attribute__((always_inline)) inline void vec_cell(const SamplerShape& s, V::F ix, V::F iy,
+                                                    V::M finite, VecCell* cell) {
   const V::F fx = V::floor(ix), fy = V::floor(iy);
   const V::F one = V::set1(1.0f), minus_one = V::set1(-1.0f),
              zero = V::zero();
