@@ -27,7 +27,9 @@
 //   lane by lane, see vec_reflect); corners are read with masked gathers
 //   (out-of-bounds corners read nothing, as the reference skips them).
 //   grad_input's scatter stays scalar (lanes may hit the same pixel), in
-//   pixel order. Row tails (fewer pixels than a vector) use channel rows.
+//   pixel order (scatter_lanes: bilinear's and nearest's). A call's last
+//   count % kWidth points are padded to a whole vector with NaN grid points,
+//   which sample nothing (InVectors).
 //
 // Bitwise: forward equals the reference bit for bit on every path. grad_grid
 // equals it bit for bit when C <= kPixelPathMaxChannels; above, it differs by
@@ -424,6 +426,9 @@ struct V {
     for (int j = 0; j < kWidth; ++j) out[j] = (m >> j) & 1;
   }
   static void store_int(int32_t* p, I v) { _mm512_storeu_si512(p, v); }
+  // The least (greatest) of v's lanes in m; INT32_MAX (INT32_MIN) if none.
+  static int32_t min_lane(M m, I v) { return _mm512_mask_reduce_min_epi32(m, v); }
+  static int32_t max_lane(M m, I v) { return _mm512_mask_reduce_max_epi32(m, v); }
   // (x, y) pairs at p -> x lanes, y lanes.
   static void deinterleave(const float* p, F* x, F* y) {
     const F a = load(p), b = load(p + kWidth);
@@ -512,6 +517,21 @@ struct V {
   }
   static void store_int(int32_t* p, I v) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v);
+  }
+  // The least (greatest) of v's lanes in m; INT32_MAX (INT32_MIN) if none.
+  static int32_t min_lane(M m, I v) {
+    return fold(_mm256_blendv_epi8(set1i(INT32_MAX), v, _mm256_castps_si256(m)),
+                [](__m128i a, __m128i b) { return _mm_min_epi32(a, b); });
+  }
+  static int32_t max_lane(M m, I v) {
+    return fold(_mm256_blendv_epi8(set1i(INT32_MIN), v, _mm256_castps_si256(m)),
+                [](__m128i a, __m128i b) { return _mm_max_epi32(a, b); });
+  }
+  template <class Op>
+  static int32_t fold(I v, Op op) {
+    __m128i r = op(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    r = op(r, _mm_shuffle_epi32(r, _MM_SHUFFLE(1, 0, 3, 2)));
+    return _mm_cvtsi128_si32(op(r, _mm_shuffle_epi32(r, _MM_SHUFFLE(2, 3, 0, 1))));
   }
   static void deinterleave(const float* p, F* x, F* y) {
     const F a = load(p), b = load(p + kWidth);
@@ -666,9 +686,10 @@ struct VecCell {
   V::F dx0, dx1, dy0, dy1;
 };
 
-// Always inlined: the reflection rows' size would otherwise push it out of
-// line, its results then passing through memory (callgrind, S1 forward,
-// AVX2: 17% more instructions).
+// Always inlined: GCC otherwise keeps it out of line (the reflection rows'
+// size, the backward's instances), and its callers then spill their vector
+// registers around the call and take its results through memory (callgrind,
+// S1 forward, AVX2: 17% more instructions).
 __attribute__((always_inline)) inline void vec_cell(const SamplerShape& s, V::F ix, V::F iy,
                                                     V::M finite, VecCell* cell) {
   const V::F fx = V::floor(ix), fy = V::floor(iy);
@@ -697,6 +718,116 @@ __attribute__((always_inline)) inline void vec_cell(const SamplerShape& s, V::F 
   cell->dx1 = V::sub(V::add(fx, one), ix);
   cell->dy0 = V::sub(iy, fy);
   cell->dy1 = V::sub(V::add(fy, one), iy);
+}
+
+// The nearest pixels of kWidth source points (coord::nearest_pixel): the
+// element offset of each in the batch item, and *in, the lanes that have one.
+inline V::I vec_nearest(const SamplerShape& s, V::F ix, V::F iy, V::M finite, V::M* in) {
+  const V::F rx = V::nearbyint(ix), ry = V::nearbyint(iy);
+  const V::F zero = V::zero();
+  *in = V::mand(finite,
+                V::mand(V::mand(V::ge(rx, zero), V::lt(rx, V::set1(float(s.w)))),
+                        V::mand(V::ge(ry, zero), V::lt(ry, V::set1(float(s.h))))));
+  const V::I xi = V::to_int(V::select(*in, rx, zero));
+  const V::I yi = V::to_int(V::select(*in, ry, zero));
+  return V::muli(V::addi(V::muli(yi, V::set1i(int32_t(s.w))), xi), V::set1i(int32_t(s.c)));
+}
+
+// Zeroes, in a lazily zeroed scratch slice, the rows of the elements at
+// offsets v[k] of the lanes in m[k], k < n, before they are scatter-added
+// to, at once for kWidth pixels: the span zeroed ends the same as by one
+// cover() per pixel, and it zeroes only rows nothing has been added to yet.
+inline void cover_lanes(ZeroedRows* z, float* slice, int64_t row_size, int n, const V::M* m,
+                        const V::I* v) {
+  int32_t lo = INT32_MAX, hi = INT32_MIN;
+  for (int k = 0; k < n; ++k) {
+    const int32_t a = V::min_lane(m[k], v[k]), b = V::max_lane(m[k], v[k]);
+    lo = a < lo ? a : lo;
+    hi = b > hi ? b : hi;
+  }
+  if (hi >= 0) cover(z, slice, row_size, lo / row_size, hi / row_size);
+}
+
+// A corner of the bilinear cells of kWidth pixels (or the nearest pixel):
+// its element offset from the cell's, and its weight in each lane.
+struct Corner {
+  int32_t step;
+  V::F weight;
+};
+
+// grad_input += weight * gout at the 4 corners of kWidth bilinear cells, or
+// += gout at kWidth nearest pixels (kCorners = 1: the weight is not read),
+// lane j's corner k at offset[j] + corner[k].step where mask[k] has lane j:
+// scalar, lane by lane in pixel order and within a pixel in corner order
+// (lanes may share pixels), as the channel rows add, so grad_input is
+// bitwise theirs. kC = C (1 to kPixelPathMaxChannels): loops the compiler
+// unrolls; with one channel, the products weight * gout of every lane at
+// once. Inlined: a call would spill the caller's vector registers.
+template <int kCorners, int kC>
+__attribute__((always_inline)) inline void scatter_lanes(const SamplerShape& s, const V::M* mask,
+                                                        V::I offset, const Corner* corner,
+                                                        const float* go_px, float* ginp,
+                                                        ZeroedRows* zeroed) {
+  constexpr int kW = V::kWidth, kAll = (1 << kW) - 1;
+  int bits[kCorners], lanes = 0, every = kAll;
+  for (int k = 0; k < kCorners; ++k) {
+    bits[k] = V::bits(mask[k]);
+    lanes |= bits[k];
+    every &= bits[k];
+  }
+  if (!lanes) return;
+  if (zeroed) {
+    V::I at[kCorners];
+    for (int k = 0; k < kCorners; ++k) at[k] = V::addi(offset, V::set1i(corner[k].step));
+    cover_lanes(zeroed, ginp, s.w * kC, kCorners, mask, at);
+  }
+  alignas(64) int32_t off[kW];
+  alignas(64) float w[kCorners][kW];
+  int32_t step[kCorners];
+  V::store_int(off, offset);
+  constexpr bool kWeighted = kCorners > 1;
+  for (int k = 0; k < kCorners; ++k) {
+    step[k] = corner[k].step;
+    if (kC == 1) {
+      const V::F go = V::load(go_px);
+      V::store(w[k], kWeighted ? V::mul(corner[k].weight, go) : go);
+    } else if (kWeighted) {
+      V::store(w[k], corner[k].weight);
+    }
+  }
+  auto add = [&](int j, int k) {
+    float* dst = ginp + off[j] + step[k];
+    if (kC == 1) {
+      dst[0] += w[k][j];
+    } else {
+      const float* go = go_px + j * kC;
+      for (int c = 0; c < kC; ++c) dst[c] += kWeighted ? w[k][j] * go[c] : go[c];
+    }
+  };
+  if (every == kAll) {  // the usual case: no tests per lane
+    for (int j = 0; j < kW; ++j)
+      for (int k = 0; k < kCorners; ++k) add(j, k);
+    return;
+  }
+  for (; lanes; lanes &= lanes - 1) {
+    const int j = __builtin_ctz(lanes);
+    for (int k = 0; k < kCorners; ++k)
+      if (bits[k] >> j & 1) add(j, k);
+  }
+}
+
+template <int kCorners>
+__attribute__((always_inline)) inline void scatter_lanes(const SamplerShape& s, const V::M* mask,
+                                                        V::I offset, const Corner* corner,
+                                                        const float* go_px, float* ginp,
+                                                        ZeroedRows* zeroed) {
+  static_assert(kPixelPathMaxChannels == 4, "one scatter_lanes per channel count");
+  switch (s.c) {
+    case 1: return scatter_lanes<kCorners, 1>(s, mask, offset, corner, go_px, ginp, zeroed);
+    case 2: return scatter_lanes<kCorners, 2>(s, mask, offset, corner, go_px, ginp, zeroed);
+    case 3: return scatter_lanes<kCorners, 3>(s, mask, offset, corner, go_px, ginp, zeroed);
+    default: return scatter_lanes<kCorners, 4>(s, mask, offset, corner, go_px, ginp, zeroed);
+  }
 }
 
 // Writes channel c of kWidth pixels (lanes) to out (stride C); Shape is
@@ -786,75 +917,63 @@ struct PixelRows {
           put_lanes(s, o, c, V::select(b.near, r, V::zero()));
         }
       } else {
-        const V::F rx = V::nearbyint(ix), ry = V::nearbyint(iy);
-        const V::F zero = V::zero();
-        const V::M in = V::mand(
-            finite,
-            V::mand(V::mand(V::ge(rx, zero), V::lt(rx, V::set1(float(s.w)))),
-                    V::mand(V::ge(ry, zero), V::lt(ry, V::set1(float(s.h))))));
-        const V::I xi = V::to_int(V::select(in, rx, zero));
-        const V::I yi = V::to_int(V::select(in, ry, zero));
-        const V::I off = V::muli(V::addi(V::muli(yi, V::set1i(int32_t(s.w))), xi),
-                                 V::set1i(int32_t(s.c)));
+        V::M in;
+        const V::I off = vec_nearest(s, ix, iy, finite, &in);
         for (int64_t c = 0; c < s.c; ++c) put_lanes(s, o, c, V::gather(in, inp + c, off));
       }
     }
   }
 
-  // Bilinear only (nearest's backward uses channel rows).
+  // With and without grad_input: two loops, so that the grid-only one
+  // carries none of the scatter's code (register pressure).
   static void backward_full(const SamplerShape& s, const float* gout,
                             const float* inp, const float* grid, float* ginp,
                             ZeroedRows* zeroed, float* ggrid, int64_t count) {
+    if (ginp)
+      backward_vectors<true>(s, gout, inp, grid, ginp, zeroed, ggrid, count);
+    else
+      backward_vectors<false>(s, gout, inp, grid, nullptr, nullptr, ggrid, count);
+  }
+
+  template <bool kInput>
+  static void backward_vectors(const SamplerShape& s, const float* gout,
+                               const float* inp, const float* grid, float* ginp,
+                               ZeroedRows* zeroed, float* ggrid, int64_t count) {
     const int64_t nc = s.c;
-    int64_t x = 0;
     const V::I gout_index = V::muli(V::lane_index(), V::set1i(int32_t(nc)));
-    for (; x + kW <= count; x += kW) {
+    for (int64_t x = 0; x + kW <= count; x += kW) {
       V::F gx, gy, mult_x, mult_y;
       V::deinterleave(grid + 2 * x, &gx, &gy);
       V::M fin_x, fin_y;
       const V::F ix = source_index<kPadding, kAlign, true>(gx, s.w, &fin_x, &mult_x);
       const V::F iy = source_index<kPadding, kAlign, true>(gy, s.h, &fin_y, &mult_y);
       const V::M finite = V::mand(fin_x, fin_y);
+      const float* go_px = gout + x * nc;
+      if constexpr (kMode == Interpolation::Nearest) {
+        if constexpr (kInput) {
+          V::M in;
+          const V::I off = vec_nearest(s, ix, iy, finite, &in);
+          const Corner pixel{0, V::zero()};
+          scatter_lanes<1>(s, &in, off, &pixel, go_px, ginp, zeroed);
+        }
+        if (ggrid) V::interleave(ggrid + 2 * x, V::zero(), V::zero());
+        continue;
+      }
       VecCell b;
       vec_cell(s, ix, iy, finite, &b);
-      const float* go_px = gout + x * nc;
-      const V::I c_step = V::set1i(int32_t(nc));
-      const V::I row_step = V::set1i(int32_t(s.w * nc));
-      const V::I off[4] = {b.offset, V::addi(b.offset, c_step),
-                           V::addi(b.offset, row_step),
-                           V::addi(V::addi(b.offset, row_step), c_step)};
-      if (ginp) {
-        // Scalar scatter in pixel order (lanes may share a pixel).
-        const V::F weight[4] = {V::mul(b.dx1, b.dy1), V::mul(b.dx0, b.dy1),
-                                V::mul(b.dx1, b.dy0), V::mul(b.dx0, b.dy0)};
-        alignas(64) int32_t o[4][kW], m[4][kW];
-        alignas(64) float w[4][kW];
-        for (int k = 0; k < 4; ++k) {
-          V::store_int(o[k], off[k]);
-          V::store_mask(b.m[k], m[k]);
-          V::store(w[k], weight[k]);
-        }
-        const int64_t row_size = s.w * nc;
-        for (int j = 0; j < kW; ++j) {
-          const int any = m[0][j] | m[1][j] | m[2][j] | m[3][j];
-          if (!any) continue;
-          if (zeroed) {
-            // Rows of the first and last in-bounds corners.
-            int first = 0, last = 3;
-            while (!m[first][j]) ++first;
-            while (!m[last][j]) --last;
-            cover(zeroed, ginp, row_size, o[first][j] / row_size,
-                  o[last][j] / row_size);
-          }
-          const float* go = go_px + j * nc;
-          for (int k = 0; k < 4; ++k) {
-            if (!m[k][j]) continue;
-            float* dst = ginp + o[k][j];
-            for (int64_t c = 0; c < nc; ++c) dst[c] += w[k][j] * go[c];
-          }
-        }
+      const int32_t row_size = int32_t(s.w * nc);
+      if constexpr (kInput) {
+        const Corner corners[4] = {{0, V::mul(b.dx1, b.dy1)},
+                                   {int32_t(nc), V::mul(b.dx0, b.dy1)},
+                                   {row_size, V::mul(b.dx1, b.dy0)},
+                                   {row_size + int32_t(nc), V::mul(b.dx0, b.dy0)}};
+        scatter_lanes<4>(s, b.m, b.offset, corners, go_px, ginp, zeroed);
       }
       if (ggrid) {
+        const V::I c_step = V::set1i(int32_t(nc)), row_step = V::set1i(row_size);
+        const V::I off[4] = {b.offset, V::addi(b.offset, c_step),
+                             V::addi(b.offset, row_step),
+                             V::addi(V::addi(b.offset, row_step), c_step)};
         V::F gix = V::zero(), giy = V::zero();
         for (int64_t c = 0; c < nc; ++c) {
           const float* p = inp + c;
@@ -1159,11 +1278,7 @@ RowKernels rows_for(const SamplerOptions& o, const SamplerShape& s) {
 #if defined(STN_ISA_AVX2) || defined(STN_ISA_AVX512)
     if (pixel_rows_apply(s)) {
       using P = InVectors<PixelRows<kMode, kPadding, kAlign>>;
-      if constexpr (kMode == Interpolation::Bilinear) {
-        return {&P::forward, &P::backward};
-      } else {
-        return {&P::forward, &ChannelRows<kMode, kPadding, kAlign>::backward};
-      }
+      return {&P::forward, &P::backward};
     }
 #endif
     return {&ChannelRows<kMode, kPadding, kAlign>::forward,
