@@ -15,6 +15,14 @@ export const BUSY_CORES = 0.1;
 /** The kernel's accounting tick (USER_HZ is 100 on every Linux; os.cpus() is in ms of the same ticks). */
 const TICK_MS = 10;
 
+/**
+ * The shortest window judged, in ticks per CPU: a shorter one is extended,
+ * idle, to this length, so that one competing core shows through the two
+ * forgiven ticks per CPU (a window of a few fast calls, under that, could
+ * never be busy).
+ */
+const MIN_WINDOW_TICKS_PER_CPU = 8;
+
 interface MachineTimes {busyMs: number, stealMs: number}
 
 /** CPU time of all CPUs since boot: busy (user, nice, system, irq, softirq) and stolen, in ms. */
@@ -61,10 +69,12 @@ export class CompetitionMonitor {
     return {wallMs: performance.now(), machine: machineTimes(), ownMs};
   }
 
-  /** Runs `fn` and says how much other processes used meanwhile. */
+  /** Runs `fn` and says how much other processes used meanwhile (and, for a short `fn`, just after). */
   async watch<T>(fn: () => Promise<T>): Promise<{result: T, load: Load}> {
     const a = await this.sample();
     const result = await fn();
+    const rest = MIN_WINDOW_TICKS_PER_CPU * TICK_MS * this.cpus - (performance.now() - a.wallMs);
+    if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
     return {result, load: loadBetween(a, await this.sample(), this.cpus)};
   }
 }
