@@ -12,14 +12,18 @@
 #include <cstdint>
 #include <cstring>
 
-// Lanes16 values are passed between inline functions only: no ABI concern.
-#pragma GCC diagnostic push
+// Lanes values are passed between inline functions of one unit only: no ABI
+// concern. Not popped: GCC reports it at the end of the unit, where the
+// templates are instantiated.
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 namespace stn::lanes {
 namespace {
 
 typedef float Lanes16 __attribute__((vector_size(64)));
+typedef float Lanes8 __attribute__((vector_size(32)));
+typedef float Lanes4 __attribute__((vector_size(16)));
+typedef float Lanes2 __attribute__((vector_size(8)));
 
 inline Lanes16 load16(const float* p) {
   Lanes16 v;
@@ -27,20 +31,26 @@ inline Lanes16 load16(const float* p) {
   return v;
 }
 
+// Lane j of the result is lane j of v's lower half plus lane j of its upper
+// half.
+template <class Half, class Whole>
+inline Half half_sum(Whole v) {
+  Half lo, hi;
+  std::memcpy(&lo, &v, sizeof lo);
+  std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
+  return lo + hi;
+}
+
 inline float dot(const float* a, const float* b, int64_t n) {
   Lanes16 acc = {};
   int64_t c = 0;
   for (; c + 16 <= n; c += 16) acc += load16(a + c) * load16(b + c);
-  float lanes[16];
-  std::memcpy(lanes, &acc, sizeof lanes);
-  for (int width = 8; width >= 1; width /= 2)
-    for (int j = 0; j < width; ++j) lanes[j] += lanes[j + width];
-  float sum = lanes[0];
+  // The pairwise reduction: lane j + lane j + 8, then + 4, + 2, + 1.
+  const Lanes2 pair = half_sum<Lanes2>(half_sum<Lanes4>(half_sum<Lanes8>(acc)));
+  float sum = pair[0] + pair[1];
   for (; c < n; ++c) sum += a[c] * b[c];
   return sum;
 }
 
 }  // namespace
 }  // namespace stn::lanes
-
-#pragma GCC diagnostic pop
