@@ -201,15 +201,22 @@ int64_t element_count(const Args& args, const std::vector<int64_t>& dims,
   return count;
 }
 
-// A tensor argument's expected dims and element count (checked to fit).
+// A tensor argument: its name in messages, its expected dims and element
+// count (checked to fit).
 struct Tensor {
+  std::string name;
   std::vector<int64_t> dims;
   int64_t count;
 };
 
 Tensor tensor(const Args& args, std::vector<int64_t> dims, const std::string& name) {
   const int64_t count = element_count(args, dims, name);
-  return {std::move(dims), count};
+  return {name, std::move(dims), count};
+}
+
+// "gradInput" for "input".
+std::string grad_name(const std::string& name) {
+  return "grad" + std::string(1, static_cast<char>(std::toupper(name[0]))) + name.substr(1);
 }
 
 // The values of enum E (vocabulary.h) for messages: "0 (bilinear) or 1
@@ -245,35 +252,33 @@ Napi::Object vocabulary_object(Napi::Env env) {
   return object;
 }
 
-// The samplers' calls (gridSample, affineSample, flowWarp, 2-D and
-// volumes): a second input (the grid, theta or flow) beside the input.
-// name(input, second, output, ...):
+// The calls with two inputs (the samplers' input and grid, theta or flow;
+// the transform's images and transforms): name(first, second, output, ...):
 template <class Run>
-Napi::Value pair_forward(Args& args, const Tensor& input, const std::string& second_name,
-                         const Tensor& second, const Tensor& output, Run run) {
-  const float* in = args.floats(0, "input", input.count, input.dims);
-  const float* sec = args.floats(1, second_name, second.count, second.dims);
+Napi::Value pair_forward(Args& args, const Tensor& first, const Tensor& second,
+                         const Tensor& output, Run run) {
+  const float* a = args.floats(0, first.name, first.count, first.dims);
+  const float* b = args.floats(1, second.name, second.count, second.dims);
   const size_t outputs = args.view_count();
-  float* out = args.floats(2, "output", output.count, output.dims);
+  float* out = args.floats(2, output.name, output.count, output.dims);
   args.check_outputs_disjoint(outputs);
-  run(in, sec, out);
+  run(a, b, out);
   return args.env().Undefined();
 }
 
-// name(gradOutput, input, second, gradInput | null, gradSecond | null, ...):
+// name(dy, first, second, gradFirst | null, gradSecond | null, ...), dy
+// named `dy_name`:
 template <class Run>
-Napi::Value pair_backward(Args& args, const Tensor& input, const std::string& second_name,
+Napi::Value pair_backward(Args& args, const std::string& dy_name, const Tensor& first,
                           const Tensor& second, const Tensor& output, Run run) {
-  const std::string grad_second =
-      "grad" + std::string(1, static_cast<char>(std::toupper(second_name[0]))) + second_name.substr(1);
-  const float* grad_output = args.floats(0, "gradOutput", output.count, output.dims);
-  const float* in = args.floats(1, "input", input.count, input.dims);
-  const float* sec = args.floats(2, second_name, second.count, second.dims);
+  const float* dy = args.floats(0, dy_name, output.count, output.dims);
+  const float* a = args.floats(1, first.name, first.count, first.dims);
+  const float* b = args.floats(2, second.name, second.count, second.dims);
   const size_t outputs = args.view_count();
-  float* grad_input = args.floats(3, "gradInput", input.count, input.dims, true);
-  float* grad_sec = args.floats(4, grad_second, second.count, second.dims, true);
+  float* grad_a = args.floats(3, grad_name(first.name), first.count, first.dims, true);
+  float* grad_b = args.floats(4, grad_name(second.name), second.count, second.dims, true);
   args.check_outputs_disjoint(outputs);
-  run(grad_output, in, sec, grad_input, grad_sec);
+  run(dy, a, b, grad_a, grad_b);
   return args.env().Undefined();
 }
 
@@ -309,7 +314,7 @@ template <class K>
 Napi::Value GridSampleForward(const Napi::CallbackInfo& info) {
   Args args(info, "gridSampleForward", 7);
   const SamplerArgs a = sampler_args(args, 3, 4);
-  return pair_forward(args, a.input, "grid", a.grid, a.output, [&](auto... tensors) {
+  return pair_forward(args, a.input, a.grid, a.output, [&](auto... tensors) {
     stn::call_grid_sample_forward<K>(a.shape, a.options, tensors...);
   });
 }
@@ -320,7 +325,7 @@ template <class K>
 Napi::Value GridSampleBackward(const Napi::CallbackInfo& info) {
   Args args(info, "gridSampleBackward", 9);
   const SamplerArgs a = sampler_args(args, 5, 6);
-  return pair_backward(args, a.input, "grid", a.grid, a.output, [&](auto... tensors) {
+  return pair_backward(args, "gradOutput", a.input, a.grid, a.output, [&](auto... tensors) {
     stn::call_grid_sample_backward<K>(a.shape, a.options, tensors...);
   });
 }
@@ -368,7 +373,7 @@ template <class K>
 Napi::Value AffineSampleForward(const Napi::CallbackInfo& info) {
   Args args(info, "affineSampleForward", 7);
   const SamplerArgs a = sampler_args(args, 3, 4);
-  return pair_forward(args, a.input, "theta", a.theta, a.output, [&](auto... tensors) {
+  return pair_forward(args, a.input, a.theta, a.output, [&](auto... tensors) {
     stn::call_affine_sample_forward<K>(a.shape, a.options, tensors...);
   });
 }
@@ -379,7 +384,7 @@ template <class K>
 Napi::Value AffineSampleBackward(const Napi::CallbackInfo& info) {
   Args args(info, "affineSampleBackward", 9);
   const SamplerArgs a = sampler_args(args, 5, 6);
-  return pair_backward(args, a.input, "theta", a.theta, a.output, [&](auto... tensors) {
+  return pair_backward(args, "gradOutput", a.input, a.theta, a.output, [&](auto... tensors) {
     stn::call_affine_sample_backward<K>(a.shape, a.options, tensors...);
   });
 }
@@ -419,7 +424,7 @@ template <class K>
 Napi::Value GridSample3dForward(const Napi::CallbackInfo& info) {
   Args args(info, "gridSample3dForward", 7);
   const VolumeArgs a = volume_args(args, 3, 4);
-  return pair_forward(args, a.input, "grid", a.grid, a.output, [&](auto... tensors) {
+  return pair_forward(args, a.input, a.grid, a.output, [&](auto... tensors) {
     stn::call_grid_sample_3d_forward<K>(a.shape, a.options, tensors...);
   });
 }
@@ -430,7 +435,7 @@ template <class K>
 Napi::Value GridSample3dBackward(const Napi::CallbackInfo& info) {
   Args args(info, "gridSample3dBackward", 9);
   const VolumeArgs a = volume_args(args, 5, 6);
-  return pair_backward(args, a.input, "grid", a.grid, a.output, [&](auto... tensors) {
+  return pair_backward(args, "gradOutput", a.input, a.grid, a.output, [&](auto... tensors) {
     stn::call_grid_sample_3d_backward<K>(a.shape, a.options, tensors...);
   });
 }
@@ -440,7 +445,7 @@ template <class K>
 Napi::Value AffineSample3dForward(const Napi::CallbackInfo& info) {
   Args args(info, "affineSample3dForward", 7);
   const VolumeArgs a = volume_args(args, 3, 4);
-  return pair_forward(args, a.input, "theta", a.theta, a.output, [&](auto... tensors) {
+  return pair_forward(args, a.input, a.theta, a.output, [&](auto... tensors) {
     stn::call_affine_sample_3d_forward<K>(a.shape, a.options, tensors...);
   });
 }
@@ -451,7 +456,7 @@ template <class K>
 Napi::Value AffineSample3dBackward(const Napi::CallbackInfo& info) {
   Args args(info, "affineSample3dBackward", 9);
   const VolumeArgs a = volume_args(args, 5, 6);
-  return pair_backward(args, a.input, "theta", a.theta, a.output, [&](auto... tensors) {
+  return pair_backward(args, "gradOutput", a.input, a.theta, a.output, [&](auto... tensors) {
     stn::call_affine_sample_3d_backward<K>(a.shape, a.options, tensors...);
   });
 }
@@ -528,7 +533,7 @@ template <class K, class Shape>
 Napi::Value FlowWarpForward(const Napi::CallbackInfo& info) {
   Args args(info, std::is_same_v<Shape, stn::VolumeShape> ? "flowWarp3dForward" : "flowWarpForward", 6);
   const FlowArgs<Shape> a = flow_args<Shape>(args, 3, 4);
-  return pair_forward(args, a.input, "flow", a.flow, a.output, [&](auto... tensors) {
+  return pair_forward(args, a.input, a.flow, a.output, [&](auto... tensors) {
     stn::call_flow_warp_forward<K>(a.shape, a.options, tensors...);
   });
 }
@@ -539,7 +544,7 @@ template <class K, class Shape>
 Napi::Value FlowWarpBackward(const Napi::CallbackInfo& info) {
   Args args(info, std::is_same_v<Shape, stn::VolumeShape> ? "flowWarp3dBackward" : "flowWarpBackward", 8);
   const FlowArgs<Shape> a = flow_args<Shape>(args, 5, 6);
-  return pair_backward(args, a.input, "flow", a.flow, a.output, [&](auto... tensors) {
+  return pair_backward(args, "gradOutput", a.input, a.flow, a.output, [&](auto... tensors) {
     stn::call_flow_warp_backward<K>(a.shape, a.options, tensors...);
   });
 }
@@ -547,8 +552,7 @@ Napi::Value FlowWarpBackward(const Napi::CallbackInfo& info) {
 struct TransformArgs {
   stn::TransformShape shape;
   stn::TransformOptions options;
-  std::vector<int64_t> images_dims, transforms_dims, output_dims;
-  int64_t images_count, transforms_count, output_count;
+  Tensor images, transforms, output;
 };
 
 // shape: [n, h, w, c, ho, wo, transformsN], transformsN N or 1 (one
@@ -563,12 +567,9 @@ TransformArgs transform_args(const Args& args, size_t shape_at, size_t mode_at,
     throw args.range_error("shape[6] (the transforms' batch size) must be N (" + std::to_string(n) +
                            ") or 1 but got " + std::to_string(tn));
   a.shape = {n, sh[1], sh[2], sh[3], sh[4], sh[5], tn != n};
-  a.images_dims = stn::transform_images_dims(a.shape);
-  a.transforms_dims = stn::transform_params_dims(a.shape);
-  a.output_dims = stn::transform_output_dims(a.shape);
-  a.images_count = element_count(args, a.images_dims, "images");
-  a.transforms_count = element_count(args, a.transforms_dims, "transforms");
-  a.output_count = element_count(args, a.output_dims, "output");
+  a.images = tensor(args, stn::transform_images_dims(a.shape), "images");
+  a.transforms = tensor(args, stn::transform_params_dims(a.shape), "transforms");
+  a.output = tensor(args, stn::transform_output_dims(a.shape), "output");
   a.options.interpolation = enum_arg<stn::Interpolation>(args, mode_at);
   if (a.options.interpolation == stn::Interpolation::Bicubic)
     throw args.range_error("interpolation must be 0 (bilinear) or 1 (nearest) but got 2 (bicubic)");
@@ -586,13 +587,9 @@ template <class K>
 Napi::Value ImageTransformForward(const Napi::CallbackInfo& info) {
   Args args(info, "imageTransformForward", 7);
   const TransformArgs a = transform_args(args, 3, 4, info);
-  const float* images = args.floats(0, "images", a.images_count, a.images_dims);
-  const float* transforms = args.floats(1, "transforms", a.transforms_count, a.transforms_dims);
-  const size_t outputs = args.view_count();
-  float* output = args.floats(2, "output", a.output_count, a.output_dims);
-  args.check_outputs_disjoint(outputs);
-  stn::call_image_transform_forward<K>(a.shape, a.options, images, transforms, output);
-  return info.Env().Undefined();
+  return pair_forward(args, a.images, a.transforms, a.output, [&](auto... tensors) {
+    stn::call_image_transform_forward<K>(a.shape, a.options, tensors...);
+  });
 }
 
 // imageTransformBackward(dy, images, transforms, gradImages | null,
@@ -602,17 +599,9 @@ template <class K>
 Napi::Value ImageTransformBackward(const Napi::CallbackInfo& info) {
   Args args(info, "imageTransformBackward", 9);
   const TransformArgs a = transform_args(args, 5, 6, info);
-  const float* dy = args.floats(0, "dy", a.output_count, a.output_dims);
-  const float* images = args.floats(1, "images", a.images_count, a.images_dims);
-  const float* transforms = args.floats(2, "transforms", a.transforms_count, a.transforms_dims);
-  const size_t outputs = args.view_count();
-  float* grad_images = args.floats(3, "gradImages", a.images_count, a.images_dims, true);
-  float* grad_transforms =
-      args.floats(4, "gradTransforms", a.transforms_count, a.transforms_dims, true);
-  args.check_outputs_disjoint(outputs);
-  stn::call_image_transform_backward<K>(a.shape, a.options, dy, images, transforms, grad_images,
-                                        grad_transforms);
-  return info.Env().Undefined();
+  return pair_backward(args, "dy", a.images, a.transforms, a.output, [&](auto... tensors) {
+    stn::call_image_transform_backward<K>(a.shape, a.options, tensors...);
+  });
 }
 
 struct RotateArgs {
