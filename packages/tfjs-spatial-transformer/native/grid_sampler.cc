@@ -248,7 +248,7 @@ void for_spans(const SamplerShape& s, int64_t item, int64_t y0, int64_t y1, Call
 template <class Source>
 void forward_impl(const SamplerShape& s, const SamplerOptions& o,
                   const float* input, const Source& src, float* output) {
-  const ForwardRow row = isa_kernels().rows(o, s).forward;
+  const auto row = isa_kernels().rows(o, s).forward;
   const int64_t item = s.h * s.w * s.c;
   // Tasks: spans of rows of one item.
   const int64_t step = rows_per_span(s.wo);
@@ -271,7 +271,7 @@ template <class Source>
 void backward_impl(const SamplerShape& s, const SamplerOptions& o,
                    const float* grad_output, const float* input,
                    const Source& src, float* grad_input, float* slices) {
-  const BackwardRow row = isa_kernels().rows(o, s).backward;
+  const auto row = isa_kernels().rows(o, s).backward;
   const int64_t item = s.h * s.w * s.c;
   const int nt = threads_for(s.n * s.ho * s.wo * std::max<int64_t>(s.c, 1));
   // Rows [y0, y1) of item n.
@@ -343,7 +343,7 @@ void backward_impl(const SamplerShape& s, const SamplerOptions& o,
 void shared_grid_grad(const SamplerShape& s, const SamplerOptions& o,
                       const float* grad_output, const float* input,
                       const float* grid, float* grad_grid) {
-  const BackwardRow row = isa_kernels().rows(o, s).backward;
+  const auto row = isa_kernels().rows(o, s).backward;
   const int64_t item = s.h * s.w * s.c;
   const int nt = threads_for(s.n * s.ho * s.wo * std::max<int64_t>(s.c, 1));
 #pragma omp parallel for num_threads(nt) schedule(static)

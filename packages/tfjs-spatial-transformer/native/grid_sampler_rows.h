@@ -25,36 +25,23 @@ struct ZeroedRows {
 // grid [count,2] -> out [count,C] (forward); gout [count,C] -> scatter-adds
 // into ginp (the item's grad_input, or a scratch slice zeroed lazily when
 // `zeroed` is given) and writes ggrid [count,2] (backward; ginp and ggrid may
-// each be null). `inp` is the batch item's input.
-using ForwardRow = void (*)(const SamplerShape& s, const float* inp,
-                            const float* grid, float* out, int64_t count);
-using BackwardRow = void (*)(const SamplerShape& s, const float* gout,
-                             const float* inp, const float* grid, float* ginp,
-                             ZeroedRows* zeroed, float* ggrid, int64_t count);
-struct RowKernels {
-  ForwardRow forward;
-  BackwardRow backward;
+// each be null). `inp` is the batch item's input. The volume rows are the
+// same over points with grid points [count,3] (Shape: VolumeShape); in their
+// backward `zeroed` counts depth planes (of H * W * C elements), not rows.
+template <class Shape>
+struct RowKernelsOf {
+  void (*forward)(const Shape& s, const float* inp, const float* grid, float* out, int64_t count);
+  void (*backward)(const Shape& s, const float* gout, const float* inp, const float* grid,
+                   float* ginp, ZeroedRows* zeroed, float* ggrid, int64_t count);
 };
+using RowKernels = RowKernelsOf<SamplerShape>;
+using VolumeRowKernels = RowKernelsOf<VolumeShape>;
 
 // C <= this: grad_grid sums over channels in the reference's order (bit for
 // bit), and the AVX2/AVX-512 rows vectorise over pixels. Above it, rows
 // vectorise over channels and grad_grid uses per-tap dot products (see the
 // NOTE in grid_sampler_simd.inl). The same for every ISA.
 constexpr int64_t kPixelPathMaxChannels = 4;
-
-// The volume rows: as the 2-D rows, over `count` consecutive output points
-// of one batch item with grid points [count,3]; in the backward, `zeroed`
-// counts depth planes (of H * W * C elements) rather than rows.
-using VolumeForwardRow = void (*)(const VolumeShape& s, const float* inp,
-                                  const float* grid, float* out, int64_t count);
-using VolumeBackwardRow = void (*)(const VolumeShape& s, const float* gout,
-                                   const float* inp, const float* grid, float* ginp,
-                                   ZeroedRows* zeroed, float* ggrid, int64_t count);
-struct VolumeRowKernels {
-  VolumeForwardRow forward;
-  VolumeBackwardRow backward;
-};
-
 
 // The projective image transform's forward (tfjs's Transform): output row y
 // of one batch item, [Wo,C], from its image img [H,W,C] and its 8 transform

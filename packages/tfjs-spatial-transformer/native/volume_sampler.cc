@@ -365,7 +365,7 @@ template <class Source>
 void forward_impl(const VolumeShape& s, const SamplerOptions& o, const float* input,
                   const Source& src, float* output) {
   const int64_t rows = rows_per_item(s);
-  const VolumeForwardRow row = isa_kernels().volume_rows(o, s).forward;
+  const auto row = isa_kernels().volume_rows(o, s).forward;
   const int64_t step = rows_per_span(s.wo);
   const int64_t per_item = (rows + step - 1) / step;
 #pragma omp parallel for num_threads(threads(s)) schedule(static)
@@ -391,7 +391,7 @@ template <class Source>
 void backward_impl(const VolumeShape& s, const SamplerOptions& o, const float* grad_output,
                    const float* input, const Source& src, float* grad_input, float* slices) {
   const int64_t rows = rows_per_item(s), item = item_size(s);
-  const VolumeBackwardRow row = isa_kernels().volume_rows(o, s).backward;
+  const auto row = isa_kernels().volume_rows(o, s).backward;
   // Rows [r0, r1) of item n.
   auto run_rows = [&](int64_t n, int64_t r0, int64_t r1, float* ginp, ZeroedPlanes* z) {
     float buf[3 * kChunk], gbuf[3 * kChunk];
