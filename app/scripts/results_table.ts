@@ -254,10 +254,16 @@ function nextLever(row: Row, result: RunResult, metrics: Metrics[]): string {
   return levers.join('; ');
 }
 
+/** The machine a row ran on, as the table names it: rows of one table may come from different machines. */
+function machine(result: RunResult): string {
+  return `${result.cpu}, ${result.cores} cores, our kernels' ISA ${result.isa} (${result.nativeThreads} threads)`;
+}
+
 /** The results table of `rows` from their run folders under `runs`, between the markers. */
 export function table(runs: string, rows: Row[]): string {
   const found = rows.map((row) => ({row, result: readResult(runDir(runs, row))}));
   const done = found.filter((f): f is {row: Row, result: RunResult} => f.result !== null);
+  const machines = [...new Set(done.map((f) => machine(f.result)))];
   const lines: string[] = [BEGIN, ''];
   if (done.length === 0) {
     // Still a table: the rows, and the command that runs each.
@@ -266,8 +272,9 @@ export function table(runs: string, rows: Row[]): string {
   } else {
     const first = done[0].result;
     const commits = [...new Set(done.map((f) => `${f.result.commit?.slice(0, 8)}${f.result.dirty ? ' (dirty)' : ''}`))];
-    lines.push(`Machine: ${first.cpu}, ${first.cores} cores, our kernels' ISA ${first.isa} ` +
-        `(${first.nativeThreads} threads); Node ${first.node.replace(/^v/, '')}, tfjs ${first.tfjs} on tfjs-node's ` +
+    const machineText = machines.length === 1 ? `Machine: ${machines[0]}` :
+      `Machines (the row's [n]): ${machines.map((m, i) => `[${i + 1}] ${m}`).join('; ')}`;
+    lines.push(`${machineText}; Node ${first.node.replace(/^v/, '')}, tfjs ${first.tfjs} on tfjs-node's ` +
         `\`${first.backend}\` backend (libtensorflow ${first.tensorflow}, oneDNN ${first.onednn === '1' ? 'on' : 'off'}); ` +
         `commit ${commits.join(', ')}. Test error on all ${first.config.testSize} test images after the last epoch; ` +
         'training time is the batches only, wall time adds the per-epoch test evaluation; load: the median of the ' +
@@ -299,7 +306,8 @@ export function table(runs: string, rows: Row[]): string {
         `≤ ${row.target}%: **missed**${miss > 0 ? ` by ${miss.toFixed(2)} points` : ' (over budget)'}; ${beats}; ` +
           `next: ${nextLever(row, result, metrics)}`;
     }
-    lines.push(`| ${row.id} | ${c.dataset.toUpperCase()} | ${model} | ${row.budget} | ${result.epochs} | ` +
+    const machineMark = machines.length > 1 ? ` [${machines.indexOf(machine(result)) + 1}]` : '';
+    lines.push(`| ${row.id}${machineMark} | ${c.dataset.toUpperCase()} | ${model} | ${row.budget} | ${result.epochs} | ` +
         `${minutes(result.trainingSeconds)} | ${minutes(result.wallSeconds)} | ${result.imagesPerSecond.toFixed(0)} | ` +
         `${median(metrics.map((m) => m.load1)).toFixed(1)} | ${pct(result.testError)} | ` +
         `${row.paper !== undefined ? `${row.paper}%` : ''} | ${verdict} |`);

@@ -153,12 +153,19 @@ describe('a quick run', () => {
   }, QUICK_RUN_MS);
 
   test('result.json records the run, the code, the software and the machine', () => {
+    // The CPU as lscpu names it, with the family and model numbers that tell VMs' "AMD EPYC"s apart.
+    const cpuFromLscpu = () => {
+      const lscpu = spawnSync('lscpu', {encoding: 'utf8'}).stdout;
+      const field = (name: string) => new RegExp(`^${name}:\\s*(\\d+)$`, 'm').exec(lscpu)?.[1];
+      const name = os.cpus()[0].model.trim();
+      return field('CPU family') ? `${name} (family ${field('CPU family')}, model ${field('Model')})` : name;
+    };
     const final = JSON.parse(fs.readFileSync(path.join(run, 'result.json'), 'utf8'));
     const head = spawnSync('git', ['rev-parse', 'HEAD'], {cwd: root, encoding: 'utf8'}).stdout.trim();
     expect(head).toMatch(/^[0-9a-f]{40}$/);
     expect(final).toMatchObject({epochs: 3, command: `stn train --quick --out ${run} --tensorboard --log-every 16`, commit: head,
       node: process.version, tfjs: tf.version.tfjs, tfjsNode: tf.version['tfjs-node'], backend: 'tensorflow',
-      cpu: os.cpus()[0].model.trim(), isa: getIsa(), nativeThreads: getNumThreads(),
+      cpu: cpuFromLscpu(), isa: getIsa(), nativeThreads: getNumThreads(),
       cores: os.availableParallelism(), onednn: '1', config: JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8'))});
     expect(typeof final.dirty).toBe('boolean');
     expect(final.tensorflow).toMatch(/^\d+\.\d+\.\d+/);

@@ -94,6 +94,17 @@ describe('the runner', () => {
     expect(text).toMatch(/\| tiny \| MNIST \| FCN \| 0.05 \| \d+ \| [\d.]+ \| [\d.]+ \| \d+ \| [\d.]+ \| [\d.]+% \| 2.1% \| ≤ 0.01%: \*\*missed\*\* by [\d.]+ points; no baseline run; next: /);
     expect(text).toMatch(/\| tiny-cnn \| MNIST \| FCN \| 0.05 \| .* not run \| 2.1% \|  \|$/m);
     expect(text).toContain('npm run table -- run --only tiny-cnn  # not run');
+    expect(text).not.toContain('[1]');
+    // A row from another machine: the header names both, and each row its own.
+    const other = path.join(runs, 'tiny-cnn');
+    fs.cpSync(path.join(runs, 'tiny'), other, {recursive: true});
+    const result = JSON.parse(fs.readFileSync(path.join(other, 'result.json'), 'utf8'));
+    fs.writeFileSync(path.join(other, 'result.json'), JSON.stringify({...result, cpu: 'Other CPU', isa: 'avx2'}));
+    const mixed = runner.table(runs, [tiny, {...tiny, id: 'tiny-cnn', target: undefined, baseline: undefined}]);
+    expect(mixed).toContain(`Machines (the row's [n]): [1] ${result.cpu}, ${result.cores} cores, our kernels' ISA ${result.isa} ` +
+        `(${result.nativeThreads} threads); [2] Other CPU, ${result.cores} cores, our kernels' ISA avx2`);
+    expect(mixed).toMatch(/^\| tiny \[1\] \| MNIST \|/m);
+    expect(mixed).toMatch(/^\| tiny-cnn \[2\] \| MNIST \|/m);
     fs.rmSync(runs, {recursive: true, force: true});
   }, 120_000);
 });

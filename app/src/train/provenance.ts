@@ -4,6 +4,7 @@
 // ops), the machine (CPU, the ISA and threads the native kernels used,
 // cores) and how busy the machine was.
 import * as tf from '@tensorflow/tfjs-node';
+import * as fs from 'fs';
 import * as os from 'os';
 
 import {getIsa, getNumThreads, tensorflowOps} from 'tfjs-spatial-transformer';
@@ -21,6 +22,7 @@ export interface Provenance {
   /** libtensorflow under tfjs-node's 'tensorflow' backend. */
   tensorflow: string;
   backend: string;
+  /** The CPU's model name, with its family and model numbers where Linux tells them (VMs often say only "AMD EPYC"). */
   cpu: string;
   /** The instruction set of the library's native kernels (getIsa()). */
   isa: string;
@@ -41,9 +43,23 @@ export function provenance(): Provenance {
     commit, dirty: commit === null ? null : codeDirty(__dirname),
     node: process.version, tfjs: tf.version.tfjs, tfjsNode: tf.version['tfjs-node'],
     tensorflow: binding?.TF_Version ?? 'unknown', backend: tf.getBackend(),
-    cpu: os.cpus()[0]?.model.trim() ?? 'unknown', isa: getIsa(), tensorflowOps: tensorflowOps(), nativeThreads: getNumThreads(),
+    cpu: cpuName(), isa: getIsa(), tensorflowOps: tensorflowOps(), nativeThreads: getNumThreads(),
     cores: os.availableParallelism(), onednn: process.env.TF_ENABLE_ONEDNN_OPTS ?? 'unset',
   };
+}
+
+/** The CPU's model name and, on Linux x86, its family and model: "AMD EPYC (family 25, model 17)". */
+export function cpuName(): string {
+  const name = os.cpus()[0]?.model.trim() || 'unknown';
+  let info = '';
+  try {
+    info = fs.readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return name;
+  }
+  const field = (key: string) => new RegExp(`^${key}\\s*: (\\d+)$`, 'm').exec(info)?.[1];
+  const family = field('cpu family'), model = field('model');
+  return family !== undefined && model !== undefined ? `${name} (family ${family}, model ${model})` : name;
 }
 
 /** The 1-minute load average (other processes' work shows here; 0 on Windows). */
