@@ -12,12 +12,11 @@
 // not a side effect of importing the package.
 import * as tf from '@tensorflow/tfjs-core';
 
+import {overrideGradient} from './gradient_override';
+import type {TensorflowBackend} from './kernels/configs';
+
 /** The kernel running TF's ReluGrad, registered on 'tensorflow' only. */
 export const StnReluGrad = 'StnReluGrad';
-
-interface TensorflowBackend {
-  executeSingleOutput(name: string, attrs: unknown[], inputs: tf.TensorInfo[]): tf.TensorInfo;
-}
 
 const reluGradKernel: tf.KernelConfig = {
   kernelName: StnReluGrad, backendName: 'tensorflow',
@@ -25,8 +24,6 @@ const reluGradKernel: tf.KernelConfig = {
   kernelFunc: ({inputs, backend}) => (backend as unknown as TensorflowBackend).executeSingleOutput(
       'ReluGrad', [], [inputs.dy as tf.TensorInfo, inputs.x as tf.TensorInfo]),
 };
-
-let stockGradient: tf.GradConfig|null = null;
 
 /**
  * Makes the gradient of tfjs's 'Relu' kernel one TensorFlow `ReluGrad` op on
@@ -43,23 +40,12 @@ let stockGradient: tf.GradConfig|null = null;
  * restore();
  */
 export function useFusedReluGrad(): () => void {
-  if (stockGradient === null) {
-    const stock = tf.getGradient(tf.Relu);
-    if (stock === undefined) throw new Error(`useFusedReluGrad: this tfjs has no gradient for '${tf.Relu}'`);
-    stockGradient = stock;
-    if (tf.getKernel(StnReluGrad, 'tensorflow') === undefined) tf.registerKernel(reluGradKernel);
-    const stockFunc = stock.gradFunc;
-    tf.registerGradient({
-      kernelName: tf.Relu, inputsToSave: ['x'],
-      gradFunc: (dy, saved, attrs) => {
-        if (tf.getBackend() !== 'tensorflow') return stockFunc(dy, saved, attrs);
-        const [x] = saved;
-        return {x: () => tf.engine().runKernel(StnReluGrad, {dy: dy as tf.Tensor, x}) as tf.Tensor};
-      },
-    });
-  }
-  return () => {
-    if (stockGradient !== null) tf.registerGradient(stockGradient);
-    stockGradient = null;
-  };
+  return overrideGradient('useFusedReluGrad', tf.Relu, reluGradKernel, (stock) => ({
+    kernelName: tf.Relu, inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      if (tf.getBackend() !== 'tensorflow') return stock.gradFunc(dy, saved, attrs);
+      const [x] = saved;
+      return {x: () => tf.engine().runKernel(StnReluGrad, {dy: dy as tf.Tensor, x}) as tf.Tensor};
+    },
+  }));
 }

@@ -38,3 +38,4 @@ export {TRANSFORMS} from './layers/transforms';
 export type {TransformName} from './layers/transforms';
 export type {BuiltInLocalization, SerializedLocalization} from './layers/localization';
 export {StnReluGrad, useFusedReluGrad} from './fused_relu_grad';
+export {StnMaxPoolGrad, useFastMaxPoolGrad} from './max_pool_grad';

@@ -47,12 +47,12 @@ function attach(): Attached {
  * when the next TF op reads it. The first call attaches (a kernel call on
  * 'tensorflow' does too); set `STN_TF_OPS=0` in the environment to keep
  * the copying path.
- * @returns `{active, reason}`, e.g. `{active: true, reason: '20 ops registered in TensorFlow 2.9.1'}`;
+ * @returns `{active, reason}`, e.g. `{active: true, reason: '21 ops registered in TensorFlow 2.9.1'}`;
  *     without tfjs-node loaded: `{active: false, reason: 'no libtensorflow is loaded …'}`.
  * @example
  * const tf = require('@tensorflow/tfjs-node');
  * const {tensorflowOps} = require('tfjs-spatial-transformer');
- * console.log(tensorflowOps());  // {active: true, reason: '20 ops registered in TensorFlow 2.9.1'}
+ * console.log(tensorflowOps());  // {active: true, reason: '21 ops registered in TensorFlow 2.9.1'}
  */
 export function tensorflowOps(): TensorflowOpsStatus {
   const {active, reason} = attach();

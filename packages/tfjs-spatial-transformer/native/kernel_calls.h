@@ -17,6 +17,7 @@
 #include "grid_sampler.h"
 #include "flow_warp.h"
 #include "image_transform.h"
+#include "max_pool_grad.h"
 #include "rotate_with_offset.h"
 #include "volume_sampler.h"
 
@@ -189,6 +190,7 @@ struct FastKernels {
   }
   static constexpr auto rotate_forward = &rotate_with_offset_forward;
   static constexpr auto rotate_backward = &rotate_with_offset_backward;
+  static constexpr auto pool_backward = &max_pool_grad;
   static constexpr auto crop_forward = &crop_and_resize_forward;
   static size_t crop_forward_scratch(const CropShape& s) { return crop_and_resize_forward_scratch(s); }
   static constexpr auto crop_backward = &crop_and_resize_backward;
@@ -253,6 +255,7 @@ struct ReferenceKernels {
   static size_t transform_backward_scratch(const TransformShape&, bool) { return 0; }
   static constexpr auto rotate_forward = &rotate_with_offset_forward_ref;
   static constexpr auto rotate_backward = &rotate_with_offset_backward_ref;
+  static constexpr auto pool_backward = &max_pool_grad_ref;
   static void crop_forward(const CropShape& s, const CropOptions& o, const float* image,
                            const float* boxes, const int32_t* box_ind, float* output, Scratch) {
     crop_and_resize_forward_ref(s, o, image, boxes, box_ind, output);
@@ -449,6 +452,15 @@ template <class K>
 void call_rotate_with_offset_backward(const RotateShape& s, const Rotation& r, const float* dy,
                                       float* grad_images) {
   if (bounded_element_count(rotate_dims(s)) > 0) K::rotate_backward(s, r, dy, grad_images);
+}
+
+// MaxPoolGrad's shapes: input and grad_input [N,H,W,C], dy [N,out_h,out_w,C].
+inline std::vector<int64_t> pool_input_dims(const PoolShape& s) { return {s.n, s.h, s.w, s.c}; }
+inline std::vector<int64_t> pool_output_dims(const PoolShape& s) { return {s.n, s.out_h, s.out_w, s.c}; }
+
+template <class K>
+void call_max_pool_grad(const PoolShape& s, const float* input, const float* dy, float* grad_input) {
+  if (bounded_element_count(pool_input_dims(s)) > 0) K::pool_backward(s, input, dy, grad_input);
 }
 
 // CropAndResize's shapes: image [N,H,W,C], boxes [B,4], box_ind [B], output

@@ -72,6 +72,7 @@ struct Attrs {
   SamplerOptions options{Interpolation::Bilinear, Padding::Zeros, false};
   bool first_grad = false, second_grad = false;  // the backward ops
   FillMode fill_mode = FillMode::Constant;        // the image transform ops
+  bool same_padding = false;                      // MaxPoolGrad
 };
 
 // "mode: {'bilinear', 'nearest', ...}": enum E's names (vocabulary.h).
@@ -196,6 +197,14 @@ void* create_transform_grad(TF_OpKernelConstruction* ctx) {
   return new (std::nothrow) Attrs(a);
 }
 constexpr char kThetaGrad[] = "compute_theta_grad";
+
+// MaxPoolGrad: SAME or VALID padding (the window and strides are an input).
+void* create_pool(TF_OpKernelConstruction* ctx) {
+  AttrReader r(ctx);
+  Attrs a;
+  if (!r.boolean("same_padding", &a.same_padding)) return nullptr;
+  return new (std::nothrow) Attrs(a);
+}
 
 // An op without attributes (RotateWithOffset: its numbers are inputs).
 void* create_plain(TF_OpKernelConstruction* ctx) {
@@ -670,6 +679,22 @@ void rotate_with_offset_grad(Call& c, const Attrs&) {
   call_rotate_with_offset_backward<FastKernels>(s, r, dy.data, grad_image);
 }
 
+// MaxPoolGrad(input [N,H,W,C], dy [N,Ho,Wo,C], window [4] int32: window
+// height and width, strides) -> grad_input [N,H,W,C]
+void max_pool_grad_op(Call& c, const Attrs& a) {
+  const auto input = c.floats(0, "input", 4, "[N,H,W,C]");
+  const auto dy = c.floats(1, "dy", 4, "[N,Ho,Wo,C]");
+  const auto window = c.sizes(2, "window", 4, "(window height and width, strides)");
+  const auto& d = input.dims;
+  PoolShape s{};
+  if (!pool_shape(d[0], d[1], d[2], d[3], window[0], window[1], window[2], window[3], a.same_padding, &s))
+    c.fail("window " + shape_string(window) + " must be a window and strides >= 1, the window fewer than 2^31 " +
+           "elements and, with VALID padding, no larger than input " + shape_string(d) + " plus one stride");
+  require_dims(c, "dy", dy.dims, pool_output_dims(s), "the pool's output");
+  float* grad_input = c.output(0, "grad_input", pool_input_dims(s));
+  call_max_pool_grad<FastKernels>(s, input.data, dy.data, grad_input);
+}
+
 using Body = void (*)(Call&, const Attrs&);
 
 // The TF compute function of `kBody`: runs it, and reports what went wrong
@@ -812,6 +837,9 @@ std::vector<OpSpec> make_op_specs() {
   specs.push_back({"StnRotateWithOffsetGrad", {"dy: float", "rotation: int32"},
                    {"grad_image: float"}, {}, create_plain,
                    STN_COMPUTE(rotate_with_offset_grad, "StnRotateWithOffsetGrad")});
+  specs.push_back({"StnMaxPoolGrad", {"input: float", "dy: float", "window: int32"},
+                   {"grad_input: float"}, {"same_padding: bool"}, create_pool,
+                   STN_COMPUTE(max_pool_grad_op, "StnMaxPoolGrad")});
   return specs;
 }
 

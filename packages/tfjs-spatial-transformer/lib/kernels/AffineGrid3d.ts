@@ -3,7 +3,7 @@ import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {readFloat32, sizeOf, uninitialisedFloat32, writeFloat32} from '../backend_io';
 import {AffineGrid3d, AffineGrid3dAttrs} from '../kernel_names';
 import {native} from '../native';
-import {boolAttr, kernelConfigs, TensorflowOpCall, withOutputSize} from './configs';
+import {boolAttr, kernelConfigs, TensorflowOpCall, withInt32Input} from './configs';
 
 const jsKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {theta} = inputs as {theta: TensorInfo};
@@ -16,7 +16,7 @@ const jsKernel: KernelFunc = ({inputs, backend, attrs}) => {
 
 const opCall: TensorflowOpCall = (op, backend, {theta}, attrs) => {
   const {size: [, od, ho, wo], alignCorners} = attrs as AffineGrid3dAttrs;
-  return withOutputSize(backend, [od, ho, wo], (size) =>
+  return withInt32Input(backend, [od, ho, wo], (size) =>
     backend.executeSingleOutput(op, [boolAttr(backend, 'align_corners', alignCorners)], [theta, size]));
 };
 

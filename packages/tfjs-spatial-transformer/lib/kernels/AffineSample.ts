@@ -6,7 +6,7 @@ import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {readFloat32, sizeOf, uninitialisedFloat32, writeFloat32} from '../backend_io';
 import {AffineSample, AffineSample3d, AffineSampleAttrs} from '../kernel_names';
 import {native} from '../native';
-import {kernelConfigs, samplerAttrs, samplerShape, TensorflowOpCall, withOutputSize} from './configs';
+import {kernelConfigs, samplerAttrs, samplerShape, TensorflowOpCall, withInt32Input} from './configs';
 
 const jsKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {input, theta} = inputs as {input: TensorInfo, theta: TensorInfo};
@@ -23,7 +23,7 @@ const jsKernel: KernelFunc = ({inputs, backend, attrs}) => {
 
 const opCall: TensorflowOpCall = (op, backend, {input, theta}, attrs) => {
   const a = attrs as AffineSampleAttrs;
-  return withOutputSize(backend, a.size.slice(1, -1), (size) =>
+  return withInt32Input(backend, a.size.slice(1, -1), (size) =>
     backend.executeSingleOutput(op, samplerAttrs(backend, a), [input, theta, size]));
 };
 

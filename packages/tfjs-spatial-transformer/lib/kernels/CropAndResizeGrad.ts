@@ -11,7 +11,7 @@ import {CropAndResizeGrad, CropAndResizeGradAttrs} from '../kernel_names';
 import {native} from '../native';
 import {fail} from '../validate';
 import {checkCropAndResize, imageValues, readBoxInd} from './CropAndResize';
-import {TensorflowBackend, TfAttr, withOutputSize} from './configs';
+import {TensorflowBackend, TfAttr, withInt32Input} from './configs';
 
 interface Inputs {
   dy: TensorInfo;
@@ -51,7 +51,7 @@ const tensorflowKernel: KernelFunc = ({inputs, backend: b, attrs}) => {
   const outputs: TensorInfo[] = [];
   if (a.computeImageGrad) {
     // image_size is an input, int32: TF's own kernel limits.
-    outputs.push(withOutputSize(backend, image.shape, (size) => backend.executeSingleOutput('CropAndResizeGradImage',
+    outputs.push(withInt32Input(backend, image.shape, (size) => backend.executeSingleOutput('CropAndResizeGradImage',
         [type('float32'), method(a.method)], [dy, boxes, boxInd, size])) ??
         fail('cropAndResize', 'image', 'dimensions within int32 on \'tensorflow\'', image.shape));
   }

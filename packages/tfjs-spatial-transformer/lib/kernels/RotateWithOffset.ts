@@ -7,7 +7,7 @@ import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {readFloat32, sizeOf, uninitialisedFloat32, writeFloat32} from '../backend_io';
 import {RotateWithOffset, RotateWithOffsetAttrs} from '../kernel_names';
 import {native} from '../native';
-import {kernelConfigs, TensorflowBackend, TensorflowOpCall} from './configs';
+import {kernelConfigs, TensorflowBackend, TensorflowOpCall, withInt32Input} from './configs';
 
 const OP = 'rotateWithOffset';
 
@@ -66,12 +66,7 @@ const jsKernel: KernelFunc = ({inputs, backend, attrs}) => {
  * float64 [cos, sin, cx, cy] (tfjs has no float64 tensor), disposed afterwards.
  */
 export function withRotation<T>(backend: TensorflowBackend, rotation: Float64Array, run: (r: TensorInfo) => T): T {
-  const dataId = backend.write(new Int32Array(rotation.buffer, rotation.byteOffset, 2 * rotation.length), [8], 'int32');
-  try {
-    return run({dataId, shape: [8], dtype: 'int32'});
-  } finally {
-    backend.disposeData(dataId);
-  }
+  return withInt32Input(backend, new Int32Array(rotation.buffer, rotation.byteOffset, 2 * rotation.length), run)!;
 }
 
 const opCall: TensorflowOpCall = (op, backend, {image}, attrs) => {

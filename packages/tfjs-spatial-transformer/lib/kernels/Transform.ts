@@ -8,7 +8,7 @@ import {readFloat32, sizeOf, uninitialisedFloat32, writeFloat32} from '../backen
 import {Transform, TransformAttrs} from '../kernel_names';
 import {native, TransformShape} from '../native';
 import {FILL_MODES} from '../vocabulary';
-import {kernelConfigs, TensorflowBackend, TensorflowOpCall, TfAttr, withOutputSize} from './configs';
+import {kernelConfigs, TensorflowBackend, TensorflowOpCall, TfAttr, withInt32Input} from './configs';
 
 const OP = 'transform';
 const INTERPOLATIONS = ['bilinear', 'nearest'] as const;
@@ -76,7 +76,7 @@ export function withFillValue<T>(backend: TensorflowBackend, value: number, run:
 const opCall: TensorflowOpCall = (op, backend, {image, transforms}, attrs) => {
   const a = attrs as TransformAttrs;
   const [ho, wo] = checkTransform(image, transforms, a);
-  return withOutputSize(backend, [ho, wo], (size) => withFillValue(backend, a.fillValue, (fill) =>
+  return withInt32Input(backend, [ho, wo], (size) => withFillValue(backend, a.fillValue, (fill) =>
     backend.executeSingleOutput(op, transformAttrs(backend, a), [image, transforms, size, fill])));
 };
 

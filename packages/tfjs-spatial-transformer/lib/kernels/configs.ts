@@ -64,20 +64,22 @@ export function samplerShape(input: TensorInfo, spatial: readonly number[], batc
   return [...input.shape, ...spatial, batch];
 }
 
-const INT32_MAX = 2 ** 31 - 1;
+const INT32_MIN = -(2 ** 31), INT32_MAX = 2 ** 31 - 1;
 
 /**
- * Runs `run` with the output's spatial size ([Ho, Wo], or [Do, Ho, Wo]) as an
- * int32 tensor input (a per-call number is an input, never an attribute: TF
- * keeps one kernel per distinct attribute set), disposed afterwards; null
- * (the JS path) for a size beyond int32.
+ * Runs `run` with `values` (an output size, a pool's window, a rotation's
+ * bits) as an int32 tensor input [values.length] (a per-call number is an
+ * input, never an attribute: TF keeps one kernel per distinct attribute set),
+ * disposed afterwards; null (the JS path) when a value is not an int32.
  */
-export function withOutputSize<T>(backend: TensorflowBackend, sizes: readonly number[],
-    run: (size: TensorInfo) => T): T|null {
-  if (sizes.some((s) => s > INT32_MAX)) return null;
-  const dataId = backend.write(Int32Array.from(sizes), [sizes.length], 'int32');
+export function withInt32Input<T>(backend: TensorflowBackend, values: Int32Array|readonly number[],
+    run: (input: TensorInfo) => T): T|null {
+  if (!(values instanceof Int32Array) && values.some((v) => !Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX)) {
+    return null;
+  }
+  const dataId = backend.write(Int32Array.from(values), [values.length], 'int32');
   try {
-    return run({dataId, shape: [sizes.length], dtype: 'int32'});
+    return run({dataId, shape: [values.length], dtype: 'int32'});
   } finally {
     backend.disposeData(dataId);
   }

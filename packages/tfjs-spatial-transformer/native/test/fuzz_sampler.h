@@ -3,9 +3,10 @@
 // One fuzz case = one byte string. Its first byte picks a kernel from
 // kernels() below; that kernel's decoder turns the rest into a case (shape,
 // options, input, the transform -- grid, theta, flow, projective
-// transforms, a rotation or crop boxes -- and grad_output), with hostile
-// coordinates: NaN, +-Inf, huge values, exact pixel centres, cell edges and
-// ties, their float neighbours, points just outside and far outside.
+// transforms, a rotation, crop boxes or a pool's window -- and
+// grad_output), with hostile coordinates: NaN, +-Inf, huge values, exact
+// pixel centres, cell edges and ties, their float neighbours, points just
+// outside and far outside.
 // check_case() (fuzz_case.h) calls the scalar reference and every fast path
 // (the threaded kernels under each ISA the dispatch can force on this CPU:
 // base, avx2, avx512) at 1-4 threads, as the front doors do
@@ -36,6 +37,7 @@
 
 #include "fuzz_case.h"
 #include "fuzz_planar.h"
+#include "fuzz_pool.h"
 #include "fuzz_transform.h"
 #include "fuzz_volume.h"
 #include "fuzz_warps.h"
@@ -58,6 +60,7 @@ inline const std::vector<Kernel>& kernels() {
       {"transform", image_transform_case},
       {"rotateWithOffset", rotate_with_offset_case},
       {"cropAndResize", crop_and_resize_case},
+      {"maxPoolGrad", max_pool_grad_case},
   };
   return table;
 }
