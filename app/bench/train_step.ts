@@ -28,17 +28,22 @@ interface TfjsOptions {
   dataWorker: boolean;
   /** The app's FlatAdam instead of tfjs's Adam. */
   flatAdam: boolean;
+  /** The library's useFastMaxPoolGrad. */
+  fastMaxPoolGrad: boolean;
 }
 
-const off = {onednn: false, fusedRelu: false, dataWorker: false, flatAdam: false};
+const off = {onednn: false, fusedRelu: false, dataWorker: false, flatAdam: false, fastMaxPoolGrad: false};
 const TFJS_CONTENDERS: Record<string, TfjsOptions> = {
   'tfjs stock': off,
   'tfjs +oneDNN': {...off, onednn: true},
   'tfjs +ReluGrad': {...off, fusedRelu: true},
   'tfjs +flat Adam': {...off, flatAdam: true},
+  'tfjs +fast MaxPoolGrad': {...off, fastMaxPoolGrad: true},
   'tfjs +oneDNN +ReluGrad': {...off, onednn: true, fusedRelu: true},
   'tfjs +oneDNN +ReluGrad +flat Adam': {...off, onednn: true, fusedRelu: true, flatAdam: true},
-  'tfjs all (stn train)': {onednn: true, fusedRelu: true, dataWorker: true, flatAdam: true},
+  'tfjs +oneDNN +ReluGrad +flat Adam +fast MaxPoolGrad': {...off, onednn: true, fusedRelu: true, flatAdam: true,
+    fastMaxPoolGrad: true},
+  'tfjs all (stn train)': {onednn: true, fusedRelu: true, dataWorker: true, flatAdam: true, fastMaxPoolGrad: true},
 };
 const TORCH = 'pytorch';
 /** PyTorch on one thread: on a busy machine its 2-thread OpenMP regions wait for a descheduled thread. */
@@ -63,6 +68,7 @@ async function worker(options: TfjsOptions, batch: number, threads: number): Pro
   const {trainStep} = await import('../src/train/step');
   stn.setNumThreads(threads);
   if (options.fusedRelu) stn.useFusedReluGrad();
+  if (options.fastMaxPoolGrad) stn.useFastMaxPoolGrad();
 
   const source = readMnist('train');
   const model = buildModel({model: 'st-cnn', inputSize: 42, transform: 'affine', sampler: 'native', stSize: 28,

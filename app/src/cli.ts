@@ -66,7 +66,8 @@ async function trainCommand(args: string[]): Promise<number> {
     dir: values.tensorboard === TENSORBOARD_IN_RUN ? path.join(out, 'tensorboard') :
         path.resolve(String(values.tensorboard))};
   const summary = await train(config, {resume: Boolean(values.resume), log, tensorboard,
-    fusedReluGrad: Boolean(values.fusedReluGrad), dataWorker: Boolean(values.dataWorker),
+    fusedReluGrad: Boolean(values.fusedReluGrad), fastMaxPoolGrad: Boolean(values.fastMaxPoolGrad),
+    dataWorker: Boolean(values.dataWorker),
     flatAdam: Boolean(values.flatAdam),
     command: ['stn', 'train', ...args].join(' ')});
   return summary.interrupted ? 130 : 0;

@@ -140,8 +140,8 @@ describe('a quick run', () => {
 
   test("the speed levers change no number: the same curve and weights without them (our kernels as TF ops)", () => {
     const plain = path.join(tmp, 'quick-plain');
-    const off = stn(['train', '--quick', '--out', plain, '--fused-relu-grad=false', '--data-worker=false',
-      '--flat-adam=false']);
+    const off = stn(['train', '--quick', '--out', plain, '--fused-relu-grad=false', '--fast-max-pool-grad=false',
+      '--data-worker=false', '--flat-adam=false']);
     expect(off.code, off.stderr).toBe(0);
     expect(metrics(plain)).toEqual(metrics(run));
     const weights = (dir: string) => fs.readFileSync(path.join(dir, 'checkpoint', 'weights.bin'));

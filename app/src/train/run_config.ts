@@ -75,6 +75,9 @@ export const TRAIN_FLAGS: TrainFlag[] = [
         '2× faster on this machine, rounded differently'},
   {name: 'fused-relu-grad', type: 'boolean', default: true,
     help: "the ReLU gradient as one TensorFlow op (the library's useFusedReluGrad; the same values as tfjs's)"},
+  {name: 'fast-max-pool-grad', type: 'boolean', default: true,
+    help: "the max-pool gradient as our native TensorFlow op (the library's useFastMaxPoolGrad; the same values as " +
+        "TensorFlow's MaxPoolGrad)"},
   {name: 'data-worker', type: 'boolean', default: true,
     help: 'make each batch on a worker thread while the previous one trains (the same images)'},
   {name: 'flat-adam', type: 'boolean', default: true,

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-node';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import {useFusedReluGrad} from 'tfjs-spatial-transformer';
+import {useFastMaxPoolGrad, useFusedReluGrad} from 'tfjs-spatial-transformer';
 
 import {EpochMetrics, TrainState, findCheckpoint, loadCheckpoint, saveCheckpoint} from './checkpoint';
 import {AdamState, TrainOptimizer} from './adam_state';
@@ -36,6 +36,8 @@ export interface TrainOptions {
   command: string;
   /** Use the library's useFusedReluGrad while training (the same values, faster on 'tensorflow'). */
   fusedReluGrad: boolean;
+  /** Use the library's useFastMaxPoolGrad while training (the same values, faster on 'tensorflow'). */
+  fastMaxPoolGrad: boolean;
   /** Make each batch on a worker thread while the previous one trains (the same images). */
   dataWorker: boolean;
   /** FlatAdam (all variables in one update; the same bits) instead of tfjs's Adam. */
@@ -183,7 +185,8 @@ export interface RunResult extends Provenance {
  * @throws Error with a clear message for an unwritable folder or a corrupt checkpoint.
  */
 export async function train(config: TrainConfig, options: TrainOptions): Promise<TrainSummary> {
-  const {resume, log, command, tensorboard, fusedReluGrad, dataWorker, flatAdam, stop = new StopSignal()} = options;
+  const {resume, log, command, tensorboard, fusedReluGrad, fastMaxPoolGrad, dataWorker, flatAdam,
+    stop = new StopSignal()} = options;
   ensureWritableDir(config.out, 'output folder');
   const loadAtStart = load1();
   const sessionStart = performance.now();
@@ -228,7 +231,8 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   log(`model: ${config.model}${config.model.includes('st') ? ` (${config.transform}, ${config.sampler} ` +
       `sampler)` : ''}, ${parameters} parameters; adam lr ${config.lr} (${config.lrSchedule}), batch ${config.batch}, ` +
       `seed ${config.seed}; oneDNN ${config.onednn ? 'on' : 'off'}, ReLU gradient ` +
-      `${fusedReluGrad ? 'fused' : "tfjs's"}, ${flatAdam ? 'flat' : "tfjs's"} Adam, data ` +
+      `${fusedReluGrad ? 'fused' : "tfjs's"}, max-pool gradient ${fastMaxPoolGrad ? 'ours' : "TensorFlow's"}, ` +
+      `${flatAdam ? 'flat' : "tfjs's"} Adam, data ` +
       `${dataWorker ? 'on a worker thread' : 'between steps'}; run folder ${config.out}`);
   const batches = Math.ceil(config.trainSize / config.batch);
   let board: TensorBoardLog|null = null;
@@ -239,6 +243,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   }
   stop.install();
   const restoreReluGrad = fusedReluGrad ? useFusedReluGrad() : () => {};
+  const restoreMaxPoolGrad = fastMaxPoolGrad ? useFastMaxPoolGrad() : () => {};
   const source: BatchSource = dataWorker ? new WorkerBatches(config.dataset, config.seed, trainSource) :
       new InlineBatches(config.dataset, config.seed, trainSource);
   let next: Promise<Batch>|null = null;
@@ -315,6 +320,7 @@ export async function train(config: TrainConfig, options: TrainOptions): Promise
   } finally {
     stop.remove();
     restoreReluGrad();
+    restoreMaxPoolGrad();
     // A batch made ahead for a step that never came (a stop, an error) is dropped.
     next?.then((batch) => tf.dispose([batch.images, batch.labels]), () => {});
     await source.close();

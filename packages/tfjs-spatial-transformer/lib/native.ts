@@ -185,4 +185,31 @@ function load(): NativeAddon {
       'with OpenMP, e.g. Debian/Ubuntu `apt-get install cmake g++`).');
 }
 
-export const native: NativeAddon = load();
+/** The spin of the addon's OpenMP threads when the environment sets none (see withShortOpenmpSpin). */
+const OPENMP_SPIN_COUNT = '10000';
+
+/**
+ * Loads the addon with its OpenMP threads' spin shortened, unless the
+ * environment chooses one (OMP_WAIT_POLICY or GOMP_SPINCOUNT set). After a
+ * parallel region libgomp's threads spin GOMP_SPINCOUNT times before they
+ * sleep: 300,000 by default, several milliseconds where PAUSE is slow (AMD
+ * Zen). On tfjs-node the next op runs on TensorFlow's own threads, which
+ * then share the cores with spinning ones: stn train's step, our kernels
+ * between TensorFlow's convolutions, took 52.6 ms instead of 45.2 (npm run
+ * bench:step without the data worker, 2 cores of an AMD Zen 4). 10,000 spins
+ * last about 1 ms there (libgomp's default about 8), enough for
+ * back-to-back calls of our kernels. libgomp reads the variable once,
+ * as the addon loads it, and it is removed again at once, so that child
+ * processes (a PyTorch, say) do not inherit it.
+ */
+function withShortOpenmpSpin<T>(loadAddon: () => T): T {
+  if (process.env.OMP_WAIT_POLICY !== undefined || process.env.GOMP_SPINCOUNT !== undefined) return loadAddon();
+  process.env.GOMP_SPINCOUNT = OPENMP_SPIN_COUNT;
+  try {
+    return loadAddon();
+  } finally {
+    delete process.env.GOMP_SPINCOUNT;
+  }
+}
+
+export const native: NativeAddon = withShortOpenmpSpin(load);
