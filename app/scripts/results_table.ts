@@ -3,8 +3,9 @@
 //
 // Every row is one `stn train` command with its own run folder (runs/table/<id>
 // by default) and a budget of training time. Its epochs are as many as fit the
-// budget at the speed a probe measures just before the run (one short epoch of
-// the same model, data and flags: run folders <id>.probe); the command with
+// budget at the speed a probe measures just before the run (the second of two
+// short epochs of the same model, data and flags: the first includes the
+// warm-up; run folders <id>.probe); the command with
 // those epochs is the row's exact command, recorded in its result.json.
 // `run` trains the rows in order and is resumable: a row whose
 // result.json was made with the current code (the same commit, or one that
@@ -96,7 +97,7 @@ export const ROWS: Row[] = [
   row('rts', '2st-cnn', 'affine', OTHER_BUDGET),
 ];
 
-/** The probe: one epoch of this many images (~100 steps), timed. */
+/** The probe: two epochs of this many images (~100 steps each); the second is timed. */
 const PROBE_SIZE = 12800;
 /** The share of the budget the epochs are chosen to fill: the machine's speed varies. */
 const FILL = 0.85;
@@ -119,14 +120,19 @@ function stn(args: string[]): void {
   if (child.status !== 0) throw new Error(`stn ${args.join(' ')} exited with ${child.status ?? child.signal}`);
 }
 
-/** As many epochs as fit FILL × the row's budget at the images/s of a one-epoch probe run now. */
+/**
+ * As many epochs as fit FILL × the row's budget at the images/s of a probe run
+ * now: the second of two short epochs (the first includes the warm-up:
+ * TensorFlow's kernel setup and the data worker's start, which made the
+ * rows of a one-epoch probe fill 70% of their budget, not 85%).
+ */
 function probeEpochs(runs: string, row: Row): number {
   const dir = `${runDir(runs, row)}.probe`;
   fs.rmSync(dir, {recursive: true, force: true});
-  process.stderr.write(`${row.id}: probing the speed (${PROBE_SIZE} images)\n`);
-  stn(['train', ...row.args, '--epochs', '1', '--train-size', String(PROBE_SIZE), '--test-size', '500',
+  process.stderr.write(`${row.id}: probing the speed (2 epochs of ${PROBE_SIZE} images)\n`);
+  stn(['train', ...row.args, '--epochs', '2', '--train-size', String(PROBE_SIZE), '--test-size', '500',
     '--out', dir]);
-  const rate = readResult(dir)!.imagesPerSecond;
+  const rate = readMetrics(dir).at(-1)!.imagesPerSecond;
   const trainSize = Number(parseFlags('train', row.args, TRAIN_FLAGS).values.trainSize);
   const epochs = Math.max(1, Math.min(1000, Math.floor(FILL * row.budget * 60 * rate / trainSize)));
   process.stderr.write(`${row.id}: ${rate.toFixed(0)} images/s: ${epochs} epochs in ${row.budget} minutes\n`);
@@ -221,7 +227,7 @@ export function run(runs: string, rows: Row[]): void {
 
 // ---------------------------------------------------------------- the table
 
-interface Metrics {epoch: number, trainError: number, testError: number, load1: number}
+interface Metrics {epoch: number, trainError: number, testError: number, load1: number, imagesPerSecond: number}
 
 function readMetrics(dir: string): Metrics[] {
   return fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
