@@ -110,7 +110,10 @@ async function worker(options: TfjsOptions, batch: number, threads: number): Pro
         totals.set(k.name, (totals.get(k.name) ?? 0) + Number(k.kernelTimeMs) / steps);
       }
       const kernels = [...totals].sort((a, b) => b[1] - a[1]);
-      const sampler = kernels.filter(([name]) => name.startsWith('Stn')).reduce((s, [, ms]) => s + ms, 0);
+      // The sampler's kernels only: the app's other kernels (StnReluGrad, StnMaxPoolGrad) are not the sampler.
+      const samplerKernels = new Set<string>([stn.AffineSample, stn.AffineSampleGrad, stn.AffineGrid,
+        stn.AffineGridGrad, stn.GridSample, stn.GridSampleGrad]);
+      const sampler = kernels.filter(([name]) => samplerKernels.has(name)).reduce((s, [, ms]) => s + ms, 0);
       reply({kernels: kernels.slice(0, 12), total: kernels.reduce((s, [, ms]) => s + ms, 0), sampler});
     } else {
       reply({error: `unknown command ${request.cmd}`});
