@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-node';
 import {afterEach, describe, expect, test} from 'vitest';
 
 import {StnReluGrad, useFusedReluGrad} from '../lib';
-import {BACKEND_NAMES, randomArray, rng, useBackend} from './helpers';
+import {BACKEND_NAMES, expectSameTrainingCurve, randomArray, rng, trainingCurve, useBackend} from './helpers';
 
 let restore: (() => void)|null = null;
 afterEach(() => {
@@ -31,40 +31,17 @@ async function reluGradient(x: tf.Tensor, dy: tf.Tensor): Promise<{values: Float
   return {values, kernels: info.kernels.map((k) => k.name)};
 }
 
-/** A small conv + dense ReLU classifier trained with Adam: its per-step losses, final weights, kernels run. */
-async function trainCurve(steps: number): Promise<{losses: number[], weights: number[], kernels: string[]}> {
-  let result = {losses: [] as number[], weights: [] as number[]};
-  const info = await tf.profile(() => {
-    result = train(steps);
-  });
-  return {...result, kernels: info.kernels.map((k) => k.name)};
-}
+const init = (seed: number) => tf.initializers.glorotUniform({seed});
 
-function train(steps: number): {losses: number[], weights: number[]} {
-  return tf.tidy(() => {
-    const init = (seed: number) => tf.initializers.glorotUniform({seed});
-    const model = tf.sequential({layers: [
-      tf.layers.conv2d({inputShape: [12, 12, 1], filters: 4, kernelSize: 3, activation: 'relu',
-        kernelInitializer: init(1)}),
-      tf.layers.maxPooling2d({poolSize: 2}),
-      tf.layers.flatten(),
-      tf.layers.dense({units: 16, activation: 'relu', kernelInitializer: init(2)}),
-      tf.layers.dense({units: 3, kernelInitializer: init(3)}),
-    ]});
-    const xs = tf.tensor4d(randomArray(rng(5), 32 * 144, 0, 1), [32, 12, 12, 1]);
-    const labels = tf.oneHot(tf.tensor1d(Array.from({length: 32}, (_, i) => i % 3), 'int32'), 3);
-    const optimizer = tf.train.adam(0.01);
-    const losses: number[] = [];
-    for (let i = 0; i < steps; i++) {
-      const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels,
-          model.apply(xs, {training: true}) as tf.Tensor) as tf.Scalar, true);
-      losses.push(loss!.dataSync()[0]);
-    }
-    const weights = model.getWeights().flatMap((w) => Array.from(w.dataSync()));
-    optimizer.dispose();
-    return {losses, weights} as never;
-  });
-}
+/** A small conv + dense classifier with two ReLU layers. */
+const reluClassifier = () => [
+  tf.layers.conv2d({inputShape: [12, 12, 1], filters: 4, kernelSize: 3, activation: 'relu',
+    kernelInitializer: init(1)}),
+  tf.layers.maxPooling2d({poolSize: 2}),
+  tf.layers.flatten(),
+  tf.layers.dense({units: 16, activation: 'relu', kernelInitializer: init(2)}),
+  tf.layers.dense({units: 3, kernelInitializer: init(3)}),
+];
 
 describe('useFusedReluGrad', () => {
   test("on 'tensorflow': one StnReluGrad kernel, tfjs's values, even the signs of zeros", async () => {
@@ -91,15 +68,11 @@ describe('useFusedReluGrad', () => {
 
   test.each(BACKEND_NAMES)('on %s: the same training curve and weights, bit for bit', async (backend) => {
     await useBackend(backend);
-    const stock = await trainCurve(8);
+    const stock = await trainingCurve(reluClassifier, 8);
     restore = useFusedReluGrad();
-    const fused = await trainCurve(8);
     // Two ReLU layers, 8 steps: 16 fused gradients on 'tensorflow', none elsewhere.
-    expect(fused.kernels.filter((k) => k === StnReluGrad).length).toBe(backend === 'tensorflow' ? 16 : 0);
-    expect(stock.kernels).not.toContain(StnReluGrad);
-    expect(stock.losses[7]).toBeLessThan(stock.losses[0]);
-    expect(fused.losses).toEqual(stock.losses);
-    expect(fused.weights).toEqual(stock.weights);
+    expectSameTrainingCurve(await trainingCurve(reluClassifier, 8), stock, StnReluGrad,
+        backend === 'tensorflow' ? 16 : 0);
   });
 
   test("'cpu' keeps tfjs's formula; restore() puts tfjs's own gradient back; calls do not stack", async () => {

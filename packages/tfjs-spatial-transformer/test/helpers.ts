@@ -115,6 +115,53 @@ export function weightedSum(t: tf.Tensor, weights: Float32Array): number {
   return sum;
 }
 
+/** A training curve: per-step losses, the final weights, and the kernels that ran. */
+export interface TrainingCurve {
+  losses: number[];
+  weights: number[];
+  kernels: string[];
+}
+
+/**
+ * Trains `layers()` (a fresh, seeded model on 12×12×1 inputs) with Adam on 32
+ * seeded images of 3 classes for `steps` steps: the curve a kernel swap must
+ * leave unchanged, bit for bit.
+ */
+export async function trainingCurve(layers: () => tf.layers.Layer[], steps: number): Promise<TrainingCurve> {
+  let result = {losses: [] as number[], weights: [] as number[]};
+  const info = await tf.profile(() => {
+    result = tf.tidy(() => {
+      const model = tf.sequential({layers: layers()});
+      const xs = tf.tensor4d(randomArray(rng(5), 32 * 144, 0, 1), [32, 12, 12, 1]);
+      const labels = tf.oneHot(tf.tensor1d(Array.from({length: 32}, (_, i) => i % 3), 'int32'), 3);
+      const optimizer = tf.train.adam(0.01);
+      const losses: number[] = [];
+      for (let i = 0; i < steps; i++) {
+        const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels,
+            model.apply(xs, {training: true}) as tf.Tensor) as tf.Scalar, true);
+        losses.push(loss!.dataSync()[0]);
+      }
+      const weights = model.getWeights().flatMap((w) => Array.from(w.dataSync()));
+      optimizer.dispose();
+      return {losses, weights} as never;
+    });
+  });
+  return {...result, kernels: info.kernels.map((k) => k.name)};
+}
+
+/**
+ * `swapped` trained exactly as `stock` (losses and weights bit for bit), the
+ * stock curve learned, and `kernel` ran `count` times in `swapped` only.
+ */
+export function expectSameTrainingCurve(swapped: TrainingCurve, stock: TrainingCurve, kernel: string,
+    count: number): void {
+  expect(swapped.kernels.filter((k) => k === kernel).length).toBe(count);
+  expect(stock.kernels).not.toContain(kernel);
+  expect(stock.losses.at(-1)).toBeLessThan(stock.losses[0]);
+  expect(swapped.losses).toEqual(stock.losses);
+  expect(swapped.weights).toEqual(stock.weights);
+}
+
 type NativeKernel = 'gridSampleForward'|'gridSampleBackward'|'affineSampleForward'|'affineSampleBackward'|
     'gridSample3dBackward';
 

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-node';
 import {afterEach, describe, expect, test} from 'vitest';
 
 import {getNumThreads, setNumThreads, StnMaxPoolGrad, useFastMaxPoolGrad} from '../lib';
-import {BACKEND_NAMES, randomArray, rng, useBackend} from './helpers';
+import {BACKEND_NAMES, expectSameTrainingCurve, randomArray, rng, trainingCurve, useBackend} from './helpers';
 
 let restore: (() => void)|null = null;
 afterEach(() => {
@@ -63,37 +63,18 @@ function dyFor(c: PoolCase, x: tf.Tensor4D, seed: number): tf.Tensor {
   return tf.tensor(randomArray(rng(seed), shape.reduce((a, b) => a * b), -2, 2), shape);
 }
 
-/** A small conv + max-pool + dense classifier trained with Adam: per-step losses, final weights, kernels run. */
-async function trainCurve(steps: number): Promise<{losses: number[], weights: number[], kernels: string[]}> {
-  let result = {losses: [] as number[], weights: [] as number[]};
-  const info = await tf.profile(() => {
-    result = tf.tidy(() => {
-      const init = (seed: number) => tf.initializers.glorotUniform({seed});
-      const model = tf.sequential({layers: [
-        tf.layers.conv2d({inputShape: [12, 12, 1], filters: 4, kernelSize: 3, activation: 'relu',
-          kernelInitializer: init(1)}),
-        tf.layers.maxPooling2d({poolSize: 2}),
-        tf.layers.conv2d({filters: 6, kernelSize: 2, activation: 'relu', kernelInitializer: init(2)}),
-        tf.layers.maxPooling2d({poolSize: 3, strides: 1, padding: 'same'}),
-        tf.layers.flatten(),
-        tf.layers.dense({units: 3, kernelInitializer: init(3)}),
-      ]});
-      const xs = tf.tensor4d(randomArray(rng(5), 32 * 144, 0, 1), [32, 12, 12, 1]);
-      const labels = tf.oneHot(tf.tensor1d(Array.from({length: 32}, (_, i) => i % 3), 'int32'), 3);
-      const optimizer = tf.train.adam(0.01);
-      const losses: number[] = [];
-      for (let i = 0; i < steps; i++) {
-        const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels,
-            model.apply(xs, {training: true}) as tf.Tensor) as tf.Scalar, true);
-        losses.push(loss!.dataSync()[0]);
-      }
-      const weights = model.getWeights().flatMap((w) => Array.from(w.dataSync()));
-      optimizer.dispose();
-      return {losses, weights} as never;
-    });
-  });
-  return {...result, kernels: info.kernels.map((k) => k.name)};
-}
+const init = (seed: number) => tf.initializers.glorotUniform({seed});
+
+/** A small conv + max-pool + dense classifier: two pools, one of them overlapping and padded. */
+const poolingClassifier = () => [
+  tf.layers.conv2d({inputShape: [12, 12, 1], filters: 4, kernelSize: 3, activation: 'relu',
+    kernelInitializer: init(1)}),
+  tf.layers.maxPooling2d({poolSize: 2}),
+  tf.layers.conv2d({filters: 6, kernelSize: 2, activation: 'relu', kernelInitializer: init(2)}),
+  tf.layers.maxPooling2d({poolSize: 3, strides: 1, padding: 'same'}),
+  tf.layers.flatten(),
+  tf.layers.dense({units: 3, kernelInitializer: init(3)}),
+];
 
 describe('useFastMaxPoolGrad', () => {
   test.each(CASES.flatMap((c) => [false, true].map((specials) => [label(c), specials, c] as const)))(
@@ -131,15 +112,11 @@ describe('useFastMaxPoolGrad', () => {
 
   test.each(BACKEND_NAMES)('on %s: the same training curve and weights, bit for bit', async (backend) => {
     await useBackend(backend);
-    const stock = await trainCurve(8);
+    const stock = await trainingCurve(poolingClassifier, 8);
     restore = useFastMaxPoolGrad();
-    const fast = await trainCurve(8);
     // Two pools, 8 steps: 16 of our gradients on 'tensorflow', none elsewhere.
-    expect(fast.kernels.filter((k) => k === StnMaxPoolGrad).length).toBe(backend === 'tensorflow' ? 16 : 0);
-    expect(stock.kernels).not.toContain(StnMaxPoolGrad);
-    expect(stock.losses[7]).toBeLessThan(stock.losses[0]);
-    expect(fast.losses).toEqual(stock.losses);
-    expect(fast.weights).toEqual(stock.weights);
+    expectSameTrainingCurve(await trainingCurve(poolingClassifier, 8), stock, StnMaxPoolGrad,
+        backend === 'tensorflow' ? 16 : 0);
   });
 
   test("'cpu' keeps tfjs's gradient; restore() puts tfjs's own gradient back; calls do not stack", async () => {
