@@ -28,7 +28,7 @@ import {compositeCall, oursCall, tfContender, TfPool} from './tfjs_contenders';
 import {Torch} from './torch';
 import {measureBandwidth} from './triad';
 import {benchVolumes, QUICK_VOLUME_SHAPES, VOLUME_SHAPES, VolumeRow, volumeTable} from './volumes';
-import {passBytes} from './workload';
+import {passTraffic} from './workload';
 
 function progress(text: string): void {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
@@ -77,7 +77,7 @@ export async function main(argv: string[]): Promise<void> {
     if (torch) await torch.setup(s);
     for (const pass of o.passes) {
       progress(`bench [${++done}/${total}] ${s.name} ${pass}`);
-      const cold = coldSets(passBytes(s, pass), cache.bytes), sets = 1 + cold;
+      const cold = coldSets(passTraffic(s, pass).read, cache.bytes), sets = 1 + cold;
       const contenders: Contender[] = [];
       for (const t of o.threads) {
         const raw = rawContender(data, pass, t, sets);

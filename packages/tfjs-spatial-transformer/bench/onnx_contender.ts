@@ -81,7 +81,7 @@ export class OnnxRuntime {
     const [n, h, w, c] = pool.get(0).dims;
     while (this.sets.length <= set) {
       const d = pool.get(this.sets.length);
-      const output = new Float32Array(d.out.length);
+      const output = this.sets[0]?.output ?? new Float32Array(d.out.length);  // one output, as data.ts says
       this.sets.push({output,
         feeds: {X: new this.ort.Tensor('float32', nchw(d), [n, c, h, w]),
           Grid: new this.ort.Tensor('float32', d.grid, [n, h, w, 2])},

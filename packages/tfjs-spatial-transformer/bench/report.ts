@@ -3,7 +3,7 @@ import * as fs from 'fs';
 
 import {BUSY_CORES, Load} from './competition';
 import {CacheState, MAX_COLD_SETS, median} from './measure';
-import {outputElements, Pass, PASS_TEXT, passBytes, Shape} from './workload';
+import {outputElements, Pass, PASS_TEXT, passBytes, passTraffic, Shape} from './workload';
 
 /** One contender's timed calls, warm or cold, in one shape and pass (none: skipped, with `note`). */
 export interface Entry {
@@ -87,7 +87,7 @@ export function formatTable(results: Measured[], bandwidth: Map<number, number>,
       const m = med.get(e)!;
       const bw = bandwidth.get(e.threads) ?? bandwidth.get(allThreads)!;
       const boundMs = passBytes(s, pass) / bw * 1e3;
-      const notCold = e.cache === 'cold' && e.sets * passBytes(s, pass) < 2 * cacheBytes;
+      const notCold = e.cache === 'cold' && e.sets * passTraffic(s, pass).read < 2 * cacheBytes;
       table.push([s.name, pass, e.contender, String(e.threads), e.cache + (notCold ? NOT_COLD_MARK : ''),
         m.toFixed(3), `${Math.min(...e.times).toFixed(2)}–${Math.max(...e.times).toFixed(2)}` +
             (e.times.length < rounds ? ` (${e.times.length})` : ''),
@@ -111,17 +111,18 @@ export function formatTable(results: Measured[], bandwidth: Map<number, number>,
 /** What the table's shapes, passes, columns and contenders are. */
 export function legend(shapes: Shape[], passes: Pass[], results: Measured[], cacheBytes: number): string[] {
   const capped = results.some(({shape, pass, entries}) => entries.some((e) =>
-    e.cache === 'cold' && e.sets * passBytes(shape, pass) < 2 * cacheBytes));
+    e.cache === 'cold' && e.sets * passTraffic(shape, pass).read < 2 * cacheBytes));
   return [
     'shapes: ' + shapes.map((s) => `${s.name} N=${s.n} C=${s.c} ${s.h}×${s.w}`).join(' · ') +
         ' (output size = input size; random affine grids: rotation <= 30°, scale 0.8–1.2, shift <= 0.2)',
     ...passes.map((p) => `${p}: ${PASS_TEXT[p]}`),
     'warm: an untimed call, then the timed one, on the same buffers: the inputs are in the caches as far as ' +
         'they fit, so % of bw bound may pass 100% (a cache figure). cold: each call on the next of the pass\'s ' +
-        'buffer sets, so many that between two calls on one set the other calls move at least twice the ' +
+        'input sets, so many that between two calls on one set the other calls read at least twice the ' +
         'last-level cache (as XNNPACK\'s benchmarks rotate): the inputs come from memory, and % of bw bound is a ' +
-        'DRAM figure. The raw addon\'s outputs rotate too; tfjs and torch allocate theirs. The × columns compare ' +
-        'contenders in the same state.',
+        'DRAM figure. Outputs do not rotate: tfjs and torch allocate theirs (their allocators hand back memory ' +
+        'just freed), the raw addon and onnxruntime write one buffer. The × columns compare contenders in the ' +
+        'same state.',
     ...(capped ? [`cold${NOT_COLD_MARK}: the rotation stopped at ${MAX_COLD_SETS} sets, less than twice the ` +
         'last-level cache: not a DRAM figure.'] : []),
     'Melem/s: million output elements (N·Ho·Wo·C) per second. % of bw bound: the time the pass\'s ' +

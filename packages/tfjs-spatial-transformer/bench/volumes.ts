@@ -33,9 +33,13 @@ export const VOLUME_PASS_TEXT: Record<VolumePass, string> = {
 /** A 2-D workload for the flow rows (S2 of the 2-D table), as a volume of depth 1 that is not one. */
 const FLOW_IMAGE = {name: 'S2', n: 128, h: 60, w: 60, c: 1};
 
-interface VolumeData {
-  input: Float32Array; grid: Float32Array; flowGrid: Float32Array; flow: Float32Array; gout: Float32Array;
+/** The raw calls' outputs: one set per shape, written by every input set's calls (data.ts says why). */
+interface VolumeOutputs {
   out: Float32Array; gin: Float32Array; ggrid: Float32Array;
+}
+
+interface VolumeData extends VolumeOutputs {
+  input: Float32Array; grid: Float32Array; flowGrid: Float32Array; flow: Float32Array; gout: Float32Array;
 }
 
 /** Near-identity 3-D affine maps (rotation about z <= 20°, scale 0.9–1.1, shift <= 0.1). */
@@ -49,8 +53,17 @@ function volumeTheta(n: number, random: () => number): Float32Array {
   return theta;
 }
 
-/** `spatial` is [D, H, W] (volumes) or [H, W]; the grid samples an output of the input's size. */
-function makeData(n: number, spatial: number[], c: number, set: number): VolumeData {
+function makeOutputs(n: number, spatial: number[], c: number): VolumeOutputs {
+  const points = n * spatial.reduce((a, b) => a * b);
+  return {out: new Float32Array(points * c), gin: new Float32Array(points * c),
+    ggrid: new Float32Array(points * spatial.length)};
+}
+
+/**
+ * Input set `set`, writing to `outputs`; `spatial` is [D, H, W] (volumes) or
+ * [H, W]; the grid samples an output of the input's size.
+ */
+function makeData(n: number, spatial: number[], c: number, set: number, outputs: VolumeOutputs): VolumeData {
   const random = rng(4321 + set);
   const points = n * spatial.reduce((a, b) => a * b), axes = spatial.length;
   const uniform = (k: number, lo = -1, hi = 1) => Float32Array.from({length: k}, () => lo + (hi - lo) * random());
@@ -67,8 +80,7 @@ function makeData(n: number, spatial: number[], c: number, set: number): VolumeD
       flowGrid[p * axes + a] = 2 * ((index + flow[p * axes + a]) / (size - 1) - 0.5);
     }
   }
-  return {input: uniform(points * c), grid, flowGrid, flow, gout: uniform(points * c), out: new Float32Array(points * c),
-    gin: new Float32Array(points * c), ggrid: new Float32Array(points * axes)};
+  return {input: uniform(points * c), grid, flowGrid, flow, gout: uniform(points * c), ...outputs};
 }
 
 /** The raw calls of a pass: [contender label, call] pairs (ours; torch is added by the caller). */
@@ -114,10 +126,12 @@ export async function benchVolumes(shapes: VolumeShape[], threads: number[], rou
   ];
   for (const {shape, passes} of workloads) {
     const spatial = 'd' in shape ? [shape.d, shape.h, shape.w] : [shape.h, shape.w];
-    const bytes = 4 * shape.n * spatial.reduce((a, b) => a * b) * (3 * shape.c + spatial.length);
+    // The least any pass reads (the forward: input and grid); the outputs stay in one set.
+    const bytes = 4 * shape.n * spatial.reduce((a, b) => a * b) * (shape.c + spatial.length);
     const cold = coldSets(bytes, cacheBytes), pool: VolumeData[] = [];
+    const outputs = makeOutputs(shape.n, spatial, shape.c);
     const data = (set: number) => {
-      while (pool.length <= set) pool.push(makeData(shape.n, spatial, shape.c, pool.length));
+      while (pool.length <= set) pool.push(makeData(shape.n, spatial, shape.c, pool.length, outputs));
       return pool[set];
     };
     if (torch && 'd' in shape) await torch.setupVolume(shape);

@@ -57,15 +57,26 @@ export function outputElements(s: Shape): number {
   return s.n * s.h * s.w * s.c;
 }
 
-/** Bytes a pass must move at least (float32): what the bandwidth bound is computed from. */
-export function passBytes(s: Shape, pass: Pass): number {
-  const inp = outputElements(s) * 4, out = outputElements(s) * 4, grid = s.n * s.h * s.w * 8;
+/**
+ * Bytes a pass must read and write at least (float32). Their sum is what the
+ * bandwidth bound is computed from; a cold call's reads come from memory (its
+ * outputs stay in one buffer set, data.ts).
+ */
+export function passTraffic(s: Shape, pass: Pass): {read: number, written: number} {
+  const image = outputElements(s) * 4, grid = s.n * s.h * s.w * 8;
   switch (pass) {
     case 'fwd': case 'fwd-nearest': case 'fwd-border': case 'fwd-reflection': case 'fwd-bicubic':
-      return inp + grid + out;
-    case 'bwd': case 'bwd-bicubic': return out + inp + grid + inp + grid;
-    case 'bwd-grid': return out + inp + grid + grid;
-    case 'bwd-nearest': return out + grid + inp + grid;
-    case 'step': case 'step-fused': return 2 * inp + 2 * out;  // the fused op's minimum
+      return {read: image + grid, written: image};
+    case 'bwd': case 'bwd-bicubic': return {read: 2 * image + grid, written: image + grid};
+    case 'bwd-grid': return {read: 2 * image + grid, written: grid};
+    case 'bwd-nearest': return {read: image + grid, written: image + grid};
+    // the fused op's minimum: forward reads the input, writes the output; backward reads both
+    case 'step': case 'step-fused': return {read: 3 * image, written: image};
   }
+}
+
+/** passTraffic's reads and writes together. */
+export function passBytes(s: Shape, pass: Pass): number {
+  const {read, written} = passTraffic(s, pass);
+  return read + written;
 }

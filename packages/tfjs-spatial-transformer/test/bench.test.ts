@@ -7,9 +7,10 @@ import * as path from 'path';
 import {afterEach, describe, expect, test} from 'vitest';
 
 import {loadBetween} from '../bench/competition';
+import {DataPool} from '../bench/data';
 import {coldSets, MAX_COLD_SETS} from '../bench/measure';
 import type {Report} from '../bench/report';
-import {passBytes, QUICK_SHAPES} from '../bench/workload';
+import {passBytes, passTraffic, QUICK_SHAPES} from '../bench/workload';
 import {native} from '../lib/native';
 
 const root = path.join(__dirname, '..');
@@ -102,12 +103,24 @@ test('the bench runs (--quick) and writes a row per shape, pass and contender', 
   expectWarningIffBusy(run);
 }, 180_000);
 
-test('cold calls rotate through enough sets to move twice the last-level cache between two uses', () => {
+test('cold calls rotate through enough sets to read twice the last-level cache between two uses', () => {
   expect(coldSets(1 << 20, 8 << 20)).toBe(17);  // 16 other calls of 1 MiB between two on one set
   expect(coldSets(3 << 20, 8 << 20)).toBe(7);   // 6 × 3 MiB >= 16 MiB
   expect(coldSets(64 << 20, 8 << 20)).toBe(2);  // a call larger than the cache: alternate two sets
-  const tiny = passBytes(QUICK_SHAPES[0], 'fwd');
+  const tiny = passTraffic(QUICK_SHAPES[0], 'fwd').read;
   expect(coldSets(tiny, 32 << 20)).toBe(MAX_COLD_SETS);
+});
+
+test("the raw calls' sets rotate the inputs and share one set of outputs; the bound counts both", () => {
+  const s = QUICK_SHAPES[0], pool = new DataPool(s);
+  const [a, b] = [pool.get(0), pool.get(3)];
+  for (const input of ['input', 'grid', 'gout', 'theta'] as const) expect(b[input]).not.toBe(a[input]);
+  expect(b.input).not.toEqual(a.input);
+  for (const output of ['out', 'gin', 'ggrid', 'gtheta', 'grid2'] as const) expect(b[output]).toBe(a[output]);
+  // fwd reads the input and the grid and writes the output, 4 bytes a float, the grid's two per pixel
+  const pixels = s.n * s.h * s.w;
+  expect(passTraffic(s, 'fwd')).toEqual({read: 4 * pixels * (s.c + 2), written: 4 * pixels * s.c});
+  expect(passBytes(s, 'bwd')).toBe(4 * pixels * (3 * s.c + 4));
 });
 
 describe('competition for the CPU', () => {
