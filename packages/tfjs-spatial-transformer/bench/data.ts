@@ -1,10 +1,12 @@
 // The bench's input data: seeded random images, affine maps and their grids,
 // output gradients, and the raw calls' scratch outputs, as plain Float32Arrays;
 // several sets of inputs per shape, for the cold calls to rotate through, and
-// one set of outputs that they all write: tfjs and torch allocate their
-// outputs, and their allocators hand back the memory just freed, which is in
-// the cache; outputs rotated through memory would charge the raw calls alone
-// for writing to cold memory (S1's cold backward: 2.26 ms raw, 1.24 through tfjs).
+// one set of outputs that they all write: outputs rotated through memory
+// would charge the raw calls alone for writing to cold memory (S1's cold
+// backward: 2.26 ms raw, 1.24 through tfjs). torch frees an output as soon
+// as it is dropped, for its allocator to hand back; tfjs's outputs are fresh
+// memory (report.ts's legend), which the 'native fresh' contender charges
+// the raw calls with too.
 import seedrandom from 'seedrandom';
 
 import {native, SamplerShape} from '../lib/native';

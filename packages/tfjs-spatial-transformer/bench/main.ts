@@ -80,10 +80,10 @@ export async function main(argv: string[]): Promise<void> {
       const cold = coldSets(passTraffic(s, pass).read, cache.bytes), sets = 1 + cold;
       const contenders: Contender[] = [];
       for (const t of o.threads) {
-        const raw = rawContender(data, pass, t, sets);
-        if (raw) contenders.push(raw);
-        const base = baseline && rawContender(data, pass, t, sets, baseline, 'baseline');
-        if (base) contenders.push(base);
+        const raw = [rawContender(data, pass, t, sets),
+          rawContender(data, pass, t, sets, {label: 'native fresh', outputs: 'fresh'}),
+          baseline && rawContender(data, pass, t, sets, {addon: baseline, label: 'baseline'})];
+        for (const c of raw) if (c) contenders.push(c);
       }
       // 'tfjs tensorflow' takes the TF-op path (when active); 'tfjs tensorflow copying'
       // is the JS path on the same backend: readSync in, JS-held outputs.

@@ -1,6 +1,7 @@
 // The raw addon on plain Float32Arrays: the kernels without tfjs around them.
 import * as path from 'path';
 
+import {uninitialisedFloat32} from '../lib/backend_io';
 import {native} from '../lib/native';
 import {Contender, timeIt} from './contender';
 import {Data, DataPool} from './data';
@@ -11,25 +12,36 @@ export const baseline: typeof native|null = process.env.STN_BENCH_BASELINE ?
     require(path.resolve(process.env.STN_BENCH_BASELINE)) : null;
 
 /**
- * The call of `pass` on one buffer set, or null where `addon` has none (a
- * baseline build without the fused op or a mode).
+ * Where a raw call writes: the outputs every buffer set shares, or new
+ * uninitialised arrays each call, as our tfjs-cpu kernels allocate them
+ * (lib/backend_io.ts): that memory is fresh, paged in as the kernel writes it.
  */
-function rawCall(addon: typeof native, d: Data, pass: Pass): (() => void)|null {
+export type RawOutputs = 'shared'|'fresh';
+
+/**
+ * The call of `pass` on one buffer set, or null where `addon` has none (a
+ * baseline build without the fused op or a mode; fresh outputs for the
+ * steps, whose tfjs counterparts allocate every intermediate too).
+ */
+function rawCall(addon: typeof native, d: Data, pass: Pass, outputs: RawOutputs): (() => void)|null {
   const {dims: sh, input, grid, gout, theta} = d;
+  const fresh = outputs === 'fresh';
+  const out = (shared: Float32Array) => (fresh ? uninitialisedFloat32(shared.length) : shared);
   const B = addon.Interpolation.bilinear, Z = addon.Padding.zeros;
   const [n, , , , ho, wo] = sh;
   const forward = FORWARD[pass];
   if (forward) {
     const mode = addon.Interpolation[forward.mode], padding = addon.Padding[forward.padding];
     if (mode === undefined) return null;
-    return () => addon.gridSampleForward(input, grid, d.out, sh, mode, padding, false);
+    return () => addon.gridSampleForward(input, grid, out(d.out), sh, mode, padding, false);
   }
   const backward = BACKWARD[pass];
   if (backward) {
     const mode = addon.Interpolation[backward.mode], gin = backward.inputGrad ? d.gin : null;
     if (mode === undefined) return null;
-    return () => addon.gridSampleBackward(gout, input, grid, gin, d.ggrid, sh, mode, Z, false);
+    return () => addon.gridSampleBackward(gout, input, grid, gin && out(gin), out(d.ggrid), sh, mode, Z, false);
   }
+  if (fresh) return null;
   switch (pass) {
     case 'step': return () => {
       addon.affineGridForward(theta, d.grid2, n, ho, wo, false);
@@ -47,14 +59,18 @@ function rawCall(addon: typeof native, d: Data, pass: Pass): (() => void)|null {
   }
 }
 
-/** A raw contender on `sets` buffer sets of `pool`, or null where `addon` has no such call. */
+/**
+ * A raw contender on `sets` buffer sets of `pool`, named `label` and the
+ * thread count, or null where `addon` has no such call.
+ */
 export function rawContender(pool: DataPool, pass: Pass, threads: number, sets: number,
-    addon: typeof native = native, label = 'native'): Contender|null {
-  if (rawCall(addon, pool.get(0), pass) === null) return null;
+    {addon = native, label = 'native', outputs = 'shared'}: {addon?: typeof native, label?: string,
+      outputs?: RawOutputs} = {}): Contender|null {
+  if (rawCall(addon, pool.get(0), pass, outputs) === null) return null;
   const calls: (() => void)[] = [];
   return {name: `${label} ${threads}t`, threads, maxRounds: Infinity,
     setup: () => {
-      while (calls.length < sets) calls.push(rawCall(addon, pool.get(calls.length), pass)!);
+      while (calls.length < sets) calls.push(rawCall(addon, pool.get(calls.length), pass, outputs)!);
     },
     run: (set) => {
       addon.setNumThreads(threads);

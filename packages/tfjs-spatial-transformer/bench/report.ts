@@ -58,6 +58,7 @@ const RATIOS: RatioColumn[] = [
   {head: '× composite', isReference: (name) => name.startsWith('composite'), digits: 1},
   {head: '× torch', isReference: (name, threads) => name === `torch ${threads}t`, digits: 2},
   {head: '× onnx', isReference: (name, threads) => name === `onnxruntime ${threads}t`, digits: 2},
+  {head: '× native fresh', isReference: (name, threads) => name === `native fresh ${threads}t`, digits: 2},
 ];
 
 /** Cold entries that rotated less than twice the cache are marked: they are not DRAM figures. */
@@ -120,15 +121,18 @@ export function legend(shapes: Shape[], passes: Pass[], results: Measured[], cac
         'they fit, so % of bw bound may pass 100% (a cache figure). cold: each call on the next of the pass\'s ' +
         'input sets, so many that between two calls on one set the other calls read at least twice the ' +
         'last-level cache (as XNNPACK\'s benchmarks rotate): the inputs come from memory, and % of bw bound is a ' +
-        'DRAM figure. Outputs do not rotate: tfjs and torch allocate theirs (their allocators hand back memory ' +
-        'just freed), the raw addon and onnxruntime write one buffer. The × columns compare contenders in the ' +
-        'same state.',
+        'DRAM figure. Outputs do not rotate: the raw addon and onnxruntime write one buffer, torch allocates ' +
+        'its outputs and frees each as soon as it is dropped, so its allocator can hand the memory back, and tfjs allocates a JS ' +
+        'array per output, which only V8\'s garbage collector frees: fresh memory, paged in as the kernel ' +
+        'writes it. The × columns compare contenders in the same state.',
     ...(capped ? [`cold${NOT_COLD_MARK}: the rotation stopped at ${MAX_COLD_SETS} sets, less than twice the ` +
         'last-level cache: not a DRAM figure.'] : []),
     'Melem/s: million output elements (N·Ho·Wo·C) per second. % of bw bound: the time the pass\'s ' +
         'minimum traffic (inputs read once, outputs written once) takes at the triad bandwidth of the same ' +
         'thread count, over the median.',
-    'native: the addon on plain Float32Arrays; tfjs: our ops through tfjs (backward passes through ' +
+    'native: the addon on plain Float32Arrays; native fresh: the same calls writing new uninitialised ' +
+        'arrays each call, as our tfjs-cpu kernels do (forward and backward passes), so that × native fresh ' +
+        'shows the tfjs wrapper\'s own cost; tfjs: our ops through tfjs (backward passes through ' +
         'the GridSampleGrad kernel, steps through tf.grad); composite: stock tfjs ops (gather, indices off the ' +
         'tape; its bwd/bwd-grid include its forward, as autodiff needs it); torch: F.grid_sample (backward: ' +
         'aten.grid_sampler_2d_backward alone, step: a whole autograd step; torch has no fused op, so ' +

@@ -12,12 +12,10 @@ import * as tf from '@tensorflow/tfjs-node';
 import * as stn from '../lib/index';
 import {useTensorflowOps} from '../lib/tensorflow_ops';
 
-const KERNELS = [stn.GridSample, stn.GridSampleGrad, stn.AffineGrid, stn.AffineGridGrad, stn.AffineSample,
-  stn.AffineSampleGrad];
 
 /** Adds the wall time of every call of our kernels on 'tensorflow' to `clock.ms`. */
 function timeKernels(clock: {ms: number}): void {
-  for (const name of KERNELS) {
+  for (const name of stn.SAMPLER_KERNELS) {
     const config = tf.getKernel(name, 'tensorflow')!;
     const inner = config.kernelFunc;
     (config as {kernelFunc: tf.KernelFunc}).kernelFunc = (args) => {

@@ -11,6 +11,7 @@ import {DataPool} from '../bench/data';
 import {coldSets, MAX_COLD_SETS} from '../bench/measure';
 import type {Report} from '../bench/report';
 import {passBytes, passTraffic, QUICK_SHAPES} from '../bench/workload';
+import {rawContender} from '../bench/native_contender';
 import {native} from '../lib/native';
 
 const root = path.join(__dirname, '..');
@@ -62,6 +63,12 @@ test('the bench runs (--quick) and writes a row per shape, pass and contender', 
             .map((r) => r.contender);
         expect(contenders, `${shape} ${pass} ${cache}`).toEqual(expect.arrayContaining(
             ['native 1t', `native ${os.cpus().length}t`, 'tfjs tensorflow', 'tfjs cpu']));
+        const fresh = report.threads.map((t) => `native fresh ${t}t`);
+        if (pass.startsWith('step')) {
+          for (const name of fresh) expect(contenders, `${shape} ${pass} ${cache}`).not.toContain(name);
+        } else {
+          expect(contenders, `${shape} ${pass} ${cache}`).toEqual(expect.arrayContaining(fresh));
+        }
         if (['fwd', 'bwd', 'bwd-grid', 'step', 'fwd-border'].includes(pass)) {
           expect(contenders, `${shape} ${pass} ${cache}`).toEqual(expect.arrayContaining(
               ['composite tensorflow', 'composite cpu']));
@@ -148,4 +155,22 @@ describe('competition for the CPU', () => {
     // Within the counters' resolution: nothing.
     expect(loadBetween(at(0, 0, 0, 0), at(200, 540, 0, 500), 2)).toEqual({wallMs: 200, otherCores: 0, busy: false});
   });
+});
+
+test("'native fresh' writes new arrays each call; 'native' writes the shared outputs", () => {
+  const s = QUICK_SHAPES[0], pool = new DataPool(s);
+  const shared = pool.get(0);
+  for (const pass of ['fwd', 'bwd'] as const) {
+    const fresh = rawContender(pool, pass, 1, 1, {label: 'native fresh', outputs: 'fresh'})!;
+    expect(fresh.name).toBe('native fresh 1t');
+    fresh.setup!();
+    fresh.run(0);
+    for (const out of [shared.out, shared.gin, shared.ggrid]) expect(out.every((x) => x === 0), pass).toBe(true);
+  }
+  const raw = rawContender(pool, 'fwd', 1, 1)!;
+  raw.setup!();
+  raw.run(0);
+  expect(shared.out.some((x) => x !== 0)).toBe(true);
+  // a step's tfjs counterpart allocates every intermediate: no fresh-output step
+  expect(rawContender(pool, 'step', 1, 1, {outputs: 'fresh'})).toBe(null);
 });
