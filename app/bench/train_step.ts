@@ -111,9 +111,7 @@ async function worker(options: TfjsOptions, batch: number, threads: number): Pro
       }
       const kernels = [...totals].sort((a, b) => b[1] - a[1]);
       // The sampler's kernels only: the app's other kernels (StnReluGrad, StnMaxPoolGrad) are not the sampler.
-      const samplerKernels = new Set<string>([stn.AffineSample, stn.AffineSampleGrad, stn.AffineGrid,
-        stn.AffineGridGrad, stn.GridSample, stn.GridSampleGrad]);
-      const sampler = kernels.filter(([name]) => samplerKernels.has(name)).reduce((s, [, ms]) => s + ms, 0);
+      const sampler = kernels.filter(([name]) => stn.SAMPLER_KERNELS.includes(name)).reduce((s, [, ms]) => s + ms, 0);
       reply({kernels: kernels.slice(0, 12), total: kernels.reduce((s, [, ms]) => s + ms, 0), sampler});
     } else {
       reply({error: `unknown command ${request.cmd}`});

@@ -19,7 +19,7 @@ export {tensorflowOps} from './tensorflow_ops';
 export type {TensorflowOpsStatus} from './tensorflow_ops';
 export {getBestIsa, getIsa, setIsa} from './isa';
 export type {Isa} from './isa';
-export {AffineGrid, AffineGridGrad, AffineSample, AffineSampleGrad, GridSample, GridSampleGrad} from './kernel_names';
+export {AffineGrid, AffineGridGrad, AffineSample, AffineSampleGrad, GridSample, GridSampleGrad, SAMPLER_KERNELS} from './kernel_names';
 export {AffineGrid3d, AffineGrid3dGrad, AffineSample3d, AffineSample3dGrad, FlowWarp, FlowWarp3d, FlowWarp3dGrad, FlowWarpGrad, GridSample3d,
   GridSample3dGrad} from './kernel_names';
 export {FILL_MODES, INTERPOLATION_MODES, PADDING_MODES, VOLUME_INTERPOLATION_MODES} from './vocabulary';

@@ -20,6 +20,10 @@ export const FlowWarpGrad = 'StnFlowWarpGrad';
 export const FlowWarp3d = 'StnFlowWarp3d';
 export const FlowWarp3dGrad = 'StnFlowWarp3dGrad';
 
+/** The 2-D sampler's kernels, forwards and backwards: what an image STN's step runs of ours. */
+export const SAMPLER_KERNELS: readonly string[] =
+    [GridSample, GridSampleGrad, AffineGrid, AffineGridGrad, AffineSample, AffineSampleGrad];
+
 export interface GridSampleAttrs extends NamedAttrMap {
   mode: InterpolationMode;
   paddingMode: PaddingMode;

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-node';
 import {afterEach, beforeAll, describe, expect, test, vi} from 'vitest';
 
-import {affineGrid, affineSample, AffineSampleGrad, gridSample} from '../lib';
+import {affineGrid, affineSample, AffineSampleGrad, gridSample, SAMPLER_KERNELS} from '../lib';
 import {BACKEND_NAMES, expectBitwise, expectClose, MODES, quotedList, randomArray, rng, SAMPLER_CASES,
   spyNativeKernel, useBackend, weightedSum} from './helpers';
 
@@ -112,5 +112,21 @@ describe.each(BACKEND_NAMES)('affineSample on %s', (backend) => {
         .toThrow(`affineSample: options.mode must be one of ${quotedList(MODES)}, but got 'cubic'`);
     expect(() => affineSample(tf.zeros([2, 4, 4]), theta, [2, 4, 4, 3]))
         .toThrow('affineSample: input must be a 4-D float32 tensor [N,H,W,C]');
+  });
+});
+
+describe.each(BACKEND_NAMES)('SAMPLER_KERNELS on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
+
+  test('are the kernels of ours that an image STN step runs, every one of them', async () => {
+    const random = rng(7);
+    const x = tf.tensor4d(randomArray(random, 2 * 6 * 6), [2, 6, 6, 1]);
+    const theta = tf.tensor3d(randomTheta(random, 2), [2, 2, 3]);
+    const info = await tf.profile(() => tf.grads((input: tf.Tensor, t: tf.Tensor) => tf.add(
+        affineSample(input as tf.Tensor4D, t as tf.Tensor3D, [2, 4, 4, 1]).sum(),
+        gridSample(input as tf.Tensor4D, affineGrid(t as tf.Tensor3D, [2, 4, 4, 1])).sum()))([x, theta]));
+    const ours = new Set(info.kernels.map((k) => k.name).filter((name) => name.startsWith('Stn')));
+    expect([...ours].sort()).toEqual([...SAMPLER_KERNELS].sort());
+    tf.dispose([x, theta, ...info.result as tf.Tensor[]]);
   });
 });
