@@ -91,6 +91,19 @@ struct VecTrilinear {
   }
 }
 
+// The values of channel c's 8 corners (p = inp + c), 0 where out of bounds:
+// at C = 1 each x-neighbour pair (k, k + 1) by gather_row_pair.
+inline void corner_values(const VolumeShape& s, const VecTrilinear& cell, const float* p, V::F v[8]) {
+  for (int k = 0; k < 8; k += 2) {
+    if (s.c == 1) {
+      gather_row_pair(cell.mask[k], cell.mask[k + 1], p, cell.offset[k], &v[k], &v[k + 1]);
+    } else {
+      v[k] = V::gather(cell.mask[k], p, cell.offset[k]);
+      v[k + 1] = V::gather(cell.mask[k + 1], p, cell.offset[k + 1]);
+    }
+  }
+}
+
 template <Interpolation kMode, Padding kPadding, bool kAlign>
 struct VolumeRows {
   static constexpr int kW = V::kWidth;
@@ -121,9 +134,9 @@ struct VolumeRows {
         V::F weight[8];
         for (int k = 0; k < 8; ++k) weight[k] = cell.weight(k);
         for (int64_t c = 0; c < s.c; ++c) {
-          V::F r = zero;
-          for (int k = 0; k < 8; ++k)
-            r = V::add(r, V::mul(V::gather(cell.mask[k], inp + c, cell.offset[k]), weight[k]));
+          V::F v[8], r = zero;
+          corner_values(s, cell, inp + c, v);
+          for (int k = 0; k < 8; ++k) r = V::add(r, V::mul(v[k], weight[k]));
           put_lanes(s, o, c, V::select(cell.near, r, zero));
         }
       } else {
@@ -164,8 +177,10 @@ struct VolumeRows {
       V::F gi[3] = {zero, zero, zero};
       for (int64_t c = 0; c < nc; ++c) {
         const V::F go = nc == 1 ? V::load(go_px) : V::gather(finite, go_px + c, gout_index);
+        V::F values[8];
+        corner_values(s, cell, inp + c, values);
         for (int k = 0; k < 8; ++k) {
-          const V::F v = V::gather(cell.mask[k], inp + c, cell.offset[k]);
+          const V::F v = values[k];
           // d weight / d axis a: the other two factors, signed by the side.
           for (int a = 0; a < 3; ++a) {
             const V::F t = V::mul(V::mul(V::mul(v, cell.part(k, a == 0 ? 1 : 0)),
