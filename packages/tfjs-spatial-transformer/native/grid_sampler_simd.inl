@@ -469,10 +469,18 @@ struct V {
                              15);
   }
   static bool all(M m) { return m == 0xffff; }
-  // Single-channel bicubic taps by gathers (fast on AVX-512), not row loads.
-  static constexpr bool kRowLoads = false;
-  static void rows4(const float* const*, F*) {}
-};
+  // Single-channel bicubic taps: one 4-float load per lane and row and a
+  // transpose, cheaper than 4 gathers on AMD EPYC Zen 4 (S2 forward 1.41x).
+  // out[k] = lane l's row[l][k], k = 0..3: 128-bit block b of quad(q) holds
+  // lane 4b + q's row, and the AVX2 transpose within blocks puts lane 4b + q
+  // at block b, position q.
+  static void rows4(const float* const* row, F out[4]) {
+    auto quad = [&](int lane) {
+      F a = _mm512_castps128_ps512(_mm_loadu_ps(row[lane]));
+      a = _mm512_insertf32x4(a, _mm_loadu_ps(row[lane + 4]), 1);
+      a = _mm512_insertf32x4(a, _mm_loadu_ps(row[lane + 8]), 2);
+      return _mm512_insertf32x4(a, _mm_loadu_ps(row[lane + 12]), 3);
+    };
     const F a0 = quad(0), a1 = quad(1), a2 = quad(2), a3 = quad(3);
     const F t0 = _mm512_unpacklo_ps(a0, a1), t1 = _mm512_unpackhi_ps(a0, a1);
     const F t2 = _mm512_unpacklo_ps(a2, a3), t3 = _mm512_unpackhi_ps(a2, a3);
@@ -578,7 +586,6 @@ struct V {
   static bool all(M m) { return _mm256_movemask_ps(m) == 0xff; }
   // Single-channel bicubic taps as one 4-float load per lane and row and a
   // transpose: cheaper than 4 gathers on AVX2.
-  static constexpr bool kRowLoads = true;
   // out[k] = lane l's row[l][k], k = 0..3.
   static void rows4(const float* const* row, F out[4]) {
     auto pair = [&](int lane) {
@@ -1064,7 +1071,7 @@ struct PixelRows {
 // each of the 16 taps a masked gather (an out-of-bounds tap reads 0 and
 // enters the sums, as in the reference); with one channel and every lane's
 // taps inside the image (the usual case away from the edges), each tap row
-// is one 4-float load per lane and a transpose on AVX2 (V::rows4). grad_input's
+// is one 4-float load per lane and a transpose (V::rows4). grad_input's
 // scatter is scalar, in pixel order and the reference's tap order.
 struct VecCubicAxis {
   V::F coeff[4], grad[4];
@@ -1128,8 +1135,8 @@ struct CubicPixelRows {
 
   // Tap (i along x, j along y): element offsets in the batch item, masks.
   // `rows` (one channel, every lane's 16 taps inside and unpadded): the taps
-  // of row j are 4 consecutive floats from offset[j][0]; where values() then
-  // loads rows (V::kRowLoads), only offset[j][0] is set, else (gathers) all.
+  // of row j are 4 consecutive floats from offset[j][0], and only
+  // offset[j][0] is set (values() loads rows); else (gathers) all.
   struct Taps {
     V::I offset[4][4];
     V::M mask[4][4];
@@ -1140,7 +1147,7 @@ struct CubicPixelRows {
                    Taps* t) {
     const V::I row = V::set1i(int32_t(s.w * s.c)), col = V::set1i(int32_t(s.c));
     t->rows = s.c == 1 && V::all(V::mand(ax.interior, ay.interior));
-    const int columns = V::kRowLoads && t->rows ? 1 : 4;
+    const int columns = t->rows ? 1 : 4;
     for (int j = 0; j < 4; ++j) {
       const V::I y = V::muli(ay.index[j], row);
       for (int i = 0; i < columns; ++i) {
@@ -1153,17 +1160,15 @@ struct CubicPixelRows {
   // Channel c of the 16 taps, v[j][i] (0 where a tap reads nothing): masked
   // gathers, or with `rows`, 4 consecutive floats per row (the same values).
   static void values(const float* inp, const Taps& t, int64_t c, V::F v[4][4]) {
-    if constexpr (V::kRowLoads) {
-      if (t.rows) {
-        alignas(64) int32_t first[kW];
-        const float* row[kW];
-        for (int j = 0; j < 4; ++j) {
-          V::store_int(first, t.offset[j][0]);
-          for (int lane = 0; lane < kW; ++lane) row[lane] = inp + first[lane];
-          V::rows4(row, v[j]);
-        }
-        return;
+    if (t.rows) {
+      alignas(64) int32_t first[kW];
+      const float* row[kW];
+      for (int j = 0; j < 4; ++j) {
+        V::store_int(first, t.offset[j][0]);
+        for (int lane = 0; lane < kW; ++lane) row[lane] = inp + first[lane];
+        V::rows4(row, v[j]);
       }
+      return;
     }
     for (int j = 0; j < 4; ++j)
       for (int i = 0; i < 4; ++i) v[j][i] = V::gather(t.mask[j][i], inp + c, t.offset[j][i]);
