@@ -86,19 +86,6 @@ class Carver {
   size_t used_ = 0;
 };
 
-// Calls f(r, x0, j, count) for each output row's piece of the `n` points
-// from flat point p (p = r * wo + x0 over the whole batch; j: the piece's
-// first point, counted from p).
-template <class F>
-void for_row_pieces(int64_t p, int64_t n, int64_t wo, F f) {
-  int64_t r = p / wo, x0 = p % wo;
-  for (int64_t j = 0; j < n; ++r, x0 = 0) {
-    const int64_t count = std::min(n - j, wo - x0);
-    f(r, x0, j, count);
-    j += count;
-  }
-}
-
 // Grid-point sources. Each hands the row kernels the grid points of `n`
 // consecutive output points from flat point p (a span may cross output rows
 // but never items), and takes their gradient back.
@@ -171,19 +158,11 @@ struct FlowGridSource {
     const float* f = flow + p * 2;
     for_row_pieces(p, n, wo, [&](int64_t r, int64_t x0, int64_t j0, int64_t count) {
       const int64_t i = r % ho;
-      if (w > 1 && h > 1 && wo <= INT32_MAX) {
-        // The same operations with the column an int32 (its float is the
-        // same), so that the loop vectorises: x86 has no packed int64 to
-        // float conversion before AVX-512, and the divisions were half the
-        // fused forward's instructions.
-        const float fi = static_cast<float>(i), dw = static_cast<float>(w - 1), dh = static_cast<float>(h - 1);
-        const int32_t x = static_cast<int32_t>(x0), pieces = static_cast<int32_t>(count);
-        float* out = buf + 2 * j0;
-        const float* d = f + 2 * j0;
-        for (int32_t j = 0; j < pieces; ++j) {
-          out[2 * j] = flow_grid_coord(static_cast<float>(x + j), d[2 * j], dw);
-          out[2 * j + 1] = flow_grid_coord(fi, d[2 * j + 1], dh);
-        }
+      if (w > 1 && h > 1 && wo <= (int64_t{1} << 24)) {
+        const float fixed[2] = {0.0f, static_cast<float>(i)};
+        const float size_minus_1[2] = {static_cast<float>(w - 1), static_cast<float>(h - 1)};
+        flow_row<2>(f + 2 * j0, static_cast<int32_t>(x0), static_cast<int32_t>(count), fixed, size_minus_1,
+                    buf + 2 * j0);
         return;
       }
       for (int64_t j = j0; j < j0 + count; ++j) {

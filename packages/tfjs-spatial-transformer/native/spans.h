@@ -33,5 +33,18 @@ inline void for_point_spans(int64_t begin, int64_t end, int64_t max_points, Call
   }
 }
 
+// Calls f(r, x0, j, count) for each output row's piece of the `n` points
+// from flat point p (p = r * wo + x0 over the whole batch; j: the piece's
+// first point, counted from p).
+template <class F>
+void for_row_pieces(int64_t p, int64_t n, int64_t wo, F f) {
+  int64_t r = p / wo, x0 = p % wo;
+  for (int64_t j = 0; j < n; ++r, x0 = 0) {
+    const int64_t count = std::min(n - j, wo - x0);
+    f(r, x0, j, count);
+    j += count;
+  }
+}
+
 }  // namespace
 }  // namespace stn

@@ -241,6 +241,16 @@ struct VolumeFlow {
   VolumeShape s;
   const float* points(int64_t p, int64_t n, float* buf) const {
     const float* f = flow + p * 3;
+    if (s.w > 1 && s.h > 1 && s.d > 1 && s.wo <= (int64_t{1} << 24)) {
+      for_row_pieces(p, n, s.wo, [&](int64_t r, int64_t x0, int64_t j0, int64_t count) {
+        const float fixed[3] = {0.0f, static_cast<float>(r % s.ho), static_cast<float>(r / s.ho % s.od)};
+        const float size_minus_1[3] = {static_cast<float>(s.w - 1), static_cast<float>(s.h - 1),
+                                       static_cast<float>(s.d - 1)};
+        flow_row<3>(f + 3 * j0, static_cast<int32_t>(x0), static_cast<int32_t>(count), fixed, size_minus_1,
+                    buf + 3 * j0);
+      });
+      return buf;
+    }
     PointIndex at(s, p);
     for (int64_t q = 0; q < n; ++q, at.next(s)) {
       buf[3 * q] = flow_grid_coord(at.j, f[3 * q], s.w);
