@@ -306,6 +306,9 @@ int main() {
       shapes.push_back({2, 6, 7, c, 3, wo});
   shapes.push_back({3, 28, 28, 1, 28, 28});   // S1-like, past the threshold
   shapes.push_back({1, 20, 24, 3, 40, 48});   // blocked, pixel rows
+  // Items past kPrefetchMinItem floats: the pixel rows prefetch ahead.
+  shapes.push_back({1, 150, 150, 3, 12, 150});
+  shapes.push_back({2, 260, 260, 1, 6, 260});
   // Zero-size dimensions: nothing to read; outputs still fully written.
   shapes.push_back({0, 3, 3, 2, 4, 4});
   shapes.push_back({2, 0, 3, 2, 4, 4});
