@@ -12,7 +12,6 @@ import * as tf from '@tensorflow/tfjs-node';
 import * as stn from '../lib/index';
 import {useTensorflowOps} from '../lib/tensorflow_ops';
 
-
 /** Adds the wall time of every call of our kernels on 'tensorflow' to `clock.ms`. */
 function timeKernels(clock: {ms: number}): void {
   for (const name of stn.SAMPLER_KERNELS) {

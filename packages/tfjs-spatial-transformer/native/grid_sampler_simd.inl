@@ -928,15 +928,17 @@ struct InVectors {
 // rotated output row walks its input diagonally, across input rows, which
 // the hardware prefetcher does not follow (prefetch.h). Lanes 0, 4, 8 and
 // 12 (neighbouring lanes mostly share lines), the cell's top and bottom
-// rows, of `image` (the input, or with kWrite the input gradient). A
+// rows, of `read` (the input; null: none) and, for writing, of `write` (the
+// input gradient; null: none), from one computation of the cells. A
 // prefetch changes no value and never faults, and its address is formed
 // as an integer (a cell's row may lie outside the image); lanes with no
 // cell are skipped.
 constexpr int64_t kPrefetchMinItem = int64_t{1} << 16;
 constexpr int64_t kPrefetchAhead = 4 * V::kWidth;
 
-template <Padding kPadding, bool kAlign, bool kWrite = false>
-inline void prefetch_cells(const SamplerShape& s, const float* image, const float* grid_ahead) {
+template <Padding kPadding, bool kAlign>
+inline void prefetch_cells(const SamplerShape& s, const float* grid_ahead, const float* read,
+                           const float* write) {
   V::F gx, gy, unused;
   V::deinterleave(grid_ahead, &gx, &gy);
   V::M fin_x, fin_y;
@@ -947,12 +949,21 @@ inline void prefetch_cells(const SamplerShape& s, const float* image, const floa
   alignas(64) int32_t offset[V::kWidth];
   V::store_int(offset, cell.offset);
   const int near = V::bits(cell.near);
-  const uintptr_t base = reinterpret_cast<uintptr_t>(image), row = uintptr_t(s.w * s.c) * sizeof(float);
+  const uintptr_t row = uintptr_t(s.w * s.c) * sizeof(float);
+  auto at = [](const float* image, uintptr_t bytes) {
+    return reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(image) + bytes);
+  };
   for (int j = 0; j < V::kWidth; j += 4) {
     if (!(near >> j & 1)) continue;
-    const uintptr_t at = base + uintptr_t(intptr_t(offset[j]) * intptr_t(sizeof(float)));
-    __builtin_prefetch(reinterpret_cast<const void*>(at), kWrite);
-    __builtin_prefetch(reinterpret_cast<const void*>(at + row), kWrite);
+    const uintptr_t bytes = uintptr_t(intptr_t(offset[j]) * intptr_t(sizeof(float)));
+    if (read) {
+      __builtin_prefetch(at(read, bytes), 0);
+      __builtin_prefetch(at(read, bytes + row), 0);
+    }
+    if (write) {
+      __builtin_prefetch(at(write, bytes), 1);
+      __builtin_prefetch(at(write, bytes + row), 1);
+    }
   }
 }
 
@@ -966,7 +977,7 @@ struct PixelRows {
     int64_t x = 0;
     for (; x + kW <= count; x += kW) {
       if (prefetch && x + kPrefetchAhead + kW <= count)
-        prefetch_cells<kPadding, kAlign>(s, inp, grid + 2 * (x + kPrefetchAhead));
+        prefetch_cells<kPadding, kAlign>(s, grid + 2 * (x + kPrefetchAhead), inp, nullptr);
       V::F gx, gy, unused;
       V::deinterleave(grid + 2 * x, &gx, &gy);
       V::M fin_x, fin_y;
@@ -1032,11 +1043,8 @@ struct PixelRows {
     const V::I gout_index = V::muli(V::lane_index(), V::set1i(int32_t(nc)));
     const bool prefetch = kMode == Interpolation::Bilinear && s.h * s.w * s.c > kPrefetchMinItem;
     for (int64_t x = 0; x + kW <= count; x += kW) {
-      if (prefetch && x + kPrefetchAhead + kW <= count) {
-        const float* ahead = grid + 2 * (x + kPrefetchAhead);
-        if (ggrid) prefetch_cells<kPadding, kAlign>(s, inp, ahead);
-        if (kInput) prefetch_cells<kPadding, kAlign, true>(s, ginp, ahead);
-      }
+      if (prefetch && x + kPrefetchAhead + kW <= count)
+        prefetch_cells<kPadding, kAlign>(s, grid + 2 * (x + kPrefetchAhead), ggrid ? inp : nullptr, ginp);
       V::F gx, gy, mult_x, mult_y;
       V::deinterleave(grid + 2 * x, &gx, &gy);
       V::M fin_x, fin_y;
