@@ -412,6 +412,7 @@ struct V {
   static M le(F a, F b) { return _mm512_cmp_ps_mask(a, b, _CMP_LE_OQ); }
   static M ge(F a, F b) { return _mm512_cmp_ps_mask(a, b, _CMP_GE_OQ); }
   static M mand(M a, M b) { return a & b; }
+  static M mor(M a, M b) { return a | b; }
   static F select(M m, F yes, F no) { return _mm512_mask_blend_ps(m, no, yes); }
   static M finite(F a) {
     return _mm512_cmp_ps_mask(_mm512_abs_ps(a), set1(INFINITY), _CMP_LT_OQ);
@@ -463,6 +464,19 @@ struct V {
               _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 18, 21, 24, 27, 30));
     *z = pick(_mm512_setr_epi32(2, 5, 8, 11, 14, 17, 20, 23, 26, 29, 0, 0, 0, 0, 0, 0),
               _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 19, 22, 25, 28, 31));
+  }
+  // x, y, z lanes -> (x, y, z) triples at p: deinterleave3 undone, each
+  // output vector's x and y elements by a first permute, its z by a second.
+  static void interleave3(float* p, F x, F y, F z) {
+    auto put = [&](float* at, I from_xy, I from_z) {
+      store(at, _mm512_permutex2var_ps(_mm512_permutex2var_ps(x, from_xy, y), from_z, z));
+    };
+    put(p, _mm512_setr_epi32(0, 16, 0, 1, 17, 0, 2, 18, 0, 3, 19, 0, 4, 20, 0, 5),
+        _mm512_setr_epi32(0, 1, 16, 3, 4, 17, 6, 7, 18, 9, 10, 19, 12, 13, 20, 15));
+    put(p + kWidth, _mm512_setr_epi32(21, 0, 6, 22, 0, 7, 23, 0, 8, 24, 0, 9, 25, 0, 10, 26),
+        _mm512_setr_epi32(0, 21, 2, 3, 22, 5, 6, 23, 8, 9, 24, 11, 12, 25, 14, 15));
+    put(p + 2 * kWidth, _mm512_setr_epi32(0, 11, 27, 0, 12, 28, 0, 13, 29, 0, 14, 30, 0, 15, 31, 0),
+        _mm512_setr_epi32(26, 1, 2, 27, 4, 5, 28, 7, 8, 29, 10, 11, 30, 13, 14, 31));
   }
   static I lane_index() {
     return _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
@@ -518,6 +532,7 @@ struct V {
   static M le(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_LE_OQ); }
   static M ge(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_GE_OQ); }
   static M mand(M a, M b) { return _mm256_and_ps(a, b); }
+  static M mor(M a, M b) { return _mm256_or_ps(a, b); }
   static F select(M m, F yes, F no) { return _mm256_blendv_ps(no, yes, m); }
   static M finite(F a) {
     const F abs = _mm256_andnot_ps(set1(-0.0f), a);
@@ -581,6 +596,16 @@ struct V {
     *x = _mm256_permutevar8x32_ps(tx, _mm256_setr_epi32(0, 3, 6, 1, 4, 7, 2, 5));
     *y = _mm256_permutevar8x32_ps(ty, _mm256_setr_epi32(1, 4, 7, 2, 5, 0, 3, 6));
     *z = _mm256_permutevar8x32_ps(tz, _mm256_setr_epi32(2, 5, 0, 3, 6, 1, 4, 7));
+  }
+  // x, y, z lanes -> (x, y, z) triples at p: deinterleave3 undone (its
+  // permutes inverted, then each output takes its lanes from tx, ty, tz).
+  static void interleave3(float* p, F x, F y, F z) {
+    const F tx = _mm256_permutevar8x32_ps(x, _mm256_setr_epi32(0, 3, 6, 1, 4, 7, 2, 5));
+    const F ty = _mm256_permutevar8x32_ps(y, _mm256_setr_epi32(5, 0, 3, 6, 1, 4, 7, 2));
+    const F tz = _mm256_permutevar8x32_ps(z, _mm256_setr_epi32(2, 5, 0, 3, 6, 1, 4, 7));
+    store(p, _mm256_blend_ps(_mm256_blend_ps(tx, ty, 0x92), tz, 0x24));
+    store(p + kWidth, _mm256_blend_ps(_mm256_blend_ps(tx, ty, 0x24), tz, 0x49));
+    store(p + 2 * kWidth, _mm256_blend_ps(_mm256_blend_ps(tx, ty, 0x49), tz, 0x92));
   }
   static I lane_index() { return _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7); }
   static bool all(M m) { return _mm256_movemask_ps(m) == 0xff; }
