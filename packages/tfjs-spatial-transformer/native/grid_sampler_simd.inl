@@ -425,9 +425,6 @@ struct V {
   static F gather(M m, const float* base, I idx) {
     return _mm512_mask_i32gather_ps(zero(), m, idx, base, 4);
   }
-  static void store_mask(M m, int32_t* out) {
-    for (int j = 0; j < kWidth; ++j) out[j] = (m >> j) & 1;
-  }
   static void store_int(int32_t* p, I v) { _mm512_storeu_si512(p, v); }
   // The least (greatest) of v's lanes in m; INT32_MAX (INT32_MIN) if none.
   static int32_t min_lane(M m, I v) { return _mm512_mask_reduce_min_epi32(m, v); }
@@ -545,10 +542,6 @@ struct V {
   static I muli(I a, I b) { return _mm256_mullo_epi32(a, b); }
   static F gather(M m, const float* base, I idx) {
     return _mm256_mask_i32gather_ps(zero(), base, idx, m, 4);
-  }
-  static void store_mask(M m, int32_t* out) {
-    const int bits = _mm256_movemask_ps(m);
-    for (int j = 0; j < kWidth; ++j) out[j] = (bits >> j) & 1;
   }
   static void store_int(int32_t* p, I v) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v);
@@ -798,18 +791,26 @@ inline V::I vec_nearest(const SamplerShape& s, V::F ix, V::F iy, V::M finite, V:
   return V::muli(V::addi(V::muli(yi, V::set1i(int32_t(s.w))), xi), V::set1i(int32_t(s.c)));
 }
 
+// The least (lo) and greatest (hi) lane of v[k] in m[k], k < n; lo > hi
+// when there is none.
+inline void lane_span(int n, const V::M* m, const V::I* v, int32_t* lo, int32_t* hi) {
+  *lo = INT32_MAX;
+  *hi = INT32_MIN;
+  for (int k = 0; k < n; ++k) {
+    const int32_t a = V::min_lane(m[k], v[k]), b = V::max_lane(m[k], v[k]);
+    *lo = a < *lo ? a : *lo;
+    *hi = b > *hi ? b : *hi;
+  }
+}
+
 // Zeroes, in a lazily zeroed scratch slice, the rows of the elements at
 // offsets v[k] of the lanes in m[k], k < n, before they are scatter-added
 // to, at once for kWidth pixels: the span zeroed ends the same as by one
 // cover() per pixel, and it zeroes only rows nothing has been added to yet.
 inline void cover_lanes(ZeroedRows* z, float* slice, int64_t row_size, int n, const V::M* m,
                         const V::I* v) {
-  int32_t lo = INT32_MAX, hi = INT32_MIN;
-  for (int k = 0; k < n; ++k) {
-    const int32_t a = V::min_lane(m[k], v[k]), b = V::max_lane(m[k], v[k]);
-    lo = a < lo ? a : lo;
-    hi = b > hi ? b : hi;
-  }
+  int32_t lo, hi;
+  lane_span(n, m, v, &lo, &hi);
   if (hi >= 0) cover(z, slice, row_size, lo / row_size, hi / row_size);
 }
 
@@ -1314,9 +1315,16 @@ struct CubicPixelRows {
   }
 
   // grad_input += (dy * wx) * wy at each tap that reads, lane by lane in
-  // pixel order and, within a pixel, the reference's tap order.
-  static void scatter(const SamplerShape& s, const float* go_px, const VecCubicAxis& ax,
-                      const VecCubicAxis& ay, const Taps& t, float* ginp, ZeroedRows* zeroed) {
+  // pixel order and, within a pixel, the reference's tap order. The zeroed
+  // rows are covered once for the vector (the rows of every lane's taps that
+  // read). At one channel, a lane whose 16 taps are inside and unpadded adds
+  // at fixed steps from its first tap, testing no masks. Not SLP-vectorised:
+  // GCC would add a row's 4 taps as one 16-byte load and store, which the
+  // next lane's overlap in part, so its loads would wait for the stores
+  // instead of forwarding them.
+  [[gnu::optimize("no-tree-slp-vectorize")]] static void scatter(
+      const SamplerShape& s, const float* go_px, const VecCubicAxis& ax, const VecCubicAxis& ay,
+      const Taps& t, float* ginp, ZeroedRows* zeroed) {
     const int64_t nc = s.c, row_size = s.w * nc;
     alignas(64) float w[4][4][kW];
     if (nc == 1) {
@@ -1328,49 +1336,50 @@ struct CubicPixelRows {
         for (int j = 0; j < 4; ++j) V::store(w[i][j], V::mul(gw, ay.coeff[j]));
       }
     }
-    if (t.rows) {
-      // 16 distinct pixels per lane: 4 rows of 4 consecutive columns.
-      alignas(64) int32_t first[kW], top[kW];
-      V::store_int(first, t.offset[0][0]);
-      V::store_int(top, ay.index[0]);
-      for (int lane = 0; lane < kW; ++lane) {
-        if (zeroed) cover(zeroed, ginp, row_size, top[lane], top[lane] + 3);
+    // Row j of a lane is read where ay.in[j] and some column is.
+    const V::M column_in = V::mor(V::mor(ax.in[0], ax.in[1]), V::mor(ax.in[2], ax.in[3]));
+    V::M row_read[4];
+    int lanes = 0;
+    for (int j = 0; j < 4; ++j) {
+      row_read[j] = V::mand(ay.in[j], column_in);
+      lanes |= V::bits(row_read[j]);
+    }
+    if (!lanes) return;
+    if (zeroed) {
+      int32_t lo, hi;
+      lane_span(4, row_read, ay.index, &lo, &hi);
+      cover(zeroed, ginp, row_size, lo, hi);
+    }
+    const int interior = nc == 1 ? V::bits(V::mand(ax.interior, ay.interior)) : 0;
+    alignas(64) int32_t first[kW];
+    V::store_int(first, t.offset[0][0]);
+    // The lanes with a tap outside or padded: every tap's offset and mask
+    // (set in t when not t.rows, that is when some lane is not interior).
+    alignas(64) int32_t off[4][4][kW];
+    alignas(64) float cx[4][kW], cy[4][kW];
+    int mask[4][4];
+    if (lanes & ~interior) {
+      for (int j = 0; j < 4; ++j) {
+        for (int i = 0; i < 4; ++i) {
+          V::store_int(off[j][i], t.offset[j][i]);
+          mask[j][i] = V::bits(t.mask[j][i]);
+        }
+        V::store(cx[j], ax.coeff[j]);
+        V::store(cy[j], ay.coeff[j]);
+      }
+    }
+    for (; lanes; lanes &= lanes - 1) {
+      const int lane = __builtin_ctz(lanes);
+      if (interior >> lane & 1) {  // 4 rows of 4 consecutive columns
         float* dst = ginp + first[lane];
         for (int i = 0; i < 4; ++i)
           for (int j = 0; j < 4; ++j) dst[j * row_size + i] += w[i][j][lane];
-      }
-      return;
-    }
-    alignas(64) int32_t off[4][4][kW], mask[4][4][kW], rows[4][kW], row_in[4][kW];
-    alignas(64) float cx[4][kW], cy[4][kW];
-    for (int j = 0; j < 4; ++j) {
-      for (int i = 0; i < 4; ++i) {
-        V::store_int(off[j][i], t.offset[j][i]);
-        V::store_mask(t.mask[j][i], mask[j][i]);
-      }
-      V::store_int(rows[j], ay.index[j]);
-      V::store_mask(ay.in[j], row_in[j]);
-      V::store(cx[j], ax.coeff[j]);
-      V::store(cy[j], ay.coeff[j]);
-    }
-    for (int lane = 0; lane < kW; ++lane) {
-      int any = 0;
-      for (int j = 0; j < 4; ++j)
-        for (int i = 0; i < 4; ++i) any |= mask[j][i][lane];
-      if (!any) continue;
-      if (zeroed) {
-        int64_t lo = INT64_MAX, hi = -1;
-        for (int j = 0; j < 4; ++j) {
-          if (!row_in[j][lane]) continue;
-          lo = rows[j][lane] < lo ? rows[j][lane] : lo;
-          hi = rows[j][lane] > hi ? rows[j][lane] : hi;
-        }
-        cover(zeroed, ginp, row_size, lo, hi);
+        continue;
       }
       const float* go = go_px + lane * nc;
       for (int i = 0; i < 4; ++i) {
         for (int j = 0; j < 4; ++j) {
-          if (!mask[j][i][lane]) continue;
+          if (!(mask[j][i] >> lane & 1)) continue;
           float* dst = ginp + off[j][i][lane];
           if (nc == 1) {
             dst[0] += w[i][j][lane];
