@@ -1317,23 +1317,29 @@ struct CubicPixelRows {
   // grad_input += (dy * wx) * wy at each tap that reads, lane by lane in
   // pixel order and, within a pixel, the reference's tap order. The zeroed
   // rows are covered once for the vector (the rows of every lane's taps that
-  // read). At one channel, a lane whose 16 taps are inside and unpadded adds
-  // at fixed steps from its first tap, testing no masks. Not SLP-vectorised:
-  // GCC would add a row's 4 taps as one 16-byte load and store, which the
-  // next lane's overlap in part, so its loads would wait for the stores
-  // instead of forwarding them.
-  [[gnu::optimize("no-tree-slp-vectorize")]] static void scatter(
+  // read). A lane whose 16 taps are inside and unpadded adds at fixed steps
+  // from its first tap, testing no masks. kC = C: loops the compiler
+  // unrolls. Not SLP-vectorised: GCC would add neighbouring taps' floats as
+  // one wider load and store, which the next lane's overlap in part, so its
+  // loads would wait for the stores instead of forwarding them.
+  template <int kC>
+  [[gnu::optimize("no-tree-slp-vectorize")]] static void scatter_channels(
       const SamplerShape& s, const float* go_px, const VecCubicAxis& ax, const VecCubicAxis& ay,
       const Taps& t, float* ginp, ZeroedRows* zeroed) {
-    const int64_t nc = s.c, row_size = s.w * nc;
-    alignas(64) float w[4][4][kW];
-    if (nc == 1) {
-      // The weights (dy * wx) * wy of every lane at once, rounded as in the
-      // reference.
+    const int64_t row_size = s.w * kC;
+    // One channel: the weights (dy * wx) * wy of every lane at once, rounded
+    // as in the reference; more: each tap's wx and wy.
+    alignas(64) float w[4][4][kW], cx[4][kW], cy[4][kW];
+    if (kC == 1) {
       const V::F go = V::load(go_px);
       for (int i = 0; i < 4; ++i) {
         const V::F gw = V::mul(go, ax.coeff[i]);
         for (int j = 0; j < 4; ++j) V::store(w[i][j], V::mul(gw, ay.coeff[j]));
+      }
+    } else {
+      for (int k = 0; k < 4; ++k) {
+        V::store(cx[k], ax.coeff[k]);
+        V::store(cy[k], ay.coeff[k]);
       }
     }
     // Row j of a lane is read where ay.in[j] and some column is.
@@ -1350,13 +1356,12 @@ struct CubicPixelRows {
       lane_span(4, row_read, ay.index, &lo, &hi);
       cover(zeroed, ginp, row_size, lo, hi);
     }
-    const int interior = nc == 1 ? V::bits(V::mand(ax.interior, ay.interior)) : 0;
+    const int interior = V::bits(V::mand(ax.interior, ay.interior));
     alignas(64) int32_t first[kW];
     V::store_int(first, t.offset[0][0]);
     // The lanes with a tap outside or padded: every tap's offset and mask
-    // (set in t when not t.rows, that is when some lane is not interior).
+    // bits (set in t when not t.rows, that is when some lane is not interior).
     alignas(64) int32_t off[4][4][kW];
-    alignas(64) float cx[4][kW], cy[4][kW];
     int mask[4][4];
     if (lanes & ~interior) {
       for (int j = 0; j < 4; ++j) {
@@ -1364,30 +1369,38 @@ struct CubicPixelRows {
           V::store_int(off[j][i], t.offset[j][i]);
           mask[j][i] = V::bits(t.mask[j][i]);
         }
-        V::store(cx[j], ax.coeff[j]);
-        V::store(cy[j], ay.coeff[j]);
       }
     }
     for (; lanes; lanes &= lanes - 1) {
       const int lane = __builtin_ctz(lanes);
+      const float* go = go_px + lane * kC;
+      auto add = [&](float* dst, int i, int j) {
+        if (kC == 1) {
+          dst[0] += w[i][j][lane];
+        } else {
+          for (int c = 0; c < kC; ++c) dst[c] += go[c] * cx[i][lane] * cy[j][lane];
+        }
+      };
       if (interior >> lane & 1) {  // 4 rows of 4 consecutive columns
         float* dst = ginp + first[lane];
         for (int i = 0; i < 4; ++i)
-          for (int j = 0; j < 4; ++j) dst[j * row_size + i] += w[i][j][lane];
+          for (int j = 0; j < 4; ++j) add(dst + j * row_size + i * kC, i, j);
         continue;
       }
-      const float* go = go_px + lane * nc;
-      for (int i = 0; i < 4; ++i) {
-        for (int j = 0; j < 4; ++j) {
-          if (!(mask[j][i] >> lane & 1)) continue;
-          float* dst = ginp + off[j][i][lane];
-          if (nc == 1) {
-            dst[0] += w[i][j][lane];
-          } else {
-            for (int64_t c = 0; c < nc; ++c) dst[c] += go[c] * cx[i][lane] * cy[j][lane];
-          }
-        }
-      }
+      for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 4; ++j)
+          if (mask[j][i] >> lane & 1) add(ginp + off[j][i][lane], i, j);
+    }
+  }
+
+  static void scatter(const SamplerShape& s, const float* go_px, const VecCubicAxis& ax,
+                      const VecCubicAxis& ay, const Taps& t, float* ginp, ZeroedRows* zeroed) {
+    static_assert(kPixelPathMaxChannels == 4, "one scatter_channels per channel count");
+    switch (s.c) {
+      case 1: return scatter_channels<1>(s, go_px, ax, ay, t, ginp, zeroed);
+      case 2: return scatter_channels<2>(s, go_px, ax, ay, t, ginp, zeroed);
+      case 3: return scatter_channels<3>(s, go_px, ax, ay, t, ginp, zeroed);
+      default: return scatter_channels<4>(s, go_px, ax, ay, t, ginp, zeroed);
     }
   }
 };
