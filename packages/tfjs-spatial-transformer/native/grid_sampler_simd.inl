@@ -482,17 +482,23 @@ struct V {
   static bool all(M m) { return m == 0xffff; }
   // Single-channel bicubic taps: one 4-float load per lane and row and a
   // transpose, cheaper than 4 gathers on AMD EPYC Zen 4 (S2 forward 1.41x).
-  // out[k] = lane l's row[l][k], k = 0..3: 128-bit block b of quad(q) holds
-  // lane 4b + q's row, and the AVX2 transpose within blocks puts lane 4b + q
-  // at block b, position q.
-  static void rows4(const float* const* row, F out[4]) {
-    auto quad = [&](int lane) {
-      F a = _mm512_castps128_ps512(_mm_loadu_ps(row[lane]));
-      a = _mm512_insertf32x4(a, _mm_loadu_ps(row[lane + 4]), 1);
-      a = _mm512_insertf32x4(a, _mm_loadu_ps(row[lane + 8]), 2);
-      return _mm512_insertf32x4(a, _mm_loadu_ps(row[lane + 12]), 3);
-    };
-    const F a0 = quad(0), a1 = quad(1), a2 = quad(2), a3 = quad(3);
+  // out[k] = lane l's row[l][k], k = 0..3; with `bits`, only where bit k of
+  // bits[l] is set, else 0 (a masked load: the floats left out are not
+  // accessed). 128-bit block b of quad(q) holds lane 4b + q's row, and the
+  // AVX2 transpose within blocks puts lane 4b + q at block b, position q.
+  // Inlined with its helper: out of line, the backward called it per load.
+  [[gnu::always_inline]] static __m128 load4(const float* const* row, const int32_t* bits, int lane) {
+    return bits ? _mm_maskz_loadu_ps(__mmask8(bits[lane]), row[lane]) : _mm_loadu_ps(row[lane]);
+  }
+  [[gnu::always_inline]] static F quad(const float* const* row, const int32_t* bits, int lane) {
+    F a = _mm512_castps128_ps512(load4(row, bits, lane));
+    a = _mm512_insertf32x4(a, load4(row, bits, lane + 4), 1);
+    a = _mm512_insertf32x4(a, load4(row, bits, lane + 8), 2);
+    return _mm512_insertf32x4(a, load4(row, bits, lane + 12), 3);
+  }
+  [[gnu::always_inline]] static void rows4(const float* const* row, const int32_t* bits, F out[4]) {
+    const F a0 = quad(row, bits, 0), a1 = quad(row, bits, 1), a2 = quad(row, bits, 2),
+            a3 = quad(row, bits, 3);
     const F t0 = _mm512_unpacklo_ps(a0, a1), t1 = _mm512_unpackhi_ps(a0, a1);
     const F t2 = _mm512_unpacklo_ps(a2, a3), t3 = _mm512_unpackhi_ps(a2, a3);
     out[0] = _mm512_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
@@ -604,13 +610,25 @@ struct V {
   static bool all(M m) { return _mm256_movemask_ps(m) == 0xff; }
   // Single-channel bicubic taps as one 4-float load per lane and row and a
   // transpose: cheaper than 4 gathers on AVX2.
-  // out[k] = lane l's row[l][k], k = 0..3.
-  static void rows4(const float* const* row, F out[4]) {
-    auto pair = [&](int lane) {
-      return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(row[lane])),
-                                  _mm_loadu_ps(row[lane + 4]), 1);
-    };
-    const F a0 = pair(0), a1 = pair(1), a2 = pair(2), a3 = pair(3);
+  // out[k] = lane l's row[l][k], k = 0..3; with `bits`, only where bit k of
+  // bits[l] is set, else 0 (a masked load: the floats left out are not
+  // accessed).
+  // Inlined with its helper: out of line, the backward called it per load.
+  [[gnu::always_inline]] static __m128 load4(const float* const* row, const int32_t* bits, int lane) {
+    if (!bits) return _mm_loadu_ps(row[lane]);
+    return _mm_maskload_ps(row[lane], _mm_load_si128(reinterpret_cast<const __m128i*>(kLoadMasks[bits[lane]])));
+  }
+  // kLoadMasks[b]: the load mask of the floats k whose bit k of b is set.
+  alignas(16) static constexpr int32_t kLoadMasks[16][4] = {
+      {0, 0, 0, 0},   {-1, 0, 0, 0},   {0, -1, 0, 0},   {-1, -1, 0, 0},   {0, 0, -1, 0},  {-1, 0, -1, 0},
+      {0, -1, -1, 0}, {-1, -1, -1, 0}, {0, 0, 0, -1},   {-1, 0, 0, -1},   {0, -1, 0, -1}, {-1, -1, 0, -1},
+      {0, 0, -1, -1}, {-1, 0, -1, -1}, {0, -1, -1, -1}, {-1, -1, -1, -1}};
+  [[gnu::always_inline]] static F pair(const float* const* row, const int32_t* bits, int lane) {
+    return _mm256_insertf128_ps(_mm256_castps128_ps256(load4(row, bits, lane)), load4(row, bits, lane + 4), 1);
+  }
+  [[gnu::always_inline]] static void rows4(const float* const* row, const int32_t* bits, F out[4]) {
+    const F a0 = pair(row, bits, 0), a1 = pair(row, bits, 1), a2 = pair(row, bits, 2),
+            a3 = pair(row, bits, 3);
     const F t0 = _mm256_unpacklo_ps(a0, a1), t1 = _mm256_unpackhi_ps(a0, a1);
     const F t2 = _mm256_unpacklo_ps(a2, a3), t3 = _mm256_unpackhi_ps(a2, a3);
     out[0] = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
@@ -1145,15 +1163,17 @@ struct PixelRows {
 // kWidth pixels per step, the coefficients and the 4 tap columns and rows in
 // vector registers with the reference's float operations (coordinates.h),
 // each of the 16 taps a masked gather (an out-of-bounds tap reads 0 and
-// enters the sums, as in the reference); with one channel and every lane's
-// taps inside the image (the usual case away from the edges), each tap row
-// is one 4-float load per lane and a transpose (V::rows4). grad_input's
+// enters the sums, as in the reference); with one channel, each tap row is
+// one 4-float load per lane and a transpose (V::rows4) when every lane's
+// taps are inside the image (the usual case away from the edges), or with
+// zeros padding, a masked load of the taps that read. grad_input's
 // scatter is scalar, in pixel order and the reference's tap order.
 struct VecCubicAxis {
   V::F coeff[4], grad[4];
   V::I index[4];  // of the tap's column (row), 0 where it reads nothing
   V::M in[4];     // the tap reads something (the point is finite, too)
   V::M interior;  // all 4 taps inside, unpadded: consecutive columns (rows)
+  V::I start;     // floor - 1, tap 0's unpadded index (0 where no tap reads)
 };
 
 inline V::F vec_cubic_convolution1(V::F x) {
@@ -1203,27 +1223,39 @@ inline void vec_cubic_axis(V::F g, int64_t size, V::M* finite, VecCubicAxis* a) 
     a->in[k] = in;
     a->index[k] = V::to_int(V::select(in, x, zero));
   }
+  const V::M read = V::mor(V::mor(a->in[0], a->in[1]), V::mor(a->in[2], a->in[3]));
+  a->start = V::to_int(V::select(read, V::sub(f, one), zero));
 }
 
 template <Padding kPadding, bool kAlign>
 struct CubicPixelRows {
   static constexpr int kW = V::kWidth;
 
-  // Tap (i along x, j along y): element offsets in the batch item, masks.
-  // `rows` (one channel, every lane's 16 taps inside and unpadded): the taps
-  // of row j are 4 consecutive floats from offset[j][0], and only
-  // offset[j][0] is set (values() loads rows); else (gathers) all.
+  // Tap (i along x, j along y): element offsets in the batch item and masks,
+  // and how values() reads them:
+  // - kRows (one channel, every lane's 16 taps inside and unpadded): row j's
+  //   taps are 4 consecutive floats from offset[j][0], the only offsets set;
+  // - kMaskedRows (one channel, zeros padding, so no tap is padded): row j's
+  //   taps are the floats of row_start[j], row_start[j] + 1, ... whose
+  //   row_bits[j] bit is set (bit i: tap i reads), loaded with masks;
+  // - kGathers: a masked gather per tap.
+  // Every offset and mask is set but with kRows (the scatter reads them).
+  enum class Load { kRows, kMaskedRows, kGathers };
   struct Taps {
     V::I offset[4][4];
     V::M mask[4][4];
-    bool rows;
+    V::I row_start[4], row_bits[4];
+    Load load;
   };
 
   static void taps(const SamplerShape& s, const VecCubicAxis& ax, const VecCubicAxis& ay,
                    Taps* t) {
     const V::I row = V::set1i(int32_t(s.w * s.c)), col = V::set1i(int32_t(s.c));
-    t->rows = s.c == 1 && V::all(V::mand(ax.interior, ay.interior));
-    const int columns = t->rows ? 1 : 4;
+    t->load = s.c != 1                                    ? Load::kGathers
+              : V::all(V::mand(ax.interior, ay.interior)) ? Load::kRows
+              : kPadding == Padding::Zeros                ? Load::kMaskedRows
+                                                          : Load::kGathers;
+    const int columns = t->load == Load::kRows ? 1 : 4;
     for (int j = 0; j < 4; ++j) {
       const V::I y = V::muli(ay.index[j], row);
       for (int i = 0; i < columns; ++i) {
@@ -1231,23 +1263,37 @@ struct CubicPixelRows {
         t->mask[j][i] = V::mand(ay.in[j], ax.in[i]);
       }
     }
+    if (t->load != Load::kMaskedRows) return;
+    V::F columns_read = V::zero();  // bit i: column i reads
+    for (int i = 0; i < 4; ++i)
+      columns_read = V::add(columns_read, V::select(ax.in[i], V::set1(float(1 << i)), V::zero()));
+    for (int j = 0; j < 4; ++j) {
+      t->row_bits[j] = V::to_int(V::select(ay.in[j], columns_read, V::zero()));
+      t->row_start[j] = V::addi(V::muli(V::addi(ay.start, V::set1i(j)), row), ax.start);
+    }
   }
 
-  // Channel c of the 16 taps, v[j][i] (0 where a tap reads nothing): masked
-  // gathers, or with `rows`, 4 consecutive floats per row (the same values).
+  // Channel c of the 16 taps, v[j][i] (0 where a tap reads nothing), as
+  // t.load says (the same values every way).
   static void values(const float* inp, const Taps& t, int64_t c, V::F v[4][4]) {
-    if (t.rows) {
-      alignas(64) int32_t first[kW];
-      const float* row[kW];
-      for (int j = 0; j < 4; ++j) {
-        V::store_int(first, t.offset[j][0]);
-        for (int lane = 0; lane < kW; ++lane) row[lane] = inp + first[lane];
-        V::rows4(row, v[j]);
-      }
+    if (t.load == Load::kGathers) {
+      for (int j = 0; j < 4; ++j)
+        for (int i = 0; i < 4; ++i) v[j][i] = V::gather(t.mask[j][i], inp + c, t.offset[j][i]);
       return;
     }
-    for (int j = 0; j < 4; ++j)
-      for (int i = 0; i < 4; ++i) v[j][i] = V::gather(t.mask[j][i], inp + c, t.offset[j][i]);
+    const bool masked = t.load == Load::kMaskedRows;
+    alignas(64) int32_t first[kW], bits[kW];
+    const float* row[kW];
+    for (int j = 0; j < 4; ++j) {
+      V::store_int(first, masked ? t.row_start[j] : t.offset[j][0]);
+      if (masked) V::store_int(bits, t.row_bits[j]);
+      // A masked row may start before inp or end past the image; its
+      // address is formed as an integer, and only its set floats are read.
+      for (int lane = 0; lane < kW; ++lane)
+        row[lane] = reinterpret_cast<const float*>(reinterpret_cast<uintptr_t>(inp) +
+                                                   intptr_t{first[lane]} * intptr_t{sizeof(float)});
+      V::rows4(row, masked ? bits : nullptr, v[j]);
+    }
   }
 
   static void forward_full(const SamplerShape& s, const float* inp,
@@ -1360,7 +1406,7 @@ struct CubicPixelRows {
     alignas(64) int32_t first[kW];
     V::store_int(first, t.offset[0][0]);
     // The lanes with a tap outside or padded: every tap's offset and mask
-    // bits (set in t when not t.rows, that is when some lane is not interior).
+    // bits (set in t unless t.load is kRows, when every lane is interior).
     alignas(64) int32_t off[4][4][kW];
     int mask[4][4];
     if (lanes & ~interior) {
