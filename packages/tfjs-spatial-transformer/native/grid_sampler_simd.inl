@@ -70,6 +70,15 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
+// The scalar scatters are built without GCC's SLP vectoriser: it joins a
+// lane's adjacent adds into one wider load and store, which the next lane's
+// overlap in part, so store forwarding fails (clang has no such attribute).
+#if defined(__GNUC__) && !defined(__clang__)
+#define STN_SCALAR_SCATTER [[gnu::optimize("no-tree-slp-vectorize")]]
+#else
+#define STN_SCALAR_SCATTER
+#endif
+
 namespace stn {
 namespace STN_ISA {
 namespace {
@@ -1163,10 +1172,11 @@ struct PixelRows {
 // kWidth pixels per step, the coefficients and the 4 tap columns and rows in
 // vector registers with the reference's float operations (coordinates.h),
 // each of the 16 taps a masked gather (an out-of-bounds tap reads 0 and
-// enters the sums, as in the reference); with one channel, each tap row is
-// one 4-float load per lane and a transpose (V::rows4) when every lane's
-// taps are inside the image (the usual case away from the edges), or with
-// zeros padding, a masked load of the taps that read. grad_input's
+// enters the sums, as in the reference); when every lane's taps are inside
+// the image (the usual case away from the edges), each tap row of a lane is
+// C loads of 4 floats and transposes (V::rows4), and with one channel and
+// zeros padding, so is every vector's, the edge lanes' by masked loads of
+// the taps that read (TapValues). grad_input's
 // scatter is scalar, in pixel order and the reference's tap order.
 struct VecCubicAxis {
   V::F coeff[4], grad[4];
@@ -1232,9 +1242,9 @@ struct CubicPixelRows {
   static constexpr int kW = V::kWidth;
 
   // Tap (i along x, j along y): element offsets in the batch item and masks,
-  // and how values() reads them:
-  // - kRows (one channel, every lane's 16 taps inside and unpadded): row j's
-  //   taps are 4 consecutive floats from offset[j][0], the only offsets set;
+  // and how TapValues reads them:
+  // - kRows (every lane's 16 taps inside and unpadded): row j's taps are
+  //   4 * C consecutive floats from offset[j][0], the only offsets set;
   // - kMaskedRows (one channel, zeros padding, so no tap is padded): row j's
   //   taps are the floats of row_start[j], row_start[j] + 1, ... whose
   //   row_bits[j] bit is set (bit i: tap i reads), loaded with masks;
@@ -1251,10 +1261,9 @@ struct CubicPixelRows {
   static void taps(const SamplerShape& s, const VecCubicAxis& ax, const VecCubicAxis& ay,
                    Taps* t) {
     const V::I row = V::set1i(int32_t(s.w * s.c)), col = V::set1i(int32_t(s.c));
-    t->load = s.c != 1                                    ? Load::kGathers
-              : V::all(V::mand(ax.interior, ay.interior)) ? Load::kRows
-              : kPadding == Padding::Zeros                ? Load::kMaskedRows
-                                                          : Load::kGathers;
+    t->load = V::all(V::mand(ax.interior, ay.interior))   ? Load::kRows
+              : s.c == 1 && kPadding == Padding::Zeros ? Load::kMaskedRows
+                                                       : Load::kGathers;
     const int columns = t->load == Load::kRows ? 1 : 4;
     for (int j = 0; j < 4; ++j) {
       const V::I y = V::muli(ay.index[j], row);
@@ -1273,28 +1282,62 @@ struct CubicPixelRows {
     }
   }
 
-  // Channel c of the 16 taps, v[j][i] (0 where a tap reads nothing), as
-  // t.load says (the same values every way).
-  static void values(const float* inp, const Taps& t, int64_t c, V::F v[4][4]) {
-    if (t.load == Load::kGathers) {
-      for (int j = 0; j < 4; ++j)
-        for (int i = 0; i < 4; ++i) v[j][i] = V::gather(t.mask[j][i], inp + c, t.offset[j][i]);
-      return;
+  // The 16 taps' values of one vector, channel by channel: get(c, v) gives
+  // v[j][i] (0 where a tap reads nothing), as t.load says (the same values
+  // every way). kRows with C = 2..4 loads every channel's at construction:
+  // row j of a lane is 4 * C consecutive floats, 4 at a time transposed
+  // (V::rows4), and float e of a row is tap e / C of channel e % C.
+  class TapValues {
+   public:
+    TapValues(const float* inp, const Taps& t, int64_t nc)
+        : inp_(inp), t_(t), all_channels_(t.load == Load::kRows && nc > 1) {
+      if (!all_channels_) return;
+      alignas(64) int32_t first[kW];
+      const float* row[kW];
+      for (int j = 0; j < 4; ++j) {
+        V::store_int(first, t.offset[j][0]);
+        for (int64_t k = 0; k < nc; ++k) {
+          for (int lane = 0; lane < kW; ++lane) row[lane] = inp + first[lane] + 4 * k;
+          V::F e[4];
+          V::rows4(row, nullptr, e);
+          for (int64_t m = 0; m < 4; ++m) v_[(4 * k + m) % nc][j][(4 * k + m) / nc] = e[m];
+        }
+      }
     }
-    const bool masked = t.load == Load::kMaskedRows;
-    alignas(64) int32_t first[kW], bits[kW];
-    const float* row[kW];
-    for (int j = 0; j < 4; ++j) {
-      V::store_int(first, masked ? t.row_start[j] : t.offset[j][0]);
-      if (masked) V::store_int(bits, t.row_bits[j]);
-      // A masked row may start before inp or end past the image; its
-      // address is formed as an integer, and only its set floats are read.
-      for (int lane = 0; lane < kW; ++lane)
-        row[lane] = reinterpret_cast<const float*>(reinterpret_cast<uintptr_t>(inp) +
-                                                   intptr_t{first[lane]} * intptr_t{sizeof(float)});
-      V::rows4(row, masked ? bits : nullptr, v[j]);
+
+    void get(int64_t c, V::F v[4][4]) const {
+      if (all_channels_) {
+        for (int j = 0; j < 4; ++j)
+          for (int i = 0; i < 4; ++i) v[j][i] = v_[c][j][i];
+        return;
+      }
+      if (t_.load == Load::kGathers) {
+        for (int j = 0; j < 4; ++j)
+          for (int i = 0; i < 4; ++i) v[j][i] = V::gather(t_.mask[j][i], inp_ + c, t_.offset[j][i]);
+        return;
+      }
+      // One channel: kRows, or kMaskedRows' masked loads.
+      const bool masked = t_.load == Load::kMaskedRows;
+      alignas(64) int32_t first[kW], bits[kW];
+      const float* row[kW];
+      for (int j = 0; j < 4; ++j) {
+        V::store_int(first, masked ? t_.row_start[j] : t_.offset[j][0]);
+        if (masked) V::store_int(bits, t_.row_bits[j]);
+        // A masked row may start before inp or end past the image; its
+        // address is formed as an integer, and only its set floats are read.
+        for (int lane = 0; lane < kW; ++lane)
+          row[lane] = reinterpret_cast<const float*>(reinterpret_cast<uintptr_t>(inp_) +
+                                                     intptr_t{first[lane]} * intptr_t{sizeof(float)});
+        V::rows4(row, masked ? bits : nullptr, v[j]);
+      }
     }
-  }
+
+   private:
+    const float* inp_;
+    const Taps& t_;
+    bool all_channels_;
+    V::F v_[kPixelPathMaxChannels][4][4];
+  };
 
   static void forward_full(const SamplerShape& s, const float* inp,
                            const float* grid, float* out, int64_t count) {
@@ -1308,9 +1351,10 @@ struct CubicPixelRows {
       const V::M finite = V::mand(fin_x, fin_y);
       Taps t;
       taps(s, ax, ay, &t);
+      const TapValues values(inp, t, s.c);
       for (int64_t c = 0; c < s.c; ++c) {
         V::F v[4][4];
-        values(inp, t, c, v);
+        values.get(c, v);
         V::F r[4];
         for (int j = 0; j < 4; ++j) {
           r[j] = V::mul(v[j][0], ax.coeff[0]);
@@ -1342,10 +1386,11 @@ struct CubicPixelRows {
       if (ginp) scatter(s, go_px, ax, ay, t, ginp, zeroed);
       if (!ggrid) continue;
       V::F gix = V::zero(), giy = V::zero();
+      const TapValues values(inp, t, nc);
       for (int64_t c = 0; c < nc; ++c) {
         const V::F go = nc == 1 ? V::load(go_px) : V::gather(finite, go_px + c, gout_index);
         V::F v[4][4];
-        values(inp, t, c, v);
+        values.get(c, v);
         for (int i = 0; i < 4; ++i) {
           for (int j = 0; j < 4; ++j) {
             gix = V::sub(gix, V::mul(V::mul(V::mul(v[j][i], ax.grad[i]), ay.coeff[j]), go));
@@ -1365,11 +1410,9 @@ struct CubicPixelRows {
   // rows are covered once for the vector (the rows of every lane's taps that
   // read). A lane whose 16 taps are inside and unpadded adds at fixed steps
   // from its first tap, testing no masks. kC = C: loops the compiler
-  // unrolls. Not SLP-vectorised: GCC would add neighbouring taps' floats as
-  // one wider load and store, which the next lane's overlap in part, so its
-  // loads would wait for the stores instead of forwarding them.
+  // unrolls. STN_SCALAR_SCATTER: the adds stay scalar.
   template <int kC>
-  [[gnu::optimize("no-tree-slp-vectorize")]] static void scatter_channels(
+  STN_SCALAR_SCATTER static void scatter_channels(
       const SamplerShape& s, const float* go_px, const VecCubicAxis& ax, const VecCubicAxis& ay,
       const Taps& t, float* ginp, ZeroedRows* zeroed) {
     const int64_t row_size = s.w * kC;

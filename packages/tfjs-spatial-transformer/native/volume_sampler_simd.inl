@@ -203,11 +203,10 @@ struct VolumeRows {
   // order. The zeroed planes are those of the lanes with any corner inside
   // (z0 and z0 + 1, clipped to the volume), covered once for the vector. A
   // lane whose 8 corners are all inside (the usual case) adds at fixed steps
-  // from its low corner, testing no masks. Not SLP-vectorised: GCC would add
-  // each x-pair as one 8-byte load and store, which the next lane's pair
-  // overlaps by half, so its load waits for the store instead of forwarding
-  // (V1 backward 10% slower).
-  [[gnu::optimize("no-tree-slp-vectorize")]] static void scatter(const VolumeShape& s, const VecTrilinear& cell, const float* go_px,
+  // from its low corner, testing no masks. STN_SCALAR_SCATTER: GCC would
+  // add each x-pair as one 8-byte load and store, which the next lane's pair
+  // overlaps by half (V1 backward 10% slower).
+  STN_SCALAR_SCATTER static void scatter(const VolumeShape& s, const VecTrilinear& cell, const float* go_px,
                       float* ginp, ZeroedRows* zeroed) {
     const int64_t nc = s.c, row = s.w * nc, plane = s.h * row;
     alignas(64) int32_t offset[kW];
