@@ -11,7 +11,8 @@
 // Elsewhere each point's in-bounds corners are gathered once
 // (volume_coords.h: the same positions and weights as the reference), then
 // each corner is applied to all C channels in a loop the compiler
-// vectorises; the per-channel order of operations is the reference's, so
+// vectorises (the forward sums 16 channels at a time in registers); the
+// per-channel order of operations is the reference's, so
 // the forward equals it bit for bit (the vector rows' too), and grad_input's
 // scatter adds the same products in the same order on both paths. grad_grid
 // equals it bit for bit up to kPixelPathMaxChannels channels; beyond, each
