@@ -805,6 +805,29 @@ inline void gather_row_pair(V::M m0, V::M m1, const float* p, V::I offset, V::F*
   *v1 = V::gather(m1, p + 1, offset);
 }
 
+// The 4 corners' channels (C = 2..4) of kWidth bilinear cells that are all
+// inside the image: v[k][c], corners in nw, ne, sw, se order, the values of
+// masked gathers. A row's two corners are 2 * C consecutive floats per lane,
+// loaded 4 at a time and transposed (V::rows4): float e of a row is corner
+// e / C, channel e % C. At C = 3 a row's second load has 2 of them, masked,
+// so nothing past the cell is read.
+inline void cell_rows(const SamplerShape& s, const float* inp, V::I offset,
+                      V::F v[4][kPixelPathMaxChannels]) {
+  const int nc = int(s.c), floats = 2 * nc;
+  alignas(64) int32_t first[V::kWidth], tail[V::kWidth];
+  for (int lane = 0; lane < V::kWidth; ++lane) tail[lane] = (1 << (floats % 4)) - 1;
+  const float* row[V::kWidth];
+  for (int r = 0; r < 2; ++r) {
+    V::store_int(first, r ? V::addi(offset, V::set1i(int32_t(s.w * s.c))) : offset);
+    for (int k = 0; 4 * k < floats; ++k) {
+      for (int lane = 0; lane < V::kWidth; ++lane) row[lane] = inp + first[lane] + 4 * k;
+      V::F e[4];
+      V::rows4(row, floats - 4 * k < 4 ? tail : nullptr, e);
+      for (int m = 0; m < 4 && 4 * k + m < floats; ++m) v[2 * r + (4 * k + m) / nc][(4 * k + m) % nc] = e[m];
+    }
+  }
+}
+
 // The nearest pixels of kWidth source points (coord::nearest_pixel): the
 // element offset of each in the batch item, and *in, the lanes that have one.
 inline V::I vec_nearest(const SamplerShape& s, V::F ix, V::F iy, V::M finite, V::M* in) {
@@ -1062,6 +1085,12 @@ struct PixelRows {
           V::store(o, blend(v0, v1, v2, v3));
           continue;
         }
+        if (V::all(V::mand(V::mand(b.m[0], b.m[1]), V::mand(b.m[2], b.m[3])))) {
+          V::F v[4][kPixelPathMaxChannels];
+          cell_rows(s, inp, b.offset, v);
+          for (int64_t c = 0; c < s.c; ++c) put_lanes(s, o, c, blend(v[0][c], v[1][c], v[2][c], v[3][c]));
+          continue;
+        }
         for (int64_t c = 0; c < s.c; ++c) {
           const float* p = inp + c;
           put_lanes(s, o, c, blend(V::gather(b.m[0], p, b.offset), V::gather(b.m[1], p, o_ne),
@@ -1131,6 +1160,10 @@ struct PixelRows {
                              V::addi(b.offset, row_step),
                              V::addi(V::addi(b.offset, row_step), c_step)};
         V::F gix = V::zero(), giy = V::zero();
+        // C = 2..4 with every cell inside: all channels' corners at once.
+        const bool rows = nc > 1 && V::all(V::mand(V::mand(b.m[0], b.m[1]), V::mand(b.m[2], b.m[3])));
+        V::F corner[4][kPixelPathMaxChannels];
+        if (rows) cell_rows(s, inp, b.offset, corner);
         for (int64_t c = 0; c < nc; ++c) {
           const float* p = inp + c;
           const V::F go = nc == 1 ? V::load(go_px)
@@ -1143,6 +1176,11 @@ struct PixelRows {
           if (nc == 1) {
             gather_row_pair(b.m[0], b.m[1], p, off[0], &v0, &v1);
             gather_row_pair(b.m[2], b.m[3], p, off[2], &v2, &v3);
+          } else if (rows) {
+            v0 = corner[0][c];
+            v1 = corner[1][c];
+            v2 = corner[2][c];
+            v3 = corner[3][c];
           } else {
             v0 = V::gather(b.m[0], p, off[0]);
             v1 = V::gather(b.m[1], p, off[1]);
