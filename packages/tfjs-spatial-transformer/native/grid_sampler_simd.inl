@@ -1099,6 +1099,21 @@ struct PixelRows {
       } else {
         V::M in;
         const V::I off = vec_nearest(s, ix, iy, finite, &in);
+        if (s.c > 1 && V::all(in)) {
+          // C = 2..4, every pixel inside: its C floats by one load per lane
+          // (masked below 4), transposed, for the C gathers.
+          alignas(64) int32_t at[kW], bits[kW];
+          const float* pixel[kW];
+          V::store_int(at, off);
+          for (int lane = 0; lane < kW; ++lane) {
+            pixel[lane] = inp + at[lane];
+            bits[lane] = (1 << s.c) - 1;
+          }
+          V::F e[4];
+          V::rows4(pixel, s.c < 4 ? bits : nullptr, e);
+          for (int64_t c = 0; c < s.c; ++c) put_lanes(s, o, c, e[c]);
+          continue;
+        }
         for (int64_t c = 0; c < s.c; ++c) put_lanes(s, o, c, V::gather(in, inp + c, off));
       }
     }
