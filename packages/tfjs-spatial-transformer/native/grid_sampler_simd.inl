@@ -25,9 +25,10 @@
 //   computed in vector registers with the reference's float operations in its
 //   order (reflection: lanes more than one fold away take the scalar helper
 //   lane by lane, see vec_reflect); corners are read with masked gathers
-//   (out-of-bounds corners read nothing, as the reference skips them), or
-//   at C = 1, when every lane's cell is inside the image, a row's two
-//   corners by one 8-byte load per lane (gather_row_pair).
+//   (out-of-bounds corners read nothing, as the reference skips them), or,
+//   when every lane's cell is inside the image, a row's two corners by one
+//   8-byte load per lane at C = 1 (gather_row_pair) and by 4-float loads
+//   and transposes at C = 2..4 (cell_rows; nearest: a pixel's C floats).
 //   grad_input's scatter stays scalar (lanes may hit the same pixel), in
 //   pixel order (scatter_lanes: bilinear's and nearest's). A call's last
 //   count % kWidth points are padded to a whole vector with NaN grid points,
