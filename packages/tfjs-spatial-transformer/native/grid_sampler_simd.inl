@@ -785,6 +785,11 @@ __attribute__((always_inline)) inline void vec_cell(const SamplerShape& s, V::F 
   cell->dy1 = V::sub(V::add(fy, one), iy);
 }
 
+// Every lane's 4 corners are inside the image.
+inline bool all_inside(const VecCell& b) {
+  return V::all(V::mand(V::mand(b.m[0], b.m[1]), V::mand(b.m[2], b.m[3])));
+}
+
 // One row's two corners of kWidth bilinear cells at C = 1: p[offset] in the
 // lanes of m0 and p[offset + 1] in those of m1, 0 elsewhere, the values of two
 // masked gathers. When every lane has both (the cells inside the image, the
@@ -1086,7 +1091,7 @@ struct PixelRows {
           V::store(o, blend(v0, v1, v2, v3));
           continue;
         }
-        if (V::all(V::mand(V::mand(b.m[0], b.m[1]), V::mand(b.m[2], b.m[3])))) {
+        if (all_inside(b)) {
           V::F v[4][kPixelPathMaxChannels];
           cell_rows(s, inp, b.offset, v);
           for (int64_t c = 0; c < s.c; ++c) put_lanes(s, o, c, blend(v[0][c], v[1][c], v[2][c], v[3][c]));
@@ -1177,7 +1182,7 @@ struct PixelRows {
                              V::addi(V::addi(b.offset, row_step), c_step)};
         V::F gix = V::zero(), giy = V::zero();
         // C = 2..4 with every cell inside: all channels' corners at once.
-        const bool rows = nc > 1 && V::all(V::mand(V::mand(b.m[0], b.m[1]), V::mand(b.m[2], b.m[3])));
+        const bool rows = nc > 1 && all_inside(b);
         V::F corner[4][kPixelPathMaxChannels];
         if (rows) cell_rows(s, inp, b.offset, corner);
         for (int64_t c = 0; c < nc; ++c) {
@@ -1237,6 +1242,7 @@ struct VecCubicAxis {
   V::I index[4];  // of the tap's column (row), 0 where it reads nothing
   V::M in[4];     // the tap reads something (the point is finite, too)
   V::M interior;  // all 4 taps inside, unpadded: consecutive columns (rows)
+  V::M reads;     // some tap reads
   V::I start;     // floor - 1, tap 0's unpadded index (0 where no tap reads)
 };
 
@@ -1287,8 +1293,8 @@ inline void vec_cubic_axis(V::F g, int64_t size, V::M* finite, VecCubicAxis* a) 
     a->in[k] = in;
     a->index[k] = V::to_int(V::select(in, x, zero));
   }
-  const V::M read = V::mor(V::mor(a->in[0], a->in[1]), V::mor(a->in[2], a->in[3]));
-  a->start = V::to_int(V::select(read, V::sub(f, one), zero));
+  a->reads = V::mor(V::mor(a->in[0], a->in[1]), V::mor(a->in[2], a->in[3]));
+  a->start = V::to_int(V::select(a->reads, V::sub(f, one), zero));
 }
 
 template <Padding kPadding, bool kAlign>
@@ -1486,11 +1492,10 @@ struct CubicPixelRows {
       }
     }
     // Row j of a lane is read where ay.in[j] and some column is.
-    const V::M column_in = V::mor(V::mor(ax.in[0], ax.in[1]), V::mor(ax.in[2], ax.in[3]));
     V::M row_read[4];
     int lanes = 0;
     for (int j = 0; j < 4; ++j) {
-      row_read[j] = V::mand(ay.in[j], column_in);
+      row_read[j] = V::mand(ay.in[j], ax.reads);
       lanes |= V::bits(row_read[j]);
     }
     if (!lanes) return;
